@@ -1,0 +1,3 @@
+export * from './budget-item';
+export * from './budget-parameter';
+export * from './revision';
