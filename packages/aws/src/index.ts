@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './spoke-credentials';
+export * from './spoke-parameters';
+export * from './stream-image';
+export * from './sync-status';

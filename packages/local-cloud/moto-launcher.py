@@ -1,0 +1,66 @@
+"""Runs moto's server with the changes org-budgets needs for a local cloud.
+
+Usage: python3 moto-launcher.py -H 127.0.0.1 -p PORT  (same arguments as moto.server)
+
+1. moto delivers each new DynamoDB stream record to any Lambda function mapped to the table
+   (trying Docker) and then drops the records from the stream, so GetRecords returns
+   nothing. Our runtime reads the streams itself, so that delivery is turned off and the
+   stream keeps every record with increasing sequence numbers.
+2. On Linux the server asks the kernel to stop it when the process that started it dies
+   (PR_SET_PDEATHSIG), so a crashed or killed test run leaves no moto behind.
+
+Exit code 3 means moto (with its server extras) is not installed.
+"""
+import os
+import signal
+import sys
+
+MISSING_MOTO_EXIT_CODE = 3
+
+
+def tie_lifetime_to_parent() -> None:
+    expected_parent = os.environ.get("ORG_BUDGETS_MOTO_PARENT_PID")
+    if not sys.platform.startswith("linux") or not expected_parent:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    if libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, "prctl(PR_SET_PDEATHSIG) failed: " + os.strerror(errno))
+    # The parent may have died before prctl took effect.
+    if os.getppid() != int(expected_parent):
+        sys.exit(1)
+
+
+def disable_stream_delivery() -> None:
+    from moto.awslambda.models import LambdaBackend
+
+    if not hasattr(LambdaBackend, "send_dynamodb_items"):
+        raise RuntimeError(
+            "moto-launcher: moto.awslambda.models.LambdaBackend.send_dynamodb_items is gone "
+            "in this moto version; the patch that keeps DynamoDB streams readable needs updating"
+        )
+    # Our runtime reads the streams itself; returning None keeps the records in the stream.
+    LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None
+
+
+def main() -> int:
+    tie_lifetime_to_parent()
+    try:
+        import moto  # noqa: F401
+        from moto.server import main as moto_main
+    except ImportError as error:
+        sys.stderr.write(
+            f"moto-launcher: cannot import moto's server ({error}). "
+            "Install it with: pip install 'moto[server]'\n"
+        )
+        return MISSING_MOTO_EXIT_CODE
+    disable_stream_delivery()
+    result = moto_main(sys.argv[1:])
+    return int(result or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** How an AWS API call is put on the wire; decides where the operation name is and how errors look. */
+export type AwsProtocol = 'json' | 'query' | 'ec2' | 'rest-json' | 'rest-xml' | 'rpc-v2-cbor';
+
+/** What the front door knows about one incoming AWS API call. */
+export interface CallInfo {
+  /** Signing name from the SigV4 credential scope ('sts', 'ssm', 'dynamodb', ...); 'unknown' if unsigned. */
+  service: string;
+  /** 'PutItem', 'AssumeRole', ... For REST services (S3...) the HTTP method. */
+  operation: string;
+  protocol: AwsProtocol;
+  method: string;
+  /** Request path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  region?: string;
+  accessKeyId?: string;
+  /**
+   * The parsed body: the JSON value for JSON protocols, the form fields as an object for the
+   * query protocol (e.g. `{ Action: 'AssumeRole', RoleArn: '...' }`); undefined otherwise.
+   */
+  body?: unknown;
+}
+
+interface CredentialScope {
+  accessKeyId: string;
+  region: string;
+  service: string;
+}
+
+const REST_XML_SERVICES = new Set(['s3', 's3control', 'cloudfront', 'route53']);
+
+/** Works out service, operation and protocol of a request from its headers, query and body. */
+export function identifyCall(request: {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}): CallInfo {
+  const { method, headers, body } = request;
+  const queryStart = request.url.indexOf('?');
+  const path = queryStart === -1 ? request.url : request.url.slice(0, queryStart);
+  const search = new URLSearchParams(queryStart === -1 ? '' : request.url.slice(queryStart + 1));
+  const query = Object.fromEntries(search);
+
+  const scope = readCredentialScope(headers) ?? parseCredential(query['X-Amz-Credential']);
+  const service = scope?.service ?? 'unknown';
+  const base = { service, method, path, query, headers, region: scope?.region, accessKeyId: scope?.accessKeyId };
+  const contentType = headerValue(headers, 'content-type')?.toLowerCase() ?? '';
+
+  if (headerValue(headers, 'smithy-protocol') === 'rpc-v2-cbor') {
+    const match = /\/operation\/([^/]+)$/.exec(path);
+    return { ...base, protocol: 'rpc-v2-cbor', operation: match?.[1] ?? method };
+  }
+
+  const target = headerValue(headers, 'x-amz-target');
+  if (target !== undefined) {
+    return {
+      ...base,
+      protocol: 'json',
+      operation: target.slice(target.lastIndexOf('.') + 1),
+      body: parseJsonBody(body),
+    };
+  }
+
+  const form = contentType.startsWith('application/x-www-form-urlencoded')
+    ? Object.fromEntries(new URLSearchParams(body.toString('utf8')))
+    : undefined;
+  const action = form?.Action ?? query.Action;
+  if (action !== undefined) {
+    return {
+      ...base,
+      protocol: service === 'ec2' ? 'ec2' : 'query',
+      operation: action,
+      body: form ?? query,
+    };
+  }
+
+  if (REST_XML_SERVICES.has(service)) return { ...base, protocol: 'rest-xml', operation: method };
+  return {
+    ...base,
+    protocol: 'rest-json',
+    operation: method,
+    body: contentType.includes('json') ? parseJsonBody(body) : undefined,
+  };
+}
+
+function readCredentialScope(headers: IncomingHttpHeaders): CredentialScope | undefined {
+  const authorization = headerValue(headers, 'authorization');
+  const match = authorization === undefined ? null : /Credential=([^,\s]+)/.exec(authorization);
+  return parseCredential(match?.[1]);
+}
+
+/** `AKID/20260101/us-east-1/sts/aws4_request` → its parts. */
+function parseCredential(credential: string | undefined): CredentialScope | undefined {
+  if (credential === undefined) return undefined;
+  const [accessKeyId, , region, service] = credential.split('/');
+  if (!accessKeyId || !region || !service) return undefined;
+  return { accessKeyId, region, service };
+}
+
+export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    // Not JSON after all: the request is forwarded unchanged and moto answers it; rules just
+    // see no body.
+    return undefined;
+  }
+}

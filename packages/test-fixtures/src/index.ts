@@ -1,0 +1,2 @@
+export * from './bad-budget-items';
+export * from './stream-records';

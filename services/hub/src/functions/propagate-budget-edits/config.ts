@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const configSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  SPOKE_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name'),
+  SPOKE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]'),
+  PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
+  MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(32),
+});
+
+export interface PropagateConfig {
+  tableName: string;
+  spokeRoleName: string;
+  spokeExternalId: string;
+  partition: string;
+  maxConcurrency: number;
+}
+
+/** Reads the function's configuration once, at cold start; a missing variable fails by name. */
+export function loadPropagateConfig(env: NodeJS.ProcessEnv): PropagateConfig {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`propagate-budget-edits is misconfigured: ${problems}`);
+  }
+  const c = result.data;
+  return {
+    tableName: c.TABLE_NAME,
+    spokeRoleName: c.SPOKE_ROLE_NAME,
+    spokeExternalId: c.SPOKE_EXTERNAL_ID,
+    partition: c.PARTITION,
+    maxConcurrency: c.MAX_CONCURRENCY,
+  };
+}

@@ -1,0 +1,60 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { STSClient } from '@aws-sdk/client-sts';
+import middy from '@middy/core';
+import { createSpokeCredentials, createSpokeParameters, createSyncStatusStore } from '@org-budgets/aws';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { createKeyedScheduler } from '../../lib/keyed-scheduler';
+import type { PropagateConfig } from './config';
+import { budgetEditFromRecord, propagateBudgetEdit, type PropagateDeps, type PropagationOutcome } from './propagate-budget-edit';
+
+export interface HandlerOverrides {
+  logger?: Logger;
+  now?: () => Date;
+}
+
+/** Wires the propagation: clients, credentials cache and batch processing. */
+export function createPropagateHandler(config: PropagateConfig, overrides: HandlerOverrides = {}) {
+  const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
+  const credentials = createSpokeCredentials(new STSClient({}), {
+    partition: config.partition,
+    roleName: config.spokeRoleName,
+    externalId: config.spokeExternalId,
+    sessionPrefix: 'org-budgets-hub',
+  });
+  const deps: PropagateDeps = {
+    spokeParameters: createSpokeParameters(credentials),
+    syncStatus: createSyncStatusStore(new DynamoDBClient({}), config.tableName),
+    now: overrides.now ?? (() => new Date()),
+    logger,
+  };
+  const processor = new BatchProcessor(EventType.DynamoDBStreams);
+
+  return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context) => {
+      // Records of different items run concurrently (bounded); records of one item in order.
+      const scheduler = createKeyedScheduler(config.maxConcurrency);
+      const outcomes: Record<string, number> = {};
+      const recordHandler = async (record: DynamoDBRecord): Promise<PropagationOutcome> => {
+        const edit = budgetEditFromRecord(record);
+        const outcome = await scheduler.run(`${edit.key.accountId}/${edit.key.budgetName}`, () =>
+          propagateBudgetEdit(edit, deps),
+        );
+        outcomes[outcome.result] = (outcomes[outcome.result] ?? 0) + 1;
+        return outcome;
+      };
+      const response = await processPartialResponse(event, recordHandler, processor, {
+        context,
+        processInParallel: true,
+      });
+      logger.info('batch processed', {
+        records: event.Records.length,
+        failed: response.batchItemFailures.length,
+        outcomes,
+      });
+      return response;
+    });
+}
