@@ -4,6 +4,7 @@ const shared = {
   resolver: '<rootDir>/jest.resolver.cjs',
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/[^/]+/node_modules/)?@middy/)'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  setupFiles: ['<rootDir>/test/setup-env.cjs'],
 };
 
 /** @type {import('jest').Config} */

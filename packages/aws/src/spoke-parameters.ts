@@ -42,10 +42,12 @@ export function createSpokeParameters(
   };
 
   async function call<T>(accountId: string, name: string, operation: string, run: () => Promise<T>): Promise<T> {
+    // Assume the spoke role first, so that a missing role fails as SpokeRoleUnavailableError
+    // and not as an SSM error; the client's credential provider then reads the same cache.
+    await credentials.forAccount(accountId);
     try {
       return await run();
     } catch (error) {
-      if ((error as Error).name === 'SpokeRoleUnavailableError') throw error;
       throw new SpokeParameterError(accountId, name, operation, error);
     }
   }

@@ -12,7 +12,6 @@ import {
   itemFromStreamImage,
   type BudgetItemKey,
   type SpokeParameters,
-  type StreamImage,
   type SyncStatusStore,
 } from '@org-budgets/aws';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -63,7 +62,7 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
   }
   const key = { accountId, budgetName };
   if (record.eventName === 'REMOVE') return { kind: 'remove', key, revision };
-  const newImage = stream?.NewImage as StreamImage | undefined;
+  const newImage = stream?.NewImage;
   if (!newImage) {
     throw new MalformedStreamRecordError(
       `stream record ${record.eventID ?? '?'} has no new image: the stream must be NEW_AND_OLD_IMAGES`,
@@ -71,7 +70,7 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
   }
   if (
     record.eventName === 'MODIFY' &&
-    canonicalImage(stream?.OldImage as StreamImage | undefined, ['sync']) === canonicalImage(newImage, ['sync'])
+    canonicalImage(stream?.OldImage, ['sync']) === canonicalImage(newImage, ['sync'])
   ) {
     return { kind: 'sync-only', key, revision };
   }

@@ -1,0 +1,226 @@
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { budgetParameterName, parseBudgetParameter, type BudgetParameterParse } from '@org-budgets/contracts';
+import {
+  createStreamReader,
+  startFrontDoor,
+  startMotoServer,
+  toLambdaBatches,
+  type FrontDoor,
+  type LatencyRule,
+  type MotoServer,
+  type StreamReader,
+} from '@org-budgets/local-cloud';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+
+/** moto maps credentials it did not issue to this account: the management (hub) account. */
+export const MANAGEMENT_ACCOUNT_ID = '123456789012';
+export const SPOKE_ROLE_NAME = 'org-budgets-spoke';
+export const SPOKE_EXTERNAL_ID = 'org-budgets-sandbox-external-id';
+const ADMIN_ROLE_NAME = 'OrganizationAccountAccessRole';
+
+export type StreamHandler = (event: DynamoDBStreamEvent, context: Context) => Promise<DynamoDBBatchResponse>;
+
+export interface HubSandboxOptions {
+  spokeAccounts: readonly string[];
+  tableName?: string;
+  region?: string;
+  latency?: LatencyRule[];
+  /** The event source mapping's batch size (services/hub/serverless.yml). */
+  batchSize?: number;
+}
+
+export interface ProcessResult {
+  records: number;
+  batches: number;
+  failedRecords: string[];
+  /** Errors the handler raised (every record of the batch failed); Lambda would bisect and retry. */
+  batchErrors: string[];
+}
+
+/**
+ * The hub's table, stream and spoke accounts on moto behind the local-cloud front door: the
+ * environment the propagation runs in for the integration tests, the benchmark and `npm start`.
+ * The AWS SDK of this process is pointed at it through AWS_ENDPOINT_URL, as the handler would be.
+ */
+export class HubSandbox {
+  readonly ddb: DynamoDBClient;
+  private readonly reader: StreamReader;
+  private readonly context = {
+    functionName: 'org-budgets-hub-local-propagateBudgetEdits',
+    awsRequestId: 'local',
+    getRemainingTimeInMillis: () => 60_000,
+  } as unknown as Context;
+
+  private constructor(
+    readonly moto: MotoServer,
+    readonly frontDoor: FrontDoor,
+    readonly tableName: string,
+    readonly region: string,
+    readonly batchSize: number,
+  ) {
+    this.ddb = new DynamoDBClient({ region });
+    this.reader = createStreamReader({ endpoint: frontDoor.endpoint, region, tableName, startingPosition: 'TRIM_HORIZON' });
+  }
+
+  static async start(options: HubSandboxOptions): Promise<HubSandbox> {
+    const moto = await startMotoServer();
+    let frontDoor: FrontDoor | undefined;
+    try {
+      frontDoor = await startFrontDoor({ upstream: moto.endpoint, latency: options.latency ?? [], faults: [] });
+      const region = options.region ?? 'us-east-1';
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: frontDoor.endpoint,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: 'management-account',
+        AWS_SECRET_ACCESS_KEY: 'management-account',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      });
+      delete process.env.AWS_SESSION_TOKEN;
+      delete process.env.AWS_PROFILE;
+      const sandbox = new HubSandbox(moto, frontDoor, options.tableName ?? 'org-budgets-local', region, options.batchSize ?? 100);
+      await sandbox.createTable();
+      await sandbox.addSpokeAccounts(options.spokeAccounts);
+      return sandbox;
+    } catch (error) {
+      await frontDoor?.stop();
+      await moto.stop();
+      throw error;
+    }
+  }
+
+  private async createTable(): Promise<void> {
+    await this.ddb.send(
+      new CreateTableCommand({
+        TableName: this.tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'accountId', AttributeType: 'S' },
+          { AttributeName: 'budgetName', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'accountId', KeyType: 'HASH' },
+          { AttributeName: 'budgetName', KeyType: 'RANGE' },
+        ],
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    await waitUntilTableExists({ client: this.ddb, maxWaitTime: 30 }, { TableName: this.tableName });
+  }
+
+  /** Credentials of the administrator role in a member account (as StackSets would use). */
+  async accountCredentials(accountId: string): Promise<AwsCredentialIdentity> {
+    const { Credentials: c } = await new STSClient({ region: this.region }).send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${accountId}:role/${ADMIN_ROLE_NAME}`,
+        RoleSessionName: `sandbox-${accountId}`,
+      }),
+    );
+    if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`no credentials for account ${accountId}`);
+    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  }
+
+  /** Creates the spoke role in each account, trusting the hub, as the spoke stack will. */
+  async addSpokeAccounts(accountIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      accountIds.map(async (accountId) => {
+        const iam = new IAMClient({ region: this.region, credentials: await this.accountCredentials(accountId) });
+        await iam.send(
+          new CreateRoleCommand({
+            RoleName: SPOKE_ROLE_NAME,
+            AssumeRolePolicyDocument: JSON.stringify({
+              Version: '2012-10-17',
+              Statement: [
+                {
+                  Effect: 'Allow',
+                  Principal: { AWS: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:root` },
+                  Action: 'sts:AssumeRole',
+                  Condition: { StringEquals: { 'sts:ExternalId': SPOKE_EXTERNAL_ID } },
+                },
+              ],
+            }),
+          }),
+        );
+      }),
+    );
+  }
+
+  async putItem(item: Record<string, unknown>): Promise<void> {
+    await this.ddb.send(
+      new PutItemCommand({ TableName: this.tableName, Item: marshall(item, { removeUndefinedValues: true }) }),
+    );
+  }
+
+  async deleteItem(accountId: string, budgetName: string): Promise<void> {
+    await this.ddb.send(
+      new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ accountId, budgetName }) }),
+    );
+  }
+
+  async getItem(accountId: string, budgetName: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.ddb.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall({ accountId, budgetName }), ConsistentRead: true }),
+    );
+    return Item ? unmarshall(Item) : undefined;
+  }
+
+  async getSync(accountId: string, budgetName: string): Promise<Record<string, unknown> | undefined> {
+    return (await this.getItem(accountId, budgetName))?.['sync'] as Record<string, unknown> | undefined;
+  }
+
+  /** The budget parameter in a spoke, read with that account's own credentials. */
+  async spokeParameter(accountId: string, budgetName: string): Promise<BudgetParameterParse | undefined> {
+    const ssm = new SSMClient({ region: this.region, credentials: await this.accountCredentials(accountId) });
+    try {
+      const { Parameter } = await ssm.send(new GetParameterCommand({ Name: budgetParameterName(budgetName) }));
+      return parseBudgetParameter(Parameter?.Value ?? '');
+    } catch (error) {
+      if (error instanceof ParameterNotFound || (error as Error).name === 'ParameterNotFound') return undefined;
+      throw error;
+    }
+  }
+
+  /** Reads what is new on the stream. */
+  readStream(): Promise<DynamoDBStreamEvent['Records']> {
+    return this.reader.readAvailable();
+  }
+
+  /** Runs the handler over records in batches of the mapping's size, as Lambda would. */
+  async runHandler(handler: StreamHandler, records: DynamoDBStreamEvent['Records']): Promise<ProcessResult> {
+    const result: ProcessResult = { records: records.length, batches: 0, failedRecords: [], batchErrors: [] };
+    for (const event of toLambdaBatches(records, this.batchSize)) {
+      result.batches += 1;
+      try {
+        const response = await handler(event, this.context);
+        result.failedRecords.push(...response.batchItemFailures.map((f) => f.itemIdentifier));
+      } catch (error) {
+        result.batchErrors.push((error as Error).message);
+        result.failedRecords.push(...event.Records.map((r) => r.dynamodb?.SequenceNumber ?? '?'));
+      }
+    }
+    return result;
+  }
+
+  /** Reads the stream and runs the handler over everything new. */
+  async processEdits(handler: StreamHandler): Promise<ProcessResult> {
+    return this.runHandler(handler, await this.readStream());
+  }
+
+  async stop(): Promise<void> {
+    this.reader.close();
+    this.ddb.destroy();
+    await this.frontDoor.stop();
+    await this.moto.stop();
+  }
+}
