@@ -71,14 +71,23 @@ export class HubSandbox {
     readonly batchSize: number,
   ) {
     this.ddb = new DynamoDBClient({ region });
-    this.reader = createStreamReader({ endpoint: frontDoor.endpoint, region, tableName, startingPosition: 'TRIM_HORIZON' });
+    this.reader = createStreamReader({
+      endpoint: frontDoor.endpoint,
+      region,
+      tableName,
+      startingPosition: 'TRIM_HORIZON',
+    });
   }
 
   static async start(options: HubSandboxOptions): Promise<HubSandbox> {
     const moto = await startMotoServer();
     let frontDoor: FrontDoor | undefined;
     try {
-      frontDoor = await startFrontDoor({ upstream: moto.endpoint, latency: options.latency ?? [], faults: [] });
+      frontDoor = await startFrontDoor({
+        upstream: moto.endpoint,
+        latency: options.latency ?? [],
+        faults: [],
+      });
       const region = options.region ?? 'us-east-1';
       Object.assign(process.env, {
         AWS_ENDPOINT_URL: frontDoor.endpoint,
@@ -89,7 +98,13 @@ export class HubSandbox {
       });
       delete process.env.AWS_SESSION_TOKEN;
       delete process.env.AWS_PROFILE;
-      const sandbox = new HubSandbox(moto, frontDoor, options.tableName ?? 'org-budgets-local', region, options.batchSize ?? 100);
+      const sandbox = new HubSandbox(
+        moto,
+        frontDoor,
+        options.tableName ?? 'org-budgets-local',
+        region,
+        options.batchSize ?? 100,
+      );
       await sandbox.createTable();
       await sandbox.addSpokeAccounts(options.spokeAccounts);
       return sandbox;
@@ -113,7 +128,10 @@ export class HubSandbox {
           { AttributeName: 'accountId', KeyType: 'HASH' },
           { AttributeName: 'budgetName', KeyType: 'RANGE' },
         ],
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+        StreamSpecification: {
+          StreamEnabled: true,
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
       }),
     );
     await waitUntilTableExists({ client: this.ddb, maxWaitTime: 30 }, { TableName: this.tableName });
@@ -121,56 +139,77 @@ export class HubSandbox {
 
   /** Credentials of the administrator role in a member account (as StackSets would use). */
   async accountCredentials(accountId: string): Promise<AwsCredentialIdentity> {
-    const { Credentials: c } = await new STSClient({ region: this.region }).send(
+    const { Credentials: c } = await new STSClient({
+      region: this.region,
+    }).send(
       new AssumeRoleCommand({
         RoleArn: `arn:aws:iam::${accountId}:role/${ADMIN_ROLE_NAME}`,
         RoleSessionName: `sandbox-${accountId}`,
       }),
     );
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`no credentials for account ${accountId}`);
-    return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+    };
   }
 
   /** Creates the spoke role in each account, trusting the hub, as the spoke stack will. */
   async addSpokeAccounts(accountIds: readonly string[]): Promise<void> {
-    await Promise.all(
-      accountIds.map(async (accountId) => {
-        const iam = new IAMClient({ region: this.region, credentials: await this.accountCredentials(accountId) });
-        await iam.send(
-          new CreateRoleCommand({
-            RoleName: SPOKE_ROLE_NAME,
-            AssumeRolePolicyDocument: JSON.stringify({
-              Version: '2012-10-17',
-              Statement: [
-                {
-                  Effect: 'Allow',
-                  Principal: { AWS: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:root` },
-                  Action: 'sts:AssumeRole',
-                  Condition: { StringEquals: { 'sts:ExternalId': SPOKE_EXTERNAL_ID } },
+    await forEachLimited(accountIds, 16, async (accountId) => {
+      const iam = new IAMClient({
+        region: this.region,
+        credentials: await this.accountCredentials(accountId),
+      });
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: SPOKE_ROLE_NAME,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: {
+                  AWS: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:root`,
                 },
-              ],
-            }),
+                Action: 'sts:AssumeRole',
+                Condition: {
+                  StringEquals: { 'sts:ExternalId': SPOKE_EXTERNAL_ID },
+                },
+              },
+            ],
           }),
-        );
-      }),
-    );
+        }),
+      );
+    });
   }
 
   async putItem(item: Record<string, unknown>): Promise<void> {
     await this.ddb.send(
-      new PutItemCommand({ TableName: this.tableName, Item: marshall(item, { removeUndefinedValues: true }) }),
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(item, { removeUndefinedValues: true }),
+      }),
     );
   }
 
   async deleteItem(accountId: string, budgetName: string): Promise<void> {
     await this.ddb.send(
-      new DeleteItemCommand({ TableName: this.tableName, Key: marshall({ accountId, budgetName }) }),
+      new DeleteItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ accountId, budgetName }),
+      }),
     );
   }
 
   async getItem(accountId: string, budgetName: string): Promise<Record<string, unknown> | undefined> {
     const { Item } = await this.ddb.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall({ accountId, budgetName }), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({ accountId, budgetName }),
+        ConsistentRead: true,
+      }),
     );
     return Item ? unmarshall(Item) : undefined;
   }
@@ -181,7 +220,10 @@ export class HubSandbox {
 
   /** The budget parameter in a spoke, read with that account's own credentials. */
   async spokeParameter(accountId: string, budgetName: string): Promise<BudgetParameterParse | undefined> {
-    const ssm = new SSMClient({ region: this.region, credentials: await this.accountCredentials(accountId) });
+    const ssm = new SSMClient({
+      region: this.region,
+      credentials: await this.accountCredentials(accountId),
+    });
     try {
       const { Parameter } = await ssm.send(new GetParameterCommand({ Name: budgetParameterName(budgetName) }));
       return parseBudgetParameter(Parameter?.Value ?? '');
@@ -198,7 +240,12 @@ export class HubSandbox {
 
   /** Runs the handler over records in batches of the mapping's size, as Lambda would. */
   async runHandler(handler: StreamHandler, records: DynamoDBStreamEvent['Records']): Promise<ProcessResult> {
-    const result: ProcessResult = { records: records.length, batches: 0, failedRecords: [], batchErrors: [] };
+    const result: ProcessResult = {
+      records: records.length,
+      batches: 0,
+      failedRecords: [],
+      batchErrors: [],
+    };
     for (const event of toLambdaBatches(records, this.batchSize)) {
       result.batches += 1;
       try {
@@ -223,4 +270,20 @@ export class HubSandbox {
     await this.frontDoor.stop();
     await this.moto.stop();
   }
+}
+
+/** Runs `task` over `items` with at most `limit` at once. */
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
