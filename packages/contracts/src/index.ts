@@ -1,3 +1,4 @@
 export * from './budget-item';
 export * from './budget-parameter';
 export * from './revision';
+export * from './status-event';

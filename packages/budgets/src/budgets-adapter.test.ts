@@ -1,0 +1,302 @@
+import {
+  BudgetsClient,
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  CreateSubscriberCommand,
+  DeleteBudgetCommand,
+  DeleteNotificationCommand,
+  DeleteSubscriberCommand,
+  DescribeBudgetCommand,
+  DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
+  ListTagsForResourceCommand,
+  NotFoundException,
+  UpdateBudgetCommand,
+  UpdateNotificationCommand,
+  UpdateSubscriberCommand,
+} from '@aws-sdk/client-budgets';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import type { BudgetNotification, BudgetSubscriber } from './budget-shapes';
+import { budgetArn, createSpokeBudgets } from './budgets-adapter';
+import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError } from './errors';
+import type { BudgetCall } from './plan-budget-reconciliation';
+import { ACCOUNT_ID, ALERT_TOPIC_ARN } from './testing/budget-fixtures';
+
+const budgets = mockClient(BudgetsClient);
+const spoke = () => createSpokeBudgets(new BudgetsClient({}), ACCOUNT_ID, 'aws-cn');
+const notFound = () =>
+  new NotFoundException({ message: "Unable to get budget: team-a - the budget doesn't exist.", $metadata: {} });
+const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+const actual80: BudgetNotification = {
+  NotificationType: 'ACTUAL',
+  ComparisonOperator: 'GREATER_THAN',
+  Threshold: 80,
+  ThresholdType: 'PERCENTAGE',
+};
+const forecast100: BudgetNotification = { ...actual80, NotificationType: 'FORECASTED', Threshold: 100 };
+const topic: BudgetSubscriber = { SubscriptionType: 'SNS', Address: ALERT_TOPIC_ARN };
+const email = (address: string): BudgetSubscriber => ({ SubscriptionType: 'EMAIL', Address: address });
+
+const awsBudget = {
+  BudgetName: 'team-a',
+  BudgetType: 'COST' as const,
+  BudgetLimit: { Amount: '250.0', Unit: 'USD' },
+  TimeUnit: 'MONTHLY' as const,
+  CostFilters: { Service: ['AWS Batch'] },
+  TimePeriod: { Start: new Date('2026-11-01T00:00:00Z'), End: new Date('2087-06-15T00:00:00Z') },
+  CostTypes: { IncludeTax: true, UseBlended: false },
+  CalculatedSpend: {
+    ActualSpend: { Amount: '604.4560000000000172803993336856365203857421875', Unit: 'USD' },
+    ForecastedSpend: { Amount: '2641.54800000000022919266484677791595458984375', Unit: 'USD' },
+  },
+  LastUpdatedTime: new Date('2026-11-23T06:00:00Z'),
+};
+
+beforeEach(() => budgets.reset());
+
+describe('readBudget', () => {
+  it('reads a missing budget as absent and asks nothing more', async () => {
+    budgets.on(DescribeBudgetCommand).rejects(notFound());
+
+    await expect(spoke().readBudget('team-a')).resolves.toEqual({ exists: false });
+    expect(budgets).toHaveReceivedCommandWith(DescribeBudgetCommand, { AccountId: ACCOUNT_ID, BudgetName: 'team-a' });
+    expect(budgets.calls()).toHaveLength(1);
+  });
+
+  it('reads the budget, its tags from the budget ARN, and every notification with its subscribers across pages', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
+    budgets.on(ListTagsForResourceCommand).resolves({ ResourceTags: [{ Key: 'org-budgets:managed', Value: 'true' }] });
+    budgets
+      .on(DescribeNotificationsForBudgetCommand)
+      .resolvesOnce({ Notifications: [{ ...actual80, NotificationState: 'ALARM' }], NextToken: 'page-2' })
+      .resolvesOnce({ Notifications: [forecast100] });
+    budgets
+      .on(DescribeSubscribersForNotificationCommand, { Notification: actual80 })
+      .resolvesOnce({ Subscribers: [email('a@example.com')], NextToken: 'subs-2' })
+      .resolvesOnce({ Subscribers: [topic] });
+    budgets
+      .on(DescribeSubscribersForNotificationCommand, { Notification: forecast100 })
+      .resolves({ Subscribers: [topic] });
+
+    const current = await spoke().readBudget('team-a');
+
+    expect(current).toEqual({
+      exists: true,
+      budget: {
+        BudgetName: 'team-a',
+        BudgetType: 'COST',
+        BudgetLimit: { Amount: '250.0', Unit: 'USD' },
+        TimeUnit: 'MONTHLY',
+        CostFilters: { Service: ['AWS Batch'] },
+        TimePeriod: awsBudget.TimePeriod,
+        CostTypes: awsBudget.CostTypes,
+      },
+      tags: [{ Key: 'org-budgets:managed', Value: 'true' }],
+      notifications: [
+        { Notification: actual80, Subscribers: [email('a@example.com'), topic] },
+        { Notification: forecast100, Subscribers: [topic] },
+      ],
+    });
+    expect(budgets).toHaveReceivedCommandWith(ListTagsForResourceCommand, {
+      ResourceARN: 'arn:aws-cn:budgets::111111111111:budget/team-a',
+    });
+    expect(budgets).toHaveReceivedNthSpecificCommandWith(2, DescribeNotificationsForBudgetCommand, {
+      AccountId: ACCOUNT_ID,
+      BudgetName: 'team-a',
+      NextToken: 'page-2',
+    });
+    expect(budgets).toHaveReceivedNthSpecificCommandWith(2, DescribeSubscribersForNotificationCommand, {
+      AccountId: ACCOUNT_ID,
+      BudgetName: 'team-a',
+      Notification: actual80,
+      NextToken: 'subs-2',
+    });
+    expect(budgets).toHaveReceivedCommandTimes(DescribeSubscribersForNotificationCommand, 3);
+  });
+
+  it('reads a budget without tags or notifications', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: { ...awsBudget, CostFilters: undefined } });
+    budgets.on(ListTagsForResourceCommand).resolves({});
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: [] });
+
+    const current = await spoke().readBudget('team-a');
+
+    expect(current).toMatchObject({ exists: true, budget: { CostFilters: {} }, tags: [], notifications: [] });
+    expect(budgets).not.toHaveReceivedCommand(DescribeSubscribersForNotificationCommand);
+  });
+
+  it('wraps any other failure with the operation and the budget', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
+    budgets
+      .on(ListTagsForResourceCommand)
+      .rejects(awsError('AccessDeniedException', 'not authorized to perform budgets:ListTagsForResource'));
+
+    const error = await spoke()
+      .readBudget('team-a')
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BudgetsCallError);
+    expect(error).toMatchObject({
+      operation: 'ListTagsForResource',
+      budgetName: 'team-a',
+      accountId: ACCOUNT_ID,
+      awsErrorName: 'AccessDeniedException',
+      awsMessage: 'not authorized to perform budgets:ListTagsForResource',
+    });
+  });
+});
+
+describe('applyPlan', () => {
+  const name = { BudgetName: 'team-a' };
+  const definition = {
+    BudgetName: 'team-a',
+    BudgetType: 'COST' as const,
+    BudgetLimit: { Amount: '300', Unit: 'USD' },
+    TimeUnit: 'MONTHLY' as const,
+    CostFilters: {},
+  };
+  const everyCall: [BudgetCall, unknown][] = [
+    [
+      {
+        operation: 'CreateBudget',
+        input: {
+          Budget: definition,
+          NotificationsWithSubscribers: [{ Notification: actual80, Subscribers: [topic] }],
+          ResourceTags: [{ Key: 'org-budgets:managed', Value: 'true' }],
+        },
+      },
+      CreateBudgetCommand,
+    ],
+    [
+      { operation: 'UpdateBudget', input: { NewBudget: { ...definition, CostTypes: { IncludeTax: true } } } },
+      UpdateBudgetCommand,
+    ],
+    [{ operation: 'DeleteBudget', input: name }, DeleteBudgetCommand],
+    [
+      { operation: 'CreateNotification', input: { ...name, Notification: actual80, Subscribers: [topic] } },
+      CreateNotificationCommand,
+    ],
+    [
+      {
+        operation: 'UpdateNotification',
+        input: { ...name, OldNotification: actual80, NewNotification: { ...actual80, Threshold: 90 } },
+      },
+      UpdateNotificationCommand,
+    ],
+    [{ operation: 'DeleteNotification', input: { ...name, Notification: actual80 } }, DeleteNotificationCommand],
+    [
+      { operation: 'CreateSubscriber', input: { ...name, Notification: actual80, Subscriber: email('a@example.com') } },
+      CreateSubscriberCommand,
+    ],
+    [
+      {
+        operation: 'UpdateSubscriber',
+        input: {
+          ...name,
+          Notification: actual80,
+          OldSubscriber: { ...topic, Address: 'arn:old' },
+          NewSubscriber: topic,
+        },
+      },
+      UpdateSubscriberCommand,
+    ],
+    [
+      { operation: 'DeleteSubscriber', input: { ...name, Notification: actual80, Subscriber: email('a@example.com') } },
+      DeleteSubscriberCommand,
+    ],
+  ];
+
+  it.each(everyCall)('sends $operation with the account id and the planned input', async (budgetCall, command) => {
+    budgets.onAnyCommand().resolves({});
+
+    await spoke().applyPlan({ action: 'apply', calls: [budgetCall] });
+
+    expect(budgets.calls()).toHaveLength(1);
+    const sent = budgets.call(0).args[0];
+    expect(sent).toBeInstanceOf(command as new (...args: never[]) => unknown);
+    expect(sent.input).toEqual({ AccountId: ACCOUNT_ID, ...budgetCall.input });
+  });
+
+  it('sends the calls in the planned order', async () => {
+    budgets.onAnyCommand().resolves({});
+
+    await spoke().applyPlan({ action: 'apply', calls: everyCall.map(([budgetCall]) => budgetCall) });
+
+    expect(budgets.calls().map((c) => c.args[0].constructor.name)).toEqual(
+      everyCall.map(([, command]) => (command as { name: string }).name),
+    );
+  });
+
+  it('stops at the first failing call and names it', async () => {
+    budgets.onAnyCommand().resolves({});
+    budgets.on(UpdateNotificationCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    const error = await spoke()
+      .applyPlan({ action: 'apply', calls: everyCall.slice(3).map(([budgetCall]) => budgetCall) })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(BudgetsCallError);
+    expect((error as Error).message).toBe(
+      'UpdateNotification for budget team-a in account 111111111111 failed: ThrottlingException: Rate exceeded',
+    );
+    expect(error).toMatchObject({
+      operation: 'UpdateNotification',
+      awsErrorName: 'ThrottlingException',
+      awsMessage: 'Rate exceeded',
+    });
+    expect(budgets.calls()).toHaveLength(2);
+  });
+
+  it('does nothing for an empty plan', async () => {
+    await spoke().applyPlan({ action: 'apply', calls: [] });
+
+    expect(budgets.calls()).toHaveLength(0);
+  });
+
+  it('fails on a refusing plan without calling AWS', async () => {
+    await expect(spoke().applyPlan({ action: 'refuse', reason: 'not ours' })).rejects.toThrow(BudgetPlanRefusedError);
+    expect(budgets.calls()).toHaveLength(0);
+  });
+});
+
+describe('readSpend', () => {
+  it('reads actual and forecasted spend as numbers', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
+
+    await expect(spoke().readSpend('team-a')).resolves.toEqual({
+      actual: expect.closeTo(604.456, 9),
+      forecasted: expect.closeTo(2641.548, 9),
+      unit: 'USD',
+      lastUpdated: new Date('2026-11-23T06:00:00Z'),
+    });
+  });
+
+  it('reads a budget without forecast or calculated spend yet', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: { ...awsBudget, CalculatedSpend: undefined } });
+
+    await expect(spoke().readSpend('team-a')).resolves.toMatchObject({ actual: 0, forecasted: undefined, unit: 'USD' });
+  });
+
+  it('fails with BudgetNotFoundError for a missing budget', async () => {
+    budgets.on(DescribeBudgetCommand).rejects(notFound());
+
+    await expect(spoke().readSpend('team-a')).rejects.toThrow(BudgetNotFoundError);
+  });
+
+  it('wraps other DescribeBudget failures', async () => {
+    budgets.on(DescribeBudgetCommand).rejects(awsError('AccessDeniedException', 'denied'));
+
+    await expect(spoke().readSpend('team-a')).rejects.toMatchObject({
+      name: 'BudgetsCallError',
+      operation: 'DescribeBudget',
+    });
+  });
+});
+
+describe('budgetArn', () => {
+  it('builds the budget ARN in the given partition', () => {
+    expect(budgetArn('aws-us-gov', '222222222222', 'ops')).toBe('arn:aws-us-gov:budgets::222222222222:budget/ops');
+  });
+});

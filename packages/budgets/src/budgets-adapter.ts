@@ -1,0 +1,227 @@
+import {
+  CreateBudgetCommand,
+  CreateNotificationCommand,
+  CreateSubscriberCommand,
+  DeleteBudgetCommand,
+  DeleteNotificationCommand,
+  DeleteSubscriberCommand,
+  DescribeBudgetCommand,
+  DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
+  ListTagsForResourceCommand,
+  NotFoundException,
+  UpdateBudgetCommand,
+  UpdateNotificationCommand,
+  UpdateSubscriberCommand,
+  type Budget,
+  type BudgetsClient,
+  type Notification,
+  type Subscriber,
+} from '@aws-sdk/client-budgets';
+import type {
+  BudgetNotification,
+  BudgetSubscriber,
+  BudgetTag,
+  CurrentBudget,
+  CurrentBudgetState,
+  NotificationWithSubscribers,
+} from './budget-shapes';
+import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError, BudgetSpendUnreadableError } from './errors';
+import type { BudgetCall, BudgetPlan } from './plan-budget-reconciliation';
+
+/** The budget's spend as AWS Budgets last calculated it (refreshed a few times a day). */
+export interface BudgetSpend {
+  actual: number;
+  /** Absent while AWS has too little history to forecast. */
+  forecasted: number | undefined;
+  unit: string;
+  /** `Budget.LastUpdatedTime`: when the budget was last changed or its spend recalculated, as AWS reports it. */
+  lastUpdated: Date | undefined;
+}
+
+/** One spoke account's AWS Budgets, through a client that already holds that account's credentials. */
+export interface SpokeBudgets {
+  readBudget(budgetName: string): Promise<CurrentBudgetState>;
+  /** Makes the calls of an `apply` plan in order; a `refuse` plan fails with BudgetPlanRefusedError. */
+  applyPlan(plan: BudgetPlan): Promise<void>;
+  readSpend(budgetName: string): Promise<BudgetSpend>;
+}
+
+/** Largest page the Budgets describe calls accept. */
+const PAGE_SIZE = 100;
+
+export function budgetArn(partition: string, accountId: string, budgetName: string): string {
+  return `arn:${partition}:budgets::${accountId}:budget/${budgetName}`;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof NotFoundException || (error as { name?: unknown } | null)?.name === 'NotFoundException';
+}
+
+export function createSpokeBudgets(client: BudgetsClient, accountId: string, partition: string): SpokeBudgets {
+  async function call<T>(operation: string, budgetName: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw new BudgetsCallError(operation, budgetName, accountId, error);
+    }
+  }
+
+  /** The budget, or undefined when there is none of that name. */
+  async function describeBudget(budgetName: string): Promise<Budget | undefined> {
+    try {
+      const { Budget } = await client.send(new DescribeBudgetCommand({ AccountId: accountId, BudgetName: budgetName }));
+      return Budget;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new BudgetsCallError('DescribeBudget', budgetName, accountId, error);
+    }
+  }
+
+  async function listNotifications(budgetName: string): Promise<Notification[]> {
+    const notifications: Notification[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await call('DescribeNotificationsForBudget', budgetName, () =>
+        client.send(
+          new DescribeNotificationsForBudgetCommand({
+            AccountId: accountId,
+            BudgetName: budgetName,
+            MaxResults: PAGE_SIZE,
+            NextToken: nextToken,
+          }),
+        ),
+      );
+      notifications.push(...(page.Notifications ?? []));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return notifications;
+  }
+
+  async function listSubscribers(budgetName: string, notification: BudgetNotification): Promise<BudgetSubscriber[]> {
+    const subscribers: BudgetSubscriber[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await call('DescribeSubscribersForNotification', budgetName, () =>
+        client.send(
+          new DescribeSubscribersForNotificationCommand({
+            AccountId: accountId,
+            BudgetName: budgetName,
+            Notification: notification,
+            MaxResults: PAGE_SIZE,
+            NextToken: nextToken,
+          }),
+        ),
+      );
+      subscribers.push(...(page.Subscribers ?? []).flatMap(toSubscriber));
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return subscribers;
+  }
+
+  async function send(budgetCall: BudgetCall): Promise<unknown> {
+    const AccountId = accountId;
+    switch (budgetCall.operation) {
+      case 'CreateBudget':
+        return client.send(new CreateBudgetCommand({ AccountId, ...budgetCall.input }));
+      case 'UpdateBudget':
+        return client.send(new UpdateBudgetCommand({ AccountId, ...budgetCall.input }));
+      case 'DeleteBudget':
+        return client.send(new DeleteBudgetCommand({ AccountId, ...budgetCall.input }));
+      case 'CreateNotification':
+        return client.send(new CreateNotificationCommand({ AccountId, ...budgetCall.input }));
+      case 'UpdateNotification':
+        return client.send(new UpdateNotificationCommand({ AccountId, ...budgetCall.input }));
+      case 'DeleteNotification':
+        return client.send(new DeleteNotificationCommand({ AccountId, ...budgetCall.input }));
+      case 'CreateSubscriber':
+        return client.send(new CreateSubscriberCommand({ AccountId, ...budgetCall.input }));
+      case 'UpdateSubscriber':
+        return client.send(new UpdateSubscriberCommand({ AccountId, ...budgetCall.input }));
+      case 'DeleteSubscriber':
+        return client.send(new DeleteSubscriberCommand({ AccountId, ...budgetCall.input }));
+    }
+  }
+
+  return {
+    async readBudget(budgetName) {
+      const budget = await describeBudget(budgetName);
+      if (!budget) return { exists: false };
+      const { ResourceTags } = await call('ListTagsForResource', budgetName, () =>
+        client.send(new ListTagsForResourceCommand({ ResourceARN: budgetArn(partition, accountId, budgetName) })),
+      );
+      const tags: BudgetTag[] = (ResourceTags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
+      const notifications: NotificationWithSubscribers[] = [];
+      for (const notification of (await listNotifications(budgetName)).flatMap(toNotification)) {
+        notifications.push({
+          Notification: notification,
+          Subscribers: await listSubscribers(budgetName, notification),
+        });
+      }
+      return { exists: true, budget: toCurrentBudget(budget, budgetName), tags, notifications };
+    },
+
+    async applyPlan(plan) {
+      if (plan.action === 'refuse') throw new BudgetPlanRefusedError(plan.reason);
+      for (const budgetCall of plan.calls) {
+        await call(budgetCall.operation, budgetNameOf(budgetCall), () => send(budgetCall));
+      }
+    },
+
+    async readSpend(budgetName) {
+      const budget = await describeBudget(budgetName);
+      if (!budget) throw new BudgetNotFoundError(budgetName, accountId);
+      const spend = budget.CalculatedSpend;
+      const unit = spend?.ActualSpend?.Unit ?? budget.BudgetLimit?.Unit;
+      const actual = spend?.ActualSpend?.Amount === undefined ? 0 : Number(spend.ActualSpend.Amount);
+      const forecasted =
+        spend?.ForecastedSpend?.Amount === undefined ? undefined : Number(spend.ForecastedSpend.Amount);
+      if (!Number.isFinite(actual) || (forecasted !== undefined && !Number.isFinite(forecasted)) || !unit) {
+        throw new BudgetSpendUnreadableError(budgetName, accountId, JSON.stringify(spend ?? null));
+      }
+      return { actual, forecasted, unit, lastUpdated: budget.LastUpdatedTime };
+    },
+  };
+}
+
+export function budgetNameOf(budgetCall: BudgetCall): string {
+  switch (budgetCall.operation) {
+    case 'CreateBudget':
+      return budgetCall.input.Budget.BudgetName;
+    case 'UpdateBudget':
+      return budgetCall.input.NewBudget.BudgetName;
+    default:
+      return budgetCall.input.BudgetName;
+  }
+}
+
+function toCurrentBudget(budget: Budget, budgetName: string): CurrentBudget {
+  const current: CurrentBudget = {
+    BudgetName: budget.BudgetName ?? budgetName,
+    BudgetType: budget.BudgetType ?? '',
+    TimeUnit: budget.TimeUnit ?? '',
+    CostFilters: Object.fromEntries(Object.entries(budget.CostFilters ?? {}).map(([k, v]) => [k, [...(v ?? [])]])),
+  };
+  if (budget.BudgetLimit?.Amount !== undefined && budget.BudgetLimit.Unit !== undefined) {
+    current.BudgetLimit = { Amount: budget.BudgetLimit.Amount, Unit: budget.BudgetLimit.Unit };
+  }
+  if (budget.TimePeriod) {
+    current.TimePeriod = {};
+    if (budget.TimePeriod.Start) current.TimePeriod.Start = budget.TimePeriod.Start;
+    if (budget.TimePeriod.End) current.TimePeriod.End = budget.TimePeriod.End;
+  }
+  if (budget.CostTypes) current.CostTypes = { ...budget.CostTypes };
+  return current;
+}
+
+/** Keeps the identifying fields (NotificationState is not one); AWS always sends the required ones. */
+function toNotification(notification: Notification): BudgetNotification[] {
+  const { NotificationType, ComparisonOperator, Threshold, ThresholdType } = notification;
+  if (NotificationType === undefined || ComparisonOperator === undefined || Threshold === undefined) return [];
+  return [{ NotificationType, ComparisonOperator, Threshold, ...(ThresholdType ? { ThresholdType } : {}) }];
+}
+
+function toSubscriber(subscriber: Subscriber): BudgetSubscriber[] {
+  const { SubscriptionType, Address } = subscriber;
+  return SubscriptionType && Address !== undefined ? [{ SubscriptionType, Address }] : [];
+}

@@ -1,0 +1,5 @@
+export * from './budget-shapes';
+export * from './budgets-adapter';
+export * from './desired-budget';
+export * from './errors';
+export * from './plan-budget-reconciliation';

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { accountIdSchema, budgetNameSchema } from './budget-item';
+import { revisionSchema } from './revision';
+
+/**
+ * The event a spoke sends the hub after it applied (or failed to apply) a budget parameter
+ * (../shared/DESIGN.md, "Events": status back to hub). It travels from the spoke's default bus
+ * to the hub's status bus; EventBridge sets `account` to the spoke's account, which the hub
+ * checks against `detail.accountId`.
+ */
+export const SPOKE_STATUS_SOURCE = 'org-budgets.spoke';
+export const SPOKE_STATUS_DETAIL_TYPE = 'Budget Apply Status';
+
+export const spokeStatusDetailSchema = z.object({
+  accountId: accountIdSchema,
+  budgetName: budgetNameSchema,
+  revision: revisionSchema,
+  status: z.enum(['APPLIED', 'FAILED']),
+  message: z.string().max(2000),
+  at: z.iso.datetime(),
+});
+export type SpokeStatusDetail = z.infer<typeof spokeStatusDetailSchema>;
