@@ -18,6 +18,11 @@ export interface CallInfo {
   region?: string;
   accessKeyId?: string;
   /**
+   * Account the credentials act in; known to the front door for credentials it saw issued by
+   * STS AssumeRole (moto maps other keys to its default account 123456789012).
+   */
+  accountId?: string;
+  /**
    * The parsed body: the JSON value for JSON protocols, the form fields as an object for the
    * query protocol (e.g. `{ Action: 'AssumeRole', RoleArn: '...' }`); undefined otherwise.
    */

@@ -39,6 +39,8 @@ export interface CallRecord {
   path: string;
   region?: string;
   accessKeyId?: string;
+  /** Account of the credentials, when they came from an STS AssumeRole through this front door. */
+  accountId?: string;
   /** Epoch milliseconds when the request body had arrived. */
   startedAt: number;
   /** Injected delay in ms (0 if none). */
@@ -121,6 +123,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   let latencyRules: LatencyRule[] = options.latency ?? readEnvRules(env, LATENCY_ENV, parseLatencyRules);
   let faults: ActiveFault[] = toActiveFaults(options.faults ?? readEnvRules(env, FAULTS_ENV, parseFaultRules));
   let records: CallRecord[] = [];
+  /** Access key id → account, learned from AssumeRole answers passing through. */
+  const keyAccounts = new Map<string, string>();
   let nextId = 1;
   const shutdown = new AbortController();
 
@@ -133,6 +137,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     }
 
     const call = identifyCall({ method: req.method ?? 'GET', url, headers: req.headers, body });
+    const accountId = call.accessKeyId === undefined ? undefined : keyAccounts.get(call.accessKeyId);
+    if (accountId !== undefined) call.accountId = accountId;
     const record: CallRecord = {
       id: nextId++,
       service: call.service,
@@ -142,6 +148,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       path: call.path,
       ...(call.region === undefined ? {} : { region: call.region }),
       ...(call.accessKeyId === undefined ? {} : { accessKeyId: call.accessKeyId }),
+      ...(accountId === undefined ? {} : { accountId }),
       startedAt: Date.now(),
       delayedMs: 0,
     };
@@ -191,6 +198,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
         (incoming) => {
           res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, filterRawHeaders(incoming.rawHeaders));
           incoming.pipe(res);
+          if (record.service === 'sts' && record.operation.startsWith('AssumeRole') && incoming.statusCode === 200) {
+            learnAccount(incoming, keyAccounts);
+          }
           incoming.once('error', (error) => res.destroy(error));
           incoming.once('end', () => resolveForward());
           incoming.once('close', () => resolveForward());
@@ -297,6 +307,19 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   };
 }
 
+/** Remembers which account the credentials of an AssumeRole answer (XML or JSON) act in. */
+function learnAccount(incoming: IncomingMessage, keyAccounts: Map<string, string>): void {
+  const chunks: Buffer[] = [];
+  incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+  incoming.once('end', () => {
+    const text = Buffer.concat(chunks).toString('utf8');
+    const accessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>|"AccessKeyId"\s*:\s*"([^"]+)"/.exec(text);
+    const account = /arn:aws[\w-]*:sts::(\d{12}):assumed-role\//.exec(text);
+    const key = accessKeyId?.[1] ?? accessKeyId?.[2];
+    if (key !== undefined && account?.[1] !== undefined) keyAccounts.set(key, account[1]);
+  });
+}
+
 /** Counts calls by service and by `service:Operation`. */
 export function summarizeCalls(records: readonly CallRecord[]): CallSummary {
   const summary: CallSummary = { calls: 0, delayed: 0, faulted: 0, byService: {}, byOperation: {} };
@@ -333,11 +356,7 @@ function pickFault(faults: readonly ActiveFault[], call: CallInfo): FaultRule['e
   return undefined;
 }
 
-function readEnvRules<T>(
-  env: NodeJS.ProcessEnv,
-  name: string,
-  parse: (value: unknown, source: string) => T[],
-): T[] {
+function readEnvRules<T>(env: NodeJS.ProcessEnv, name: string, parse: (value: unknown, source: string) => T[]): T[] {
   const text = env[name];
   if (text === undefined || text.trim() === '') return [];
   let value: unknown;

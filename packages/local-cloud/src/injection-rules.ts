@@ -7,6 +7,8 @@ export interface LatencyRule {
   service: string;
   /** Operation name ('AssumeRole'); every operation of the service when left out. */
   operation?: string;
+  /** Only calls made with credentials of this account (see CallInfo.accountId). */
+  accountId?: string;
   delayMs: number;
   jitterMs?: number;
 }
@@ -15,6 +17,8 @@ export interface LatencyRule {
 export interface FaultRule {
   service: string;
   operation?: string;
+  /** Only calls made with credentials of this account (see CallInfo.accountId). */
+  accountId?: string;
   error: AwsErrorSpec;
   /** Fires at most this many times; unlimited when left out. */
   times?: number;
@@ -32,8 +36,12 @@ export interface FaultRule {
 /** The parts of a FaultRule that travel as JSON (control API, env). */
 export type SerializableFaultRule = Omit<FaultRule, 'match'>;
 
-export function matchesTarget(rule: { service: string; operation?: string }, call: CallInfo): boolean {
+export function matchesTarget(
+  rule: { service: string; operation?: string; accountId?: string },
+  call: CallInfo,
+): boolean {
   if (rule.service.toLowerCase() !== call.service.toLowerCase()) return false;
+  if (rule.accountId !== undefined && rule.accountId !== call.accountId) return false;
   return rule.operation === undefined || rule.operation.toLowerCase() === call.operation.toLowerCase();
 }
 
@@ -60,10 +68,11 @@ export function parseLatencyRules(value: unknown, source: string): LatencyRule[]
   return asRuleArray(value, source).map((item, index) => {
     const where = `${source}[${index}]`;
     const rule = asObject(item, where);
-    checkKnownKeys(rule, ['service', 'operation', 'delayMs', 'jitterMs'], where);
+    checkKnownKeys(rule, ['service', 'operation', 'accountId', 'delayMs', 'jitterMs'], where);
     return {
       service: requireString(rule.service, `${where}.service`),
       ...optional('operation', optionalString(rule.operation, `${where}.operation`)),
+      ...optional('accountId', optionalString(rule.accountId, `${where}.accountId`)),
       delayMs: requireNumber(rule.delayMs, `${where}.delayMs`, 0),
       ...optional('jitterMs', optionalNumber(rule.jitterMs, `${where}.jitterMs`, 0)),
     };
@@ -75,7 +84,7 @@ export function parseFaultRules(value: unknown, source: string): SerializableFau
   return asRuleArray(value, source).map((item, index) => {
     const where = `${source}[${index}]`;
     const rule = asObject(item, where);
-    checkKnownKeys(rule, ['service', 'operation', 'error', 'times', 'probability', 'matchBody'], where);
+    checkKnownKeys(rule, ['service', 'operation', 'accountId', 'error', 'times', 'probability', 'matchBody'], where);
     const error = asObject(rule.error, `${where}.error`);
     checkKnownKeys(error, ['code', 'message', 'httpStatus'], `${where}.error`);
     const probability = optionalNumber(rule.probability, `${where}.probability`, 0);
@@ -83,6 +92,7 @@ export function parseFaultRules(value: unknown, source: string): SerializableFau
     return {
       service: requireString(rule.service, `${where}.service`),
       ...optional('operation', optionalString(rule.operation, `${where}.operation`)),
+      ...optional('accountId', optionalString(rule.accountId, `${where}.accountId`)),
       error: {
         code: requireString(error.code, `${where}.error.code`),
         message: requireString(error.message, `${where}.error.message`),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
+import { createServer, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { findFreePort } from './free-port';
 
@@ -57,9 +58,21 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
 class PortTakenError extends Error {}
 
 async function launchMoto(port: number, options: MotoServerOptions): Promise<MotoServer> {
+  // Otherwise whatever already listens there would answer the readiness check in moto's place.
+  if (!(await isPortFree(port, HOST))) {
+    throw new PortTakenError(`Cannot start moto: port ${port} on ${HOST} is taken (address already in use)`);
+  }
   const python = options.python ?? process.env.ORG_BUDGETS_PYTHON ?? 'python3';
   const endpoint = `http://${HOST}:${port}`;
-  const log = options.logFile === undefined ? undefined : createWriteStream(options.logFile, { flags: 'a' });
+  // Opened synchronously so that a bad path fails here, not later as an unhandled stream error.
+  const log =
+    options.logFile === undefined
+      ? undefined
+      : createWriteStream(options.logFile, { fd: openSync(options.logFile, 'a') });
+  let logError: Error | undefined;
+  log?.on('error', (error) => {
+    logError ??= error;
+  });
   const stderrTail = createTail(STDERR_TAIL_BYTES);
 
   const child = spawn(python, [MOTO_LAUNCHER_PATH, '-H', HOST, '-p', String(port)], {
@@ -79,6 +92,10 @@ async function launchMoto(port: number, options: MotoServerOptions): Promise<Mot
     log?.write(chunk);
   });
 
+  // A forgotten server must not keep the caller alive: the 'exit' handler below kills it.
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as Socket | null)?.unref();
+
   const exited = watchExit(child);
   const killOnExit = (): void => {
     child.kill('SIGKILL');
@@ -87,6 +104,7 @@ async function launchMoto(port: number, options: MotoServerOptions): Promise<Mot
   const cleanUp = async (): Promise<void> => {
     process.off('exit', killOnExit);
     await closeLog(log);
+    if (logError) throw new Error(`Writing moto's log to ${options.logFile ?? ''} failed: ${logError.message}`);
   };
 
   try {
@@ -149,6 +167,7 @@ async function waitUntilAnswering(endpoint: string, exited: Promise<ExitInfo>, t
     if (exit) throw new StartFailure('moto exited before it answered HTTP', exit);
     try {
       await sendRequest(`${endpoint}/moto-api/`, 'GET', 2000);
+      if (exit) throw new StartFailure('moto exited just after answering HTTP', exit);
       return;
     } catch (error) {
       // Not listening yet (connection refused or reset): poll again until the deadline.
@@ -201,10 +220,12 @@ async function stopChild(child: ChildProcess, exited: Promise<ExitInfo>): Promis
   }
 }
 
+/** Flushes and closes the log; a write error is reported through the stream's 'error' listener. */
 function closeLog(log: WriteStream | undefined): Promise<void> {
-  if (!log) return Promise.resolve();
-  return new Promise((resolveClose, rejectClose) => {
-    log.end((error?: Error | null) => (error ? rejectClose(error) : resolveClose()));
+  if (!log || log.destroyed) return Promise.resolve();
+  return new Promise((resolveClose) => {
+    log.once('close', resolveClose);
+    log.end();
   });
 }
 
@@ -217,6 +238,18 @@ function createTail(maxBytes: number): { push(chunk: Buffer): void; text(): stri
     },
     text: () => buffer.toString('utf8'),
   };
+}
+
+function isPortFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolveFree, rejectFree) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') resolveFree(false);
+      else rejectFree(error);
+    });
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolveFree(true)));
+  });
 }
 
 function delay(ms: number): Promise<void> {
