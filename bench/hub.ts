@@ -47,7 +47,12 @@ interface RunResult {
 
 async function run(mode: string, maxConcurrency: number): Promise<RunResult> {
   log(`[${mode}] starting moto and the front door, creating ${edits} spoke accounts`);
-  const sandbox = await HubSandbox.start({ spokeAccounts: accounts, tableName: 'org-budgets-bench', latency, batchSize });
+  const sandbox = await HubSandbox.start({
+    spokeAccounts: accounts,
+    tableName: 'org-budgets-bench',
+    latency,
+    batchSize,
+  });
   try {
     for (const [i, accountId] of accounts.entries()) {
       await sandbox.putItem({ accountId, budgetName: 'compute', amount: 1000 + i, emails: ['finance@example.com'] });
@@ -80,7 +85,9 @@ async function run(mode: string, maxConcurrency: number): Promise<RunResult> {
     }
     const delivered = await countDelivered(sandbox);
     if (failed > 0 || delivered !== edits) {
-      throw new Error(`[${mode}] ${failed} records failed and ${delivered}/${edits} items are DELIVERED: not a valid run`);
+      throw new Error(
+        `[${mode}] ${failed} records failed and ${delivered}/${edits} items are DELIVERED: not a valid run`,
+      );
     }
     return { mode, records: records.length, seconds, perSecond: records.length / seconds, failed, calls };
   } finally {
@@ -110,7 +117,9 @@ async function main() {
   );
   console.log(`  AWS calls per run: ${JSON.stringify(concurrent.calls)}`);
   for (const r of [concurrent, sequential]) {
-    console.log(`  ${r.mode.padEnd(14)} ${r.records} records in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(1)} records/s`);
+    console.log(
+      `  ${r.mode.padEnd(14)} ${r.records} records in ${r.seconds.toFixed(1)} s = ${r.perSecond.toFixed(1)} records/s`,
+    );
   }
   console.log(`  speed-up: ${ratio.toFixed(1)}x (concurrency ${concurrency} against one at a time)`);
 }

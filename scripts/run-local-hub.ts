@@ -44,7 +44,11 @@ async function main() {
   sandbox = await HubSandbox.start({ spokeAccounts: Object.values(ACCOUNTS), tableName: TABLE });
   const hub = sandbox;
   console.log(`  endpoint ${hub.frontDoor.endpoint}; management account ${MANAGEMENT_ACCOUNT_ID}`);
-  console.log(`  member accounts ${Object.entries(ACCOUNTS).map(([n, a]) => `${a} (${n})`).join(', ')}, each with role ${SPOKE_ROLE_NAME}`);
+  console.log(
+    `  member accounts ${Object.entries(ACCOUNTS)
+      .map(([n, a]) => `${a} (${n})`)
+      .join(', ')}, each with role ${SPOKE_ROLE_NAME}`,
+  );
 
   const handler = createPropagateHandler({
     tableName: TABLE,
@@ -62,14 +66,24 @@ async function main() {
   };
 
   step('finance sets budgets for three accounts');
-  await hub.putItem({ accountId: ACCOUNTS.genomics, budgetName: 'research-compute', amount: 5000, emails: ['pi@example.org'] });
+  await hub.putItem({
+    accountId: ACCOUNTS.genomics,
+    budgetName: 'research-compute',
+    amount: 5000,
+    emails: ['pi@example.org'],
+  });
   await hub.putItem({ accountId: ACCOUNTS.webshop, budgetName: 'production', amount: 1200, alertAt: [80, 100] });
   await hub.putItem({ accountId: ACCOUNTS.sandbox, budgetName: 'experiments', amount: 100, period: 'MONTHLY' });
   await propagate();
   await printState(hub);
 
   step('finance makes three edits: one with a typo (amount "-5000"), one raise, one deletion');
-  await hub.putItem({ accountId: ACCOUNTS.genomics, budgetName: 'research-compute', amount: -5000, emails: ['pi@example.org'] });
+  await hub.putItem({
+    accountId: ACCOUNTS.genomics,
+    budgetName: 'research-compute',
+    amount: -5000,
+    emails: ['pi@example.org'],
+  });
   await hub.putItem({ accountId: ACCOUNTS.webshop, budgetName: 'production', amount: 1500, alertAt: [80, 100] });
   await hub.deleteItem(ACCOUNTS.sandbox, 'experiments');
   await propagate();
@@ -112,7 +126,11 @@ async function printState(hub: HubSandbox) {
       item ? String(item['amount']) : '(deleted)',
       sync?.status ?? '-',
       sync?.message ?? '-',
-      parameter === undefined ? '(none)' : parameter.valid ? `amount ${parameter.parameter.amount}, revision …${parameter.parameter.revision.slice(-4)}` : 'unreadable',
+      parameter === undefined
+        ? '(none)'
+        : parameter.valid
+          ? `amount ${parameter.parameter.amount}, revision …${parameter.parameter.revision.slice(-4)}`
+          : 'unreadable',
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

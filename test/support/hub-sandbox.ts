@@ -7,7 +7,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { DescribeParametersCommand, GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { budgetParameterName, parseBudgetParameter, type BudgetParameterParse } from '@org-budgets/contracts';
@@ -158,10 +158,8 @@ export class HubSandbox {
   /** Creates the spoke role in each account, trusting the hub, as the spoke stack will. */
   async addSpokeAccounts(accountIds: readonly string[]): Promise<void> {
     await forEachLimited(accountIds, 16, async (accountId) => {
-      const iam = new IAMClient({
-        region: this.region,
-        credentials: await this.accountCredentials(accountId),
-      });
+      const credentials = await this.accountCredentials(accountId);
+      const iam = new IAMClient({ region: this.region, credentials });
       await iam.send(
         new CreateRoleCommand({
           RoleName: SPOKE_ROLE_NAME,
@@ -182,6 +180,9 @@ export class HubSandbox {
           }),
         }),
       );
+      // Touch the account's Parameter Store once: moto builds an account's backend on first use,
+      // a cost real accounts do not have and that would otherwise land in the measurements.
+      await new SSMClient({ region: this.region, credentials }).send(new DescribeParametersCommand({ MaxResults: 1 }));
     });
   }
 

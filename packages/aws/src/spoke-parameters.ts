@@ -27,6 +27,17 @@ export interface SpokeParameters {
   delete(accountId: string, budgetName: string): Promise<boolean>;
 }
 
+/** Reads a budget parameter with any SSM client (the hub's per-account one, or a spoke's own). */
+export async function getBudgetParameter(ssm: SSMClient, budgetName: string): Promise<CurrentBudgetParameter> {
+  try {
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: budgetParameterName(budgetName) }));
+    return { exists: true, ...parseBudgetParameter(Parameter?.Value ?? '') };
+  } catch (error) {
+    if (error instanceof ParameterNotFound || (error as Error).name === 'ParameterNotFound') return { exists: false };
+    throw error;
+  }
+}
+
 export function createSpokeParameters(
   credentials: SpokeCredentials,
   clientConfig: Omit<SSMClientConfig, 'credentials'> = {},
@@ -55,15 +66,7 @@ export function createSpokeParameters(
   return {
     async get(accountId, budgetName) {
       const name = budgetParameterName(budgetName);
-      return call(accountId, name, 'GetParameter', async () => {
-        try {
-          const { Parameter } = await ssmFor(accountId).send(new GetParameterCommand({ Name: name }));
-          return { exists: true as const, ...parseBudgetParameter(Parameter?.Value ?? '') };
-        } catch (error) {
-          if (error instanceof ParameterNotFound || (error as Error).name === 'ParameterNotFound') return { exists: false as const };
-          throw error;
-        }
-      });
+      return call(accountId, name, 'GetParameter', () => getBudgetParameter(ssmFor(accountId), budgetName));
     },
     async put(accountId, parameter) {
       const name = budgetParameterName(parameter.budgetName);

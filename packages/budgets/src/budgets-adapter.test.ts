@@ -11,6 +11,7 @@ import {
   DescribeSubscribersForNotificationCommand,
   ListTagsForResourceCommand,
   NotFoundException,
+  TagResourceCommand,
   UpdateBudgetCommand,
   UpdateNotificationCommand,
   UpdateSubscriberCommand,
@@ -18,7 +19,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import type { BudgetNotification, BudgetSubscriber } from './budget-shapes';
-import { budgetArn, createSpokeBudgets } from './budgets-adapter';
+import { appliedRevisionOf, budgetArn, createSpokeBudgets } from './budgets-adapter';
 import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError } from './errors';
 import type { BudgetCall } from './plan-budget-reconciliation';
 import { ACCOUNT_ID, ALERT_TOPIC_ARN } from './testing/budget-fixtures';
@@ -298,5 +299,32 @@ describe('readSpend', () => {
 describe('budgetArn', () => {
   it('builds the budget ARN in the given partition', () => {
     expect(budgetArn('aws-us-gov', '222222222222', 'ops')).toBe('arn:aws-us-gov:budgets::222222222222:budget/ops');
+  });
+});
+
+describe('applied revision', () => {
+  it('tags the budget with the revision it was made to match', async () => {
+    budgets.reset();
+    const spoke = createSpokeBudgets(new BudgetsClient({}), '111111111111', 'aws');
+
+    await spoke.recordAppliedRevision('team-a', '1234');
+
+    expect(budgets).toHaveReceivedCommandWith(TagResourceCommand, {
+      ResourceARN: 'arn:aws:budgets::111111111111:budget/team-a',
+      ResourceTags: [{ Key: 'org-budgets:revision', Value: '1234' }],
+    });
+  });
+
+  it('reads the applied revision from the tags, ignoring a malformed one', () => {
+    const state = (value: string) => ({
+      exists: true as const,
+      budget: {} as never,
+      notifications: [],
+      tags: [{ Key: 'org-budgets:revision', Value: value }],
+    });
+
+    expect(appliedRevisionOf(state('42'))).toBe('42');
+    expect(appliedRevisionOf(state('x'))).toBeUndefined();
+    expect(appliedRevisionOf({ exists: false })).toBeUndefined();
   });
 });

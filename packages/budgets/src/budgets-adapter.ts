@@ -9,6 +9,7 @@ import {
   DescribeNotificationsForBudgetCommand,
   DescribeSubscribersForNotificationCommand,
   ListTagsForResourceCommand,
+  TagResourceCommand,
   NotFoundException,
   UpdateBudgetCommand,
   UpdateNotificationCommand,
@@ -45,6 +46,18 @@ export interface SpokeBudgets {
   /** Makes the calls of an `apply` plan in order; a `refuse` plan fails with BudgetPlanRefusedError. */
   applyPlan(plan: BudgetPlan): Promise<void>;
   readSpend(budgetName: string): Promise<BudgetSpend>;
+  /** Tags the budget with the parameter revision it now matches (TagResource). */
+  recordAppliedRevision(budgetName: string, revision: string): Promise<void>;
+}
+
+/** The tag that keeps, on the budget itself, the revision of the parameter it was last made to match. */
+export const APPLIED_REVISION_TAG_KEY = 'org-budgets:revision';
+
+/** The parameter revision a budget was last made to match, when it carries one. */
+export function appliedRevisionOf(state: CurrentBudgetState): string | undefined {
+  if (!state.exists) return undefined;
+  const value = state.tags.find((tag) => tag.Key === APPLIED_REVISION_TAG_KEY)?.Value;
+  return value !== undefined && /^\d+$/.test(value) ? value : undefined;
 }
 
 /** Largest page the Budgets describe calls accept. */
@@ -180,6 +193,17 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
         throw new BudgetSpendUnreadableError(budgetName, accountId, JSON.stringify(spend ?? null));
       }
       return { actual, forecasted, unit, lastUpdated: budget.LastUpdatedTime };
+    },
+
+    async recordAppliedRevision(budgetName, revision) {
+      await call('TagResource', budgetName, () =>
+        client.send(
+          new TagResourceCommand({
+            ResourceARN: budgetArn(partition, accountId, budgetName),
+            ResourceTags: [{ Key: APPLIED_REVISION_TAG_KEY, Value: revision }],
+          }),
+        ),
+      );
     },
   };
 }
