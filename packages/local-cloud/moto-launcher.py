@@ -6,7 +6,11 @@ Usage: python3 moto-launcher.py -H 127.0.0.1 -p PORT  (same arguments as moto.se
    (trying Docker) and then drops the records from the stream, so GetRecords returns
    nothing. Our runtime reads the streams itself, so that delivery is turned off and the
    stream keeps every record with increasing sequence numbers.
-2. On Linux the server asks the kernel to stop it when the process that started it dies
+2. moto finds the account of every request's access key by scanning the IAM backends of
+   every account and partition it knows (moto.iam.models.get_account_id_from): with a
+   thousand member accounts each request costs milliseconds. Access keys are random and never
+   reused, so the answer for a key never changes: it is remembered.
+3. On Linux the server asks the kernel to stop it when the process that started it dies
    (PR_SET_PDEATHSIG), so a crashed or killed test run leaves no moto behind.
 
 Exit code 3 means moto (with its server extras) is not installed.
@@ -46,6 +50,23 @@ def disable_stream_delivery() -> None:
     LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None
 
 
+def remember_account_lookups() -> None:
+    import moto.iam.models as iam_models
+
+    scan = iam_models.get_account_id_from
+    known: dict[str, str] = {}
+
+    def get_account_id_from(access_key: str) -> str:
+        account_id = known.get(access_key)
+        if account_id is None:
+            account_id = scan(access_key)
+            known[access_key] = account_id
+        return account_id
+
+    # moto.core.responses imports the function at each call, so replacing it here is enough.
+    iam_models.get_account_id_from = get_account_id_from
+
+
 def main() -> int:
     tie_lifetime_to_parent()
     try:
@@ -58,6 +79,7 @@ def main() -> int:
         )
         return MISSING_MOTO_EXIT_CODE
     disable_stream_delivery()
+    remember_account_lookups()
     result = moto_main(sys.argv[1:])
     return int(result or 0)
 
