@@ -1,0 +1,3 @@
+import { createRecordStatusHandler, loadRecordStatusConfig } from './create-handler';
+
+export const handler = createRecordStatusHandler(loadRecordStatusConfig(process.env));

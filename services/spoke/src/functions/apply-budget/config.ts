@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+const configSchema = z.object({
+  ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+  PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
+  STATUS_EVENT_BUS: z.string().min(1).default('default'),
+});
+
+export interface ApplyBudgetConfig {
+  alertTopicArn: string;
+  partition: string;
+  statusEventBus: string;
+}
+
+/** Reads the function's configuration once, at cold start; a missing variable fails by name. */
+export function loadApplyBudgetConfig(env: NodeJS.ProcessEnv): ApplyBudgetConfig {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`apply-budget is misconfigured: ${problems}`);
+  }
+  return {
+    alertTopicArn: result.data.ALERT_TOPIC_ARN,
+    partition: result.data.PARTITION,
+    statusEventBus: result.data.STATUS_EVENT_BUS,
+  };
+}
