@@ -3,3 +3,4 @@ export * from './spoke-credentials';
 export * from './spoke-parameters';
 export * from './stream-image';
 export * from './sync-status';
+export * from './budget-items';

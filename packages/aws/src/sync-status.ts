@@ -11,6 +11,12 @@ export type SyncWriteResult = 'written' | 'superseded';
 /** Writes the `sync` attribute onto budget items in the hub table. */
 export interface SyncStatusStore {
   write(key: BudgetItemKey, sync: SyncStatus): Promise<SyncWriteResult>;
+  /**
+   * Marks an item PENDING so that the stream delivers it again (see the loop guard in
+   * propagate-budget-edits), only if its `sync.revision` is still `expectedRevision` (undefined:
+   * the item has no sync yet); 'superseded' when the item changed or is gone.
+   */
+  requestRedelivery(key: BudgetItemKey, expectedRevision: string | undefined, message: string, now: Date): Promise<SyncWriteResult>;
 }
 
 /**
@@ -25,7 +31,41 @@ export const SYNC_CONDITION =
   ' OR (#sync.#revision = :revision AND (:stage = :apply OR attribute_not_exists(#sync.#stage) OR #sync.#stage <> :apply)))';
 
 export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): SyncStatusStore {
+  const isConditionFailure = (error: unknown) =>
+    error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
   return {
+    async requestRedelivery(key, expectedRevision, message, now) {
+      try {
+        await ddb.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
+            UpdateExpression: 'SET #sync = :sync',
+            ConditionExpression:
+              expectedRevision === undefined
+                ? 'attribute_exists(accountId) AND attribute_not_exists(#sync.#revision)'
+                : 'attribute_exists(accountId) AND #sync.#revision = :expected',
+            ExpressionAttributeNames: { '#sync': 'sync', '#revision': 'revision' },
+            ExpressionAttributeValues: {
+              ':sync': {
+                M: {
+                  status: { S: 'PENDING' },
+                  stage: { S: 'deliver' },
+                  message: { S: message },
+                  revision: { N: expectedRevision ?? '0' },
+                  updatedAt: { S: now.toISOString() },
+                },
+              },
+              ...(expectedRevision === undefined ? {} : { ':expected': { N: expectedRevision } }),
+            },
+          }),
+        );
+        return 'written';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'superseded';
+        throw error;
+      }
+    },
     async write(key, sync) {
       try {
         await ddb.send(
@@ -53,9 +93,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
         );
         return 'written';
       } catch (error) {
-        if (error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException') {
-          return 'superseded';
-        }
+        if (isConditionFailure(error)) return 'superseded';
         throw error;
       }
     },

@@ -27,7 +27,7 @@ class FakeSpokes implements SpokeParameters {
   }
 }
 
-class FakeSyncStore implements SyncStatusStore {
+class FakeSyncStore implements Pick<SyncStatusStore, 'write'> {
   readonly writes: (BudgetItemKey & SyncStatus)[] = [];
   async write(key: BudgetItemKey, sync: SyncStatus) {
     this.writes.push({ ...key, ...sync });
@@ -222,5 +222,29 @@ describe('budgetEditFromRecord', () => {
     });
 
     expect(budgetEditFromRecord(record).kind).toBe('sync-only');
+  });
+});
+
+describe('redelivery requests', () => {
+  it('propagates a change of sync.status to PENDING, the reconciler’s request', async () => {
+    const { spokes, deps } = setup();
+    const before = budgetItem({ sync: { status: 'FAILED', revision: 1 } });
+    const after = budgetItem({ sync: { status: 'PENDING', revision: 1 } });
+
+    const outcome = await propagate(budgetItemRecord(after, { oldImage: before, sequenceNumber: '90' }), deps);
+
+    expect(outcome).toEqual({ result: 'delivered', parameterRevision: '90' });
+    expect(spokes.parameters.get('111111111111/research-compute')).toMatchObject({ revision: '90' });
+  });
+
+  it('ignores the write-back that follows a redelivery', async () => {
+    const { spokes, deps } = setup();
+    const before = budgetItem({ sync: { status: 'PENDING', revision: 1 } });
+    const after = budgetItem({ sync: { status: 'DELIVERED', revision: 90 } });
+
+    const outcome = await propagate(budgetItemRecord(after, { oldImage: before }), deps);
+
+    expect(outcome.result).toBe('ignored');
+    expect(spokes.calls).toEqual([]);
   });
 });

@@ -12,6 +12,7 @@ import {
   itemFromStreamImage,
   type BudgetItemKey,
   type SpokeParameters,
+  type StreamImage,
   type SyncStatusStore,
 } from '@org-budgets/aws';
 import type { DynamoDBRecord } from 'aws-lambda';
@@ -41,7 +42,7 @@ export interface Logger {
 
 export interface PropagateDeps {
   spokeParameters: SpokeParameters;
-  syncStatus: SyncStatusStore;
+  syncStatus: Pick<SyncStatusStore, 'write'>;
   now: () => Date;
   logger: Logger;
 }
@@ -70,11 +71,21 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
   }
   if (
     record.eventName === 'MODIFY' &&
-    canonicalImage(stream?.OldImage, ['sync']) === canonicalImage(newImage, ['sync'])
+    canonicalImage(stream?.OldImage, ['sync']) === canonicalImage(newImage, ['sync']) &&
+    !isRedeliveryRequest(stream?.OldImage, newImage)
   ) {
     return { kind: 'sync-only', key, revision };
   }
   return { kind: 'upsert', key, revision, item: itemFromStreamImage(newImage) };
+}
+
+/**
+ * `sync.status` set to PENDING (by reconcile-budgets, or by hand) asks for the item to be
+ * delivered again: the one sync-only change the loop guard lets through.
+ */
+function isRedeliveryRequest(oldImage: StreamImage | undefined, newImage: StreamImage): boolean {
+  const status = (image: StreamImage | undefined) => image?.['sync']?.M?.['status']?.S;
+  return status(newImage) === 'PENDING' && status(oldImage) !== 'PENDING';
 }
 
 /**

@@ -13,7 +13,7 @@ const detail = {
 
 function setup(result: 'written' | 'superseded' = 'written') {
   const writes: (BudgetItemKey & SyncStatus)[] = [];
-  const syncStatus: SyncStatusStore = {
+  const syncStatus: Pick<SyncStatusStore, 'write'> = {
     write: async (key, sync) => {
       writes.push({ ...key, ...sync });
       return result;

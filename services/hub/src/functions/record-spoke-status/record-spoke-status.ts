@@ -9,7 +9,7 @@ export interface Logger {
 }
 
 export interface RecordStatusDeps {
-  syncStatus: SyncStatusStore;
+  syncStatus: Pick<SyncStatusStore, 'write'>;
   logger: Logger;
 }
 
