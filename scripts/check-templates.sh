@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 status=0
-for service in hub; do
+for service in hub spoke; do
   echo "== serverless package: services/$service"
   (cd "services/$service" && pnpm run --silent package)
   template="services/$service/.serverless/cloudformation-template-update-stack.json"

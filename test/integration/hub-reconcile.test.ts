@@ -1,0 +1,121 @@
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Context } from 'aws-lambda';
+import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
+import { createReconcileHandler } from '../../services/hub/src/functions/reconcile-budgets/create-handler';
+import type { ReconcileReport } from '../../services/hub/src/functions/reconcile-budgets/reconcile-budgets';
+import { HubSandbox, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../support/hub-sandbox';
+
+const ALICE = '111111111111';
+const LATECOMER = '444444444444';
+
+let sandbox: HubSandbox;
+let alertsTopicArn: string;
+const context = { functionName: 'reconcile', awsRequestId: 'r', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
+
+const propagate = () =>
+  createPropagateHandler({
+    tableName: sandbox.tableName,
+    spokeRoleName: SPOKE_ROLE_NAME,
+    spokeExternalId: SPOKE_EXTERNAL_ID,
+    partition: 'aws',
+    maxConcurrency: 8,
+  });
+const reconcile = async (): Promise<ReconcileReport> =>
+  (await createReconcileHandler({
+    TABLE_NAME: sandbox.tableName,
+    SPOKE_ROLE_NAME,
+    SPOKE_EXTERNAL_ID,
+    PARTITION: 'aws',
+    ALERTS_TOPIC_ARN: alertsTopicArn,
+    MAX_CONCURRENCY: 4,
+  })(undefined, context)) as ReconcileReport;
+
+beforeAll(async () => {
+  sandbox = await HubSandbox.start({ spokeAccounts: [ALICE], tableName: 'org-budgets-reconcile' });
+  ({ TopicArn: alertsTopicArn = '' } = await new SNSClient({}).send(new CreateTopicCommand({ Name: 'alerts' })));
+});
+
+afterAll(async () => {
+  await sandbox?.stop();
+});
+
+afterEach(() => sandbox.frontDoor.clearInjections());
+
+describe('reconcile-budgets on moto', () => {
+  it('finds nothing to repair when every parameter matches its item', async () => {
+    await sandbox.putItem({ accountId: ALICE, budgetName: 'steady', amount: 10 });
+    await sandbox.processEdits(propagate());
+    await sandbox.processEdits(propagate());
+
+    const report = await reconcile();
+
+    expect(report).toMatchObject({ items: 1, inSync: 1, repaired: [], errors: [] });
+  });
+
+  it('redelivers a parameter that disappeared from the spoke, through the stream', async () => {
+    await sandbox.putItem({ accountId: ALICE, budgetName: 'lost', amount: 20 });
+    await sandbox.processEdits(propagate());
+    const ssm = new SSMClient({ credentials: await sandbox.accountCredentials(ALICE) });
+    await ssm.send(new DeleteParameterCommand({ Name: '/org-budgets/budgets/lost' }));
+
+    const report = await reconcile();
+    expect(report.repaired).toEqual([{ accountId: ALICE, budgetName: 'lost', reason: 'parameter missing' }]);
+    expect(await sandbox.getSync(ALICE, 'lost')).toMatchObject({ status: 'PENDING' });
+    const redelivery = await sandbox.processEdits(propagate());
+
+    expect(redelivery.failedRecords).toEqual([]);
+    expect(await sandbox.spokeParameter(ALICE, 'lost')).toMatchObject({ valid: true, parameter: { amount: 20 } });
+    expect(await sandbox.getSync(ALICE, 'lost')).toMatchObject({ status: 'DELIVERED' });
+    await sandbox.processEdits(propagate()); // the write-back: ignored
+    expect((await reconcile()).repaired).toEqual([]);
+  });
+
+  it('delivers the items of an account once its spoke exists', async () => {
+    sandbox.frontDoor.setFaults([
+      {
+        service: 'sts',
+        operation: 'AssumeRole',
+        matchBody: { RoleArn: `arn:aws:iam::${LATECOMER}:role/${SPOKE_ROLE_NAME}` },
+        error: { code: 'AccessDenied', message: 'no such role', httpStatus: 403 },
+      },
+    ]);
+    await sandbox.putItem({ accountId: LATECOMER, budgetName: 'early', amount: 30 });
+    await sandbox.putItem({ accountId: LATECOMER, budgetName: 'earlier', amount: 40 });
+    const first = await sandbox.processEdits(propagate());
+    expect(first.failedRecords).toHaveLength(2);
+    expect(await sandbox.getSync(LATECOMER, 'early')).toMatchObject({ status: 'FAILED' });
+    await sandbox.processEdits(propagate()); // FAILED write-backs
+
+    const whileMissing = await reconcile();
+    expect(whileMissing.spokesUnreachable).toEqual([{ accountId: LATECOMER, items: 2, reason: expect.stringContaining('AccessDenied') }]);
+    expect(whileMissing.repaired).toEqual([]);
+
+    sandbox.frontDoor.clearInjections(); // the StackSet rolled the spoke out
+    await sandbox.addSpokeAccounts([LATECOMER]);
+    const afterRollout = await reconcile();
+    await sandbox.processEdits(propagate());
+
+    expect(afterRollout.repaired.map((r) => r.budgetName).sort()).toEqual(['earlier', 'early']);
+    expect(await sandbox.spokeParameter(LATECOMER, 'early')).toMatchObject({ parameter: { amount: 30 } });
+    expect(await sandbox.spokeParameter(LATECOMER, 'earlier')).toMatchObject({ parameter: { amount: 40 } });
+    expect(await sandbox.getSync(LATECOMER, 'earlier')).toMatchObject({ status: 'DELIVERED' });
+  });
+
+  it('is harmless when it runs while an edit is still on its way through the stream', async () => {
+    await sandbox.putItem({ accountId: ALICE, budgetName: 'racing', amount: 1 });
+    await sandbox.processEdits(propagate());
+    await sandbox.processEdits(propagate());
+    await sandbox.putItem({ accountId: ALICE, budgetName: 'racing', amount: 2 }); // not yet propagated
+
+    const report = await reconcile();
+    const delivery = await sandbox.processEdits(propagate()); // the edit, then the redundant request
+    await sandbox.processEdits(propagate());
+
+    expect(report.repaired).toEqual([{ accountId: ALICE, budgetName: 'racing', reason: 'parameter differs' }]);
+    expect(delivery.failedRecords).toEqual([]);
+    expect(await sandbox.spokeParameter(ALICE, 'racing')).toMatchObject({ parameter: { amount: 2 } });
+    expect(await sandbox.getSync(ALICE, 'racing')).toMatchObject({ status: 'DELIVERED' });
+    expect((await reconcile()).repaired).toEqual([]);
+  });
+});
