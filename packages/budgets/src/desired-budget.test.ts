@@ -188,3 +188,19 @@ describe('assertWithinAwsLimits', () => {
     ]);
   });
 });
+
+describe('budgetAmountsEqual with the forms AWS writes', () => {
+  it.each([
+    ['25100000', '2.51E+7'],
+    ['100', '100.0'],
+    ['0.05', '5E-2'],
+    ['1500', '1.5e3'],
+  ])('%s equals %s', (a, b) => {
+    expect(budgetAmountsEqual(a, b)).toBe(true);
+  });
+
+  it('tells different amounts apart', () => {
+    expect(budgetAmountsEqual('25100000', '2.51E+6')).toBe(false);
+    expect(budgetAmountsEqual('abc', 'abc')).toBe(false);
+  });
+});

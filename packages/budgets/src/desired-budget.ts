@@ -57,11 +57,22 @@ export function budgetAmountsEqual(a: string, b: string): boolean {
   return x !== undefined && x === normalizeDecimal(b);
 }
 
+/**
+ * The canonical form of a decimal, also when AWS writes it with an exponent (a limit of
+ * 25,100,000 comes back as "2.51E+7"): digits only, no leading or trailing zeros.
+ */
 function normalizeDecimal(value: string): string | undefined {
-  const match = /^(\d*)(?:\.(\d+))?$/.exec(value.trim());
-  if (!match || (match[1] === '' && match[2] === undefined)) return undefined;
-  const whole = (match[1] ?? '').replace(/^0+(?=\d)/, '') || '0';
-  const fraction = (match[2] ?? '').replace(/0+$/, '');
+  const match = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(value.trim());
+  if (!match || (match[1] === '' && !match[2])) return undefined;
+  let digits = `${match[1] ?? ''}${match[2] ?? ''}`;
+  let point = (match[1] ?? '').length + Number(match[3] ?? 0);
+  if (point < 0) {
+    digits = '0'.repeat(-point) + digits;
+    point = 0;
+  }
+  if (point > digits.length) digits += '0'.repeat(point - digits.length);
+  const whole = digits.slice(0, point).replace(/^0+(?=\d)/, '') || '0';
+  const fraction = digits.slice(point).replace(/0+$/, '');
   return fraction ? `${whole}.${fraction}` : whole;
 }
 

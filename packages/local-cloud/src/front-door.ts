@@ -4,6 +4,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { headerValue, identifyCall, type AwsProtocol, type CallInfo } from './aws-call';
 import { renderAwsError } from './aws-error';
+import { BudgetsError } from './budgets/budgets-errors';
+import { answerBudgetsRequest, BUDGETS_SIGNING_NAME, BUDGETS_TARGET_PREFIX } from './budgets/budgets-service';
+import { BudgetsStore, type BudgetRecord, type BudgetSpendUpdate } from './budgets/budgets-store';
+import { partitionOfRegion } from './budgets/partition';
+import { LocalEventBus, type EmittedEvent, type EventListener } from './events/event-bus';
+import { ParameterChangeObserver, type ParameterCall, type ParameterLookup } from './events/parameter-change-observer';
+import { isParameterMutation, type ParameterFacts } from './events/parameter-store-change';
 import {
   matchesBody,
   matchesTarget,
@@ -29,6 +36,11 @@ export interface FrontDoorOptions {
   upstreamMaxSockets?: number;
   /** Environment to read the rules from; process.env by default. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Account of credentials the front door has not seen issued by AssumeRole (moto's default
+   * account, 123456789012, unless moto runs with MOTO_ACCOUNT_ID).
+   */
+  defaultAccountId?: string;
 }
 
 /** One call that came through the front door. */
@@ -82,12 +94,37 @@ export interface FrontDoor {
   calls(): CallRecord[];
   /** Forgets the recorded calls. */
   clearCalls(): void;
+
+  /**
+   * Sets a budget's calculated spend (and LastUpdatedTime), as AWS does a few times a day.
+   * Throws a BudgetsError NotFoundException when the account has no such budget.
+   */
+  setBudgetSpend(update: BudgetSpendUpdate): void;
+  /** Every budget of every account the front door serves, with notifications and tags: copies. */
+  budgets(): BudgetRecord[];
+  /** Deletes every budget of every account. */
+  resetBudgets(): void;
+
+  /**
+   * Calls `listener` with every event emitted from now on (Parameter Store Change...), after the
+   * call that caused it was answered. Returns the function that unsubscribes it. A listener that
+   * throws or rejects is reported on stderr with the event id.
+   */
+  onEvent(listener: EventListener): () => void;
+  /** Copies of every event emitted so far, oldest first. */
+  events(): EmittedEvent[];
+  /** Forgets the emitted events (listeners stay). */
+  clearEvents(): void;
+  /** Resolves once every event of the calls answered so far has been emitted and its listeners have settled. */
+  eventsSettled(): Promise<void>;
 }
 
 /** Paths under this prefix are the front door's own control API and never forwarded. */
 export const CONTROL_PREFIX = '/_front-door/';
 export const LATENCY_ENV = 'ORG_BUDGETS_FRONT_DOOR_LATENCY';
 export const FAULTS_ENV = 'ORG_BUDGETS_FRONT_DOOR_FAULTS';
+/** moto's account for credentials it does not know. */
+export const MOTO_DEFAULT_ACCOUNT_ID = '123456789012';
 
 /** Connection-level headers that must not be passed on by a proxy (RFC 9110 §7.6.1), plus ones we recompute. */
 const HOP_BY_HOP = new Set([
@@ -132,6 +169,20 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const keyAccounts = new Map<string, string>();
   let nextId = 1;
   const shutdown = new AbortController();
+  const defaultAccountId = options.defaultAccountId ?? MOTO_DEFAULT_ACCOUNT_ID;
+  const budgetsStore = new BudgetsStore();
+  const bus = new LocalEventBus();
+  const parameterChanges = new ParameterChangeObserver({
+    emit: (event) => bus.emit(event),
+    // Once stopping, lookups fail for want of an upstream connection: not worth a warning.
+    warn: (message) => {
+      if (!shutdown.signal.aborted) process.stderr.write(`front door: ${message}\n`);
+    },
+  });
+
+  /** The account the call's credentials act in, as moto decides it. */
+  const callerAccount = (call: CallInfo): string =>
+    call.accountId ?? headerValue(call.headers, 'x-moto-account-id') ?? defaultAccountId;
 
   const handleCall = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = req.url ?? '/';
@@ -182,10 +233,127 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return;
     }
 
+    if (isBudgetsCall(call)) {
+      serveBudgets(res, call, body);
+      return;
+    }
+
+    const parameterCall: ParameterCall | undefined =
+      isParameterMutation(call.service, call.operation) && call.protocol === 'json'
+        ? {
+            accountId: callerAccount(call),
+            region: call.region ?? 'us-east-1',
+            operation: call.operation,
+            request: call.body,
+          }
+        : undefined;
+    if (parameterCall) {
+      const lookup = parameterLookup(req.headers);
+      await parameterChanges.beforeForward(parameterCall, lookup);
+      await forward(req, res, body, record, (response) => {
+        void bus.track(parameterChanges.afterSuccess(parameterCall, response, lookup));
+      });
+      return;
+    }
+
+    // moto forgets every parameter: so does what the front door learned about them.
+    if (call.method === 'POST' && call.path === '/moto-api/reset') parameterChanges.clear();
     await forward(req, res, body, record);
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, record: CallRecord): Promise<void> =>
+  /** AWS Budgets: answered here from the in-memory store, never forwarded (moto lacks most of it). */
+  const serveBudgets = (res: ServerResponse, call: CallInfo, body: Buffer): void => {
+    const caller = { accountId: callerAccount(call), partition: partitionOfRegion(call.region) };
+    const reply = answerBudgetsRequest(budgetsStore, call.operation, body, caller, randomUUID());
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+  };
+
+  /**
+   * Reads parameters' type and description from moto with the caller's own credentials (moto
+   * does not check signatures; the access key and region pick the account and region).
+   */
+  const parameterLookup =
+    (incoming: IncomingMessage['headers']): ParameterLookup =>
+    async (names) => {
+      const found = new Map<string, ParameterFacts>();
+      let nextToken: string | undefined;
+      do {
+        const page = (await callUpstreamJson(incoming, 'AmazonSSM.DescribeParameters', {
+          ParameterFilters: [{ Key: 'Name', Option: 'Equals', Values: names }],
+          MaxResults: 50,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        })) as { Parameters?: { Name?: string; Type?: string; Description?: string }[]; NextToken?: string };
+        for (const parameter of page.Parameters ?? []) {
+          if (parameter.Name === undefined || parameter.Type === undefined) continue;
+          const facts = { type: parameter.Type, description: parameter.Description ?? '' };
+          found.set(parameter.Name, facts);
+          // moto's Name filter ignores a leading slash: answer for the name as it was asked for too.
+          const asked = names.find((name) => name.replace(/^\//, '') === parameter.Name?.replace(/^\//, ''));
+          if (asked !== undefined && !found.has(asked)) found.set(asked, facts);
+        }
+        nextToken = page.NextToken || undefined;
+      } while (nextToken !== undefined);
+      return found;
+    };
+
+  /** One JSON-protocol call to the upstream with the caller's credential headers. */
+  const callUpstreamJson = (incoming: IncomingMessage['headers'], target: string, payload: unknown): Promise<unknown> =>
+    new Promise((resolveCall, rejectCall) => {
+      const body = Buffer.from(JSON.stringify(payload));
+      const headers: OutgoingHttpHeaders = {
+        host: upstream.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'content-length': body.length,
+        'x-amz-target': target,
+      };
+      for (const name of ['authorization', 'x-amz-security-token', 'x-amz-date', 'x-moto-account-id']) {
+        const value = headerValue(incoming, name);
+        if (value !== undefined) headers[name] = value;
+      }
+      const outgoing = transport.request(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: 'POST',
+          path: `${upstreamBasePath}/`,
+          headers,
+          agent,
+        },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.once('error', rejectCall);
+          answer.once('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (answer.statusCode !== 200) {
+              rejectCall(new Error(`${target} answered HTTP ${answer.statusCode ?? '?'}: ${text.slice(0, 300)}`));
+              return;
+            }
+            try {
+              resolveCall(JSON.parse(text) as unknown);
+            } catch (error) {
+              rejectCall(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+        },
+      );
+      outgoing.once('error', rejectCall);
+      outgoing.end(body);
+    });
+
+  /**
+   * Passes the call to the upstream and its answer back. `onSuccess`, if given, gets the parsed
+   * JSON answer of a successful (HTTP 200) call once the caller has been sent all of it.
+   */
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    record: CallRecord,
+    onSuccess?: (response: unknown) => void,
+  ): Promise<void> =>
     new Promise((resolveForward) => {
       const headers = forwardHeaders(req.rawHeaders);
       headers.host = upstream.host;
@@ -206,6 +374,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           if (record.service === 'sts' && record.operation.startsWith('AssumeRole') && incoming.statusCode === 200) {
             learnAccount(incoming, keyAccounts);
           }
+          if (onSuccess && incoming.statusCode === 200) afterAnswerSent(incoming, res, onSuccess);
           incoming.once('error', (error) => res.destroy(error));
           incoming.once('end', () => resolveForward());
           incoming.once('close', () => resolveForward());
@@ -251,10 +420,36 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           records = [];
           sendJson(res, 200, summarizeCalls(records));
           return;
+        case `POST ${CONTROL_PREFIX}budgets/spend`: {
+          const update = parseSpendUpdate(parseJson(body));
+          budgetsStore.setSpend(update);
+          sendJson(res, 200, {
+            budget: budgetsStore.describeBudget(update.accountId, update.budgetName),
+          });
+          return;
+        }
+        case `GET ${CONTROL_PREFIX}budgets`:
+          sendJson(res, 200, { budgets: budgetsStore.snapshot() });
+          return;
+        case `DELETE ${CONTROL_PREFIX}budgets`:
+          budgetsStore.reset();
+          sendJson(res, 200, { budgets: 0 });
+          return;
+        case `GET ${CONTROL_PREFIX}events`:
+          sendJson(res, 200, { events: bus.events() });
+          return;
+        case `DELETE ${CONTROL_PREFIX}events`:
+          bus.clear();
+          sendJson(res, 200, { events: 0 });
+          return;
         default:
           sendJson(res, 404, { message: `front door: no control route ${route}` });
       }
     } catch (error) {
+      if (error instanceof BudgetsError) {
+        sendJson(res, error.code === 'NotFoundException' ? 404 : 400, { __type: error.code, message: error.message });
+        return;
+      }
       sendJson(res, 400, { message: error instanceof Error ? error.message : String(error) });
     }
   };
@@ -309,7 +504,68 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     clearCalls() {
       records = [];
     },
+    setBudgetSpend(update) {
+      budgetsStore.setSpend(update);
+    },
+    budgets: () => budgetsStore.snapshot(),
+    resetBudgets() {
+      budgetsStore.reset();
+    },
+    onEvent: (listener) => bus.onEvent(listener),
+    events: () => bus.events(),
+    clearEvents() {
+      bus.clear();
+    },
+    eventsSettled: () => bus.settled(),
   };
+}
+
+/** A call to AWS Budgets: signed for `budgets`, or with its X-Amz-Target (as from an unsigned client). */
+function isBudgetsCall(call: CallInfo): boolean {
+  return (
+    call.service === BUDGETS_SIGNING_NAME ||
+    (headerValue(call.headers, 'x-amz-target') ?? '').startsWith(`${BUDGETS_TARGET_PREFIX}.`)
+  );
+}
+
+/**
+ * Collects a copy of the answer as it streams to the caller and hands it, parsed, to `onAnswer`
+ * once the caller has been sent all of it; nothing when the caller went away first.
+ */
+function afterAnswerSent(incoming: IncomingMessage, res: ServerResponse, onAnswer: (response: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.once('finish', () => {
+    let response: unknown;
+    try {
+      response = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    } catch {
+      response = undefined;
+    }
+    onAnswer(response);
+  });
+}
+
+/** The body of POST /_front-door/budgets/spend. */
+function parseSpendUpdate(value: unknown): BudgetSpendUpdate {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('budget spend must be an object { accountId, budgetName, actual, forecasted? }');
+  }
+  const { accountId, budgetName, actual, forecasted, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new Error(`budget spend has unknown field(s): ${unknown.join(', ')}`);
+  if (typeof accountId !== 'string' || !/^\d{12}$/.test(accountId)) {
+    throw new Error('budget spend: accountId must be a 12-digit string');
+  }
+  if (typeof budgetName !== 'string' || budgetName === '')
+    throw new Error('budget spend: budgetName must be a non-empty string');
+  const isAmount = (amount: unknown): amount is number | string =>
+    typeof amount === 'number' || typeof amount === 'string';
+  if (!isAmount(actual)) throw new Error('budget spend: actual must be a number or a decimal string');
+  if (forecasted !== undefined && forecasted !== null && !isAmount(forecasted)) {
+    throw new Error('budget spend: forecasted must be a number, a decimal string or null');
+  }
+  return { accountId, budgetName, actual, ...(forecasted === undefined ? {} : { forecasted }) };
 }
 
 /** Remembers which account the credentials of an AssumeRole answer (XML or JSON) act in. */

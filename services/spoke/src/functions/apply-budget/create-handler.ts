@@ -12,6 +12,7 @@ import {
   SPOKE_STATUS_SOURCE,
   type SpokeStatusDetail,
 } from '@org-budgets/contracts';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { applyBudget, type ApplyOutcome } from './apply-budget';
 import type { ApplyBudgetConfig } from './config';
@@ -28,14 +29,17 @@ export class StatusNotSentError extends Error {
 export interface HandlerOverrides {
   logger?: Logger;
   now?: () => Date;
+  /** Credentials for the clients; Lambda's (from the environment) when left out. */
+  credentials?: AwsCredentialIdentity;
 }
 
 /** Wires apply-budget: one Budgets, SSM and EventBridge client for the function's own account. */
 export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
-  const ssm = new SSMClient({});
-  const budgetsClient = new BudgetsClient({});
-  const events = new EventBridgeClient({});
+  const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
+  const ssm = new SSMClient(clientConfig);
+  const budgetsClient = new BudgetsClient(clientConfig);
+  const events = new EventBridgeClient(clientConfig);
 
   async function sendStatus(detail: SpokeStatusDetail): Promise<void> {
     const result = await events.send(
