@@ -11,6 +11,7 @@ import { partitionOfRegion } from './budgets/partition';
 import { LocalEventBus, type EmittedEvent, type EventListener } from './events/event-bus';
 import { ParameterChangeObserver, type ParameterCall, type ParameterLookup } from './events/parameter-change-observer';
 import { isParameterMutation, type ParameterFacts } from './events/parameter-store-change';
+import { acceptPutEvents, type BusPut } from './events/put-events';
 import {
   matchesBody,
   matchesTarget,
@@ -117,6 +118,12 @@ export interface FrontDoor {
   clearEvents(): void;
   /** Resolves once every event of the calls answered so far has been emitted and its listeners have settled. */
   eventsSettled(): Promise<void>;
+  /**
+   * Takes over EventBridge's data plane: from now on PutEvents is answered here (never
+   * forwarded to moto) and each accepted entry is handed to `handler` with its bus and the
+   * sending account, after the call was answered. The local runtime routes them by the rules.
+   */
+  routeBusEvents(handler: (put: BusPut) => void): void;
 }
 
 /** Paths under this prefix are the front door's own control API and never forwarded. */
@@ -172,6 +179,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const defaultAccountId = options.defaultAccountId ?? MOTO_DEFAULT_ACCOUNT_ID;
   const budgetsStore = new BudgetsStore();
   const bus = new LocalEventBus();
+  let busPutHandler: ((put: BusPut) => void) | undefined;
   const parameterChanges = new ParameterChangeObserver({
     emit: (event) => bus.emit(event),
     // Once stopping, lookups fail for want of an upstream connection: not worth a warning.
@@ -238,6 +246,11 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return;
     }
 
+    if (busPutHandler && call.service === 'events' && call.operation === 'PutEvents') {
+      servePutEvents(res, call, body, busPutHandler);
+      return;
+    }
+
     const parameterCall: ParameterCall | undefined =
       isParameterMutation(call.service, call.operation) && call.protocol === 'json'
         ? {
@@ -259,6 +272,37 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     // moto forgets every parameter: so does what the front door learned about them.
     if (call.method === 'POST' && call.path === '/moto-api/reset') parameterChanges.clear();
     await forward(req, res, body, record);
+  };
+
+  /** EventBridge PutEvents, once the runtime routes events itself (see routeBusEvents). */
+  const servePutEvents = (res: ServerResponse, call: CallInfo, body: Buffer, handler: (put: BusPut) => void): void => {
+    const headers = { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': randomUUID() };
+    try {
+      const { response, puts } = acceptPutEvents(JSON.parse(body.toString('utf8') || '{}'), {
+        accountId: callerAccount(call),
+        region: call.region ?? 'us-east-1',
+      });
+      res.writeHead(200, headers);
+      res.end(JSON.stringify(response));
+      for (const put of puts) {
+        setImmediate(() => {
+          try {
+            handler(put);
+          } catch (error) {
+            process.stderr.write(`front door: routing event ${put.event.id} failed: ${String(error)}\n`);
+          }
+        });
+      }
+    } catch (error) {
+      const reply = renderAwsError(
+        'json',
+        { code: 'ValidationException', message: (error as Error).message, httpStatus: 400 },
+        headers['x-amzn-requestid'],
+        'application/x-amz-json-1.1',
+      );
+      res.writeHead(reply.status, reply.headers);
+      res.end(reply.body);
+    }
   };
 
   /** AWS Budgets: answered here from the in-memory store, never forwarded (moto lacks most of it). */
@@ -512,6 +556,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       budgetsStore.reset();
     },
     onEvent: (listener) => bus.onEvent(listener),
+    routeBusEvents: (handler) => {
+      busPutHandler = handler;
+    },
     events: () => bus.events(),
     clearEvents() {
       bus.clear();

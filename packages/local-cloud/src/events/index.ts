@@ -25,3 +25,4 @@ export {
   type ParameterStoreChangeDetail,
   type ParameterStoreChangeEvent,
 } from './parameter-store-change';
+export * from './put-events';
