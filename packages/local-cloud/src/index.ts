@@ -8,3 +8,4 @@ export * from './front-door';
 export * from './injection-rules';
 export * from './moto-server';
 export * from './event-pattern';
+export * from './runtime';
