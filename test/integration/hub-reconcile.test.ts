@@ -29,7 +29,7 @@ const reconcile = async (): Promise<ReconcileReport> =>
     PARTITION: 'aws',
     ALERTS_TOPIC_ARN: alertsTopicArn,
     MAX_CONCURRENCY: 4,
-  })(undefined, context)) as ReconcileReport;
+  })(undefined, context));
 
 beforeAll(async () => {
   sandbox = await HubSandbox.start({ spokeAccounts: [ALICE], tableName: 'org-budgets-reconcile' });

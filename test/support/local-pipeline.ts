@@ -62,7 +62,7 @@ export class LocalPipeline {
           {
             kind: 'function',
             id: 'recordSpokeStatus',
-            invoke: (event) => record(event as never, lambdaContext(MANAGEMENT_ACCOUNT_ID, 'org-budgets-hub-local-recordSpokeStatus')),
+            invoke: (event) => record(event, lambdaContext(MANAGEMENT_ACCOUNT_ID, 'org-budgets-hub-local-recordSpokeStatus')),
           },
         ],
       });
