@@ -1,19 +1,19 @@
 /**
- * npm start — the hub of org-budgets on this machine, no AWS account needed.
+ * npm start — org-budgets on this machine, no AWS account needed.
  *
  * Starts moto (a local AWS) behind the local-cloud front door, creates the budgets table in a
- * management account and three member accounts with their spoke role, then plays a short
- * scenario through the real propagate-budget-edits handler: budgets set, one rejected, one
- * raised, one deleted. Prints what finance would see on each item and what each member
- * account holds in Parameter Store.
+ * management account and three member accounts with their spoke, then plays a short scenario
+ * through the real handlers (propagate-budget-edits, apply-budget, record-spoke-status): budgets
+ * set, one rejected, one raised, one deleted. Prints what finance sees on each item and what
+ * each member account holds: its parameter and its AWS Budget.
  *
  *   npm start              play the scenario, then stop everything
  *   npm start -- --keep    keep running afterwards: edit items with the AWS CLI and watch
  *                          them propagate (Ctrl-C stops)
  */
 import { parseArgs } from 'node:util';
-import { createPropagateHandler } from '../services/hub/src/functions/propagate-budget-edits/create-handler';
-import { HubSandbox, MANAGEMENT_ACCOUNT_ID, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../test/support/hub-sandbox';
+import { MANAGEMENT_ACCOUNT_ID, SPOKE_ROLE_NAME, type HubSandbox } from '../test/support/hub-sandbox';
+import { LocalPipeline } from '../test/support/local-pipeline';
 
 const { values } = parseArgs({ options: { keep: { type: 'boolean', default: false } } });
 process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
@@ -21,14 +21,14 @@ process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
 const ACCOUNTS = { genomics: '111111111111', webshop: '222222222222', sandbox: '333333333333' };
 const TABLE = 'org-budgets-local';
 
-let sandbox: HubSandbox | undefined;
+let pipeline: LocalPipeline | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     step('stopping moto and the front door');
-    await sandbox?.stop().catch((error: unknown) => console.error('could not stop cleanly:', error));
+    await pipeline?.stop().catch((error: unknown) => console.error('could not stop cleanly:', error));
   }
   process.exit(code);
 }
@@ -41,8 +41,9 @@ function step(message: string) {
 
 async function main() {
   step('starting moto and the local-cloud front door on free loopback ports');
-  sandbox = await HubSandbox.start({ spokeAccounts: Object.values(ACCOUNTS), tableName: TABLE });
-  const hub = sandbox;
+  pipeline = await LocalPipeline.start({ spokeAccounts: Object.values(ACCOUNTS), tableName: TABLE });
+  const local = pipeline;
+  const hub = pipeline.hub;
   console.log(`  endpoint ${hub.frontDoor.endpoint}; management account ${MANAGEMENT_ACCOUNT_ID}`);
   console.log(
     `  member accounts ${Object.entries(ACCOUNTS)
@@ -50,19 +51,13 @@ async function main() {
       .join(', ')}, each with role ${SPOKE_ROLE_NAME}`,
   );
 
-  const handler = createPropagateHandler({
-    tableName: TABLE,
-    spokeRoleName: SPOKE_ROLE_NAME,
-    spokeExternalId: SPOKE_EXTERNAL_ID,
-    partition: 'aws',
-    maxConcurrency: 32,
-  });
+  const handler = local.propagateHandler();
   const propagate = async () => {
-    const result = await hub.processEdits(handler);
+    const result = await local.settle(handler);
     if (result.records > 0) {
-      console.log(`  propagate-budget-edits: ${result.records} stream records, ${result.failedRecords.length} failed`);
+      console.log(`  ${result.records} stream records propagated (${result.failedRecords.length} failed), spokes applied and reported`);
     }
-    for (const error of result.batchErrors) console.log(`  batch failed: ${error}`);
+    for (const dead of local.router.deadLetters.splice(0)) console.log(`  dead letter: ${dead.target}: ${dead.error}`);
   };
 
   step('finance sets budgets for three accounts');
@@ -87,7 +82,6 @@ async function main() {
   await hub.putItem({ accountId: ACCOUNTS.webshop, budgetName: 'production', amount: 1500, alertAt: [80, 100] });
   await hub.deleteItem(ACCOUNTS.sandbox, 'experiments');
   await propagate();
-  await propagate(); // the sync write-backs: seen and ignored by the loop guard
   await printState(hub);
   console.log('  The rejected edit left the last good budget (5000) in the genomics account.');
 
@@ -110,7 +104,7 @@ async function main() {
 }
 
 async function printState(hub: HubSandbox) {
-  const rows: string[][] = [['account', 'budget', 'item amount', 'sync.status', 'sync.message', 'spoke parameter']];
+  const rows: string[][] = [['account', 'budget', 'item amount', 'sync.status', 'sync.message', 'AWS Budget in the account']];
   const keys: [string, string][] = [
     [ACCOUNTS.genomics, 'research-compute'],
     [ACCOUNTS.webshop, 'production'],
@@ -119,18 +113,17 @@ async function printState(hub: HubSandbox) {
   for (const [accountId, budgetName] of keys) {
     const item = await hub.getItem(accountId, budgetName);
     const sync = item?.['sync'] as { status?: string; message?: string } | undefined;
-    const parameter = await hub.spokeParameter(accountId, budgetName);
+    const budget = hub.frontDoor.budgets().find((b) => b.accountId === accountId && b.budget.BudgetName === budgetName);
+    const message = sync?.message ?? '-';
     rows.push([
       accountId,
       budgetName,
       item ? String(item['amount']) : '(deleted)',
       sync?.status ?? '-',
-      sync?.message ?? '-',
-      parameter === undefined
-        ? '(none)'
-        : parameter.valid
-          ? `amount ${parameter.parameter.amount}, revision …${parameter.parameter.revision.slice(-4)}`
-          : 'unreadable',
+      message.length > 60 ? `${message.slice(0, 59)}…` : message,
+      budget
+        ? `${Number(budget.budget.BudgetLimit?.Amount)} ${budget.budget.BudgetLimit?.Unit} ${budget.budget.TimeUnit?.toLowerCase()}, ${budget.notifications.length} alerts`
+        : '(none)',
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
