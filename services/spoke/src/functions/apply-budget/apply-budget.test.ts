@@ -21,7 +21,7 @@ function managedBudget(revision?: string, managed = true): CurrentBudgetState {
       BudgetLimit: { Amount: '100', Unit: 'USD' },
       TimeUnit: 'MONTHLY',
       CostFilters: {},
-    } as never,
+    },
     tags: [
       ...(managed ? [{ Key: 'org-budgets:managed', Value: 'true' }] : []),
       ...(revision ? [{ Key: 'org-budgets:revision', Value: revision }] : []),
