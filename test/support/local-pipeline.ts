@@ -49,8 +49,12 @@ export class LocalPipeline {
     const hub = await HubSandbox.start(options);
     const pipeline = new LocalPipeline(hub);
     try {
-      hub.frontDoor.onEvent((event) => pipeline.router.put(event.account, event.region, 'default', event));
-      hub.frontDoor.routeBusEvents((put) => pipeline.router.put(put.busAccount, put.region, put.busName, put.event));
+      hub.frontDoor.onEvent((event) => {
+        pipeline.router.put(event.account, event.region, 'default', event);
+      });
+      hub.frontDoor.routeBusEvents((put) => {
+        pipeline.router.put(put.busAccount, put.region, put.busName, put.event);
+      });
       const record = createRecordStatusHandler({ tableName: hub.tableName });
       pipeline.router.addRule({
         name: 'org-budgets-hub-local-recordSpokeStatus-rule-1',

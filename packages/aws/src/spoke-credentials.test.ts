@@ -81,3 +81,25 @@ describe('names', () => {
     expect(spokeSessionName('x'.repeat(70), '111111111111')).toHaveLength(64);
   });
 });
+
+describe('through the hub’s spoke access role', () => {
+  it('assumes the access role once, then each spoke role from that session', async () => {
+    sts.on(AssumeRoleCommand).resolves(credentialsExpiringAt(new Date(Date.now() + 3600_000)));
+    const credentials = createSpokeCredentials(new STSClient({}), {
+      ...settings,
+      partition: 'aws',
+      accessRoleArn: 'arn:aws:iam::123456789012:role/org-budgets-prod-us-east-1-spoke-access',
+    });
+
+    await credentials.forAccount('111111111111');
+    await credentials.forAccount('222222222222');
+
+    const roles = sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn);
+    expect(roles).toEqual([
+      'arn:aws:iam::123456789012:role/org-budgets-prod-us-east-1-spoke-access',
+      'arn:aws:iam::111111111111:role/org-budgets-spoke',
+      'arn:aws:iam::222222222222:role/org-budgets-spoke',
+    ]);
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.ExternalId).toBeUndefined();
+  });
+});

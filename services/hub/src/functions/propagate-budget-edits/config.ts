@@ -6,6 +6,7 @@ const configSchema = z.object({
   SPOKE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]'),
   PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
   MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(32),
+  SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
 });
 
 export interface PropagateConfig {
@@ -14,6 +15,8 @@ export interface PropagateConfig {
   spokeExternalId: string;
   partition: string;
   maxConcurrency: number;
+  /** The one hub role every spoke trusts; the spoke role is assumed through it. */
+  spokeAccessRoleArn?: string;
 }
 
 /** Reads the function's configuration once, at cold start; a missing variable fails by name. */
@@ -30,5 +33,6 @@ export function loadPropagateConfig(env: NodeJS.ProcessEnv): PropagateConfig {
     spokeExternalId: c.SPOKE_EXTERNAL_ID,
     partition: c.PARTITION,
     maxConcurrency: c.MAX_CONCURRENCY,
+    ...(c.SPOKE_ACCESS_ROLE_ARN ? { spokeAccessRoleArn: c.SPOKE_ACCESS_ROLE_ARN } : {}),
   };
 }

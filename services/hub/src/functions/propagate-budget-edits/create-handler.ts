@@ -23,6 +23,7 @@ export function createPropagateHandler(config: PropagateConfig, overrides: Handl
     roleName: config.spokeRoleName,
     externalId: config.spokeExternalId,
     sessionPrefix: 'org-budgets-hub',
+    ...(config.spokeAccessRoleArn ? { accessRoleArn: config.spokeAccessRoleArn } : {}),
   });
   const deps: PropagateDeps = {
     spokeParameters: createSpokeParameters(credentials),

@@ -15,6 +15,7 @@ const configSchema = z.object({
   PARTITION: z.string().regex(/^aws(-[a-z]+)*$/),
   ALERTS_TOPIC_ARN: z.string().startsWith('arn:'),
   MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
 });
 export type ReconcileConfig = z.infer<typeof configSchema>;
 
@@ -53,6 +54,7 @@ export function createReconcileHandler(config: ReconcileConfig, overrides: { log
     roleName: config.SPOKE_ROLE_NAME,
     externalId: config.SPOKE_EXTERNAL_ID,
     sessionPrefix: 'org-budgets-reconciler',
+    ...(config.SPOKE_ACCESS_ROLE_ARN ? { accessRoleArn: config.SPOKE_ACCESS_ROLE_ARN } : {}),
   });
   const spokeParameters = createSpokeParameters(credentials);
   const syncStatus = createSyncStatusStore(ddb, config.TABLE_NAME);
