@@ -14,7 +14,7 @@ cat > ".serverless/state.$stage.json" <<JSON
   "components": {
     "hub": {
       "outputs": {
-        "PropagationRoleArn": "arn:aws:iam::123456789012:role/org-budgets-hub-$stage-propagation",
+        "PropagationRoleArn": "arn:aws:iam::123456789012:role/org-budgets-$stage-us-east-1-spoke-access",
         "StatusBusArn": "arn:aws:events:us-east-1:123456789012:event-bus/org-budgets-$stage-status"
       }
     }

@@ -1,0 +1,268 @@
+import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/**
+ * IAM checks on the templates as generated (serverless-compose package, offline): no `*`
+ * action, nothing hard-coded, the spoke role's trust, and an evaluation of who may reach a spoke.
+ */
+const ROOT = resolve(__dirname, '../..');
+const STAGE = 'iamcheck';
+const REGION = 'us-east-1';
+const HUB = '123456789012';
+const SPOKE = '111111111111';
+const OTHER = '999999999999';
+const ORG = 'o-exampleorg1';
+const OTHER_ORG = 'o-otherorg999';
+const EXTERNAL_ID = `org-budgets-${STAGE}-external-id`;
+const ACCESS_ROLE = `arn:aws:iam::${HUB}:role/org-budgets-${STAGE}-${REGION}-spoke-access`;
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+type Template = { Resources: Record<string, { Type: string; Properties?: Record<string, Json> }> };
+
+let hub: Template;
+let spoke: Template;
+
+beforeAll(() => {
+  execFileSync('bash', ['scripts/compose-package.sh', STAGE], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    env: { ...process.env, ORG_BUDGETS_ORGANIZATION_ID: ORG, ORG_BUDGETS_EXTERNAL_ID: EXTERNAL_ID },
+  });
+  const load = (service: string) =>
+    JSON.parse(readFileSync(resolve(ROOT, `services/${service}/.serverless/cloudformation-template-update-stack.json`), 'utf8')) as Template;
+  hub = load('hub');
+  spoke = load('spoke');
+}, 180_000);
+
+/** Resolves the intrinsic functions these templates use, for one account. */
+function resolveIn(template: Template, accountId: string, value: Json): Json {
+  const roleArn = (logicalId: string) => {
+    const name = template.Resources[logicalId]?.Properties?.['RoleName'];
+    return `arn:aws:iam::${accountId}:role/${typeof name === 'string' ? name : logicalId}`;
+  };
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': accountId };
+  const walk = (v: Json): Json => {
+    if (Array.isArray(v)) return v.map(walk);
+    if (v === null || typeof v !== 'object') return v;
+    if ('Ref' in v && typeof v['Ref'] === 'string') return pseudo[v['Ref']] ?? `ref:${v['Ref']}`;
+    if ('Fn::Sub' in v && typeof v['Fn::Sub'] === 'string') {
+      return v['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? `ref:${name}`);
+    }
+    if ('Fn::GetAtt' in v && Array.isArray(v['Fn::GetAtt'])) {
+      const [logicalId, attribute] = v['Fn::GetAtt'] as string[];
+      return attribute === 'Arn' && template.Resources[logicalId ?? '']?.Type === 'AWS::IAM::Role'
+        ? roleArn(logicalId ?? '')
+        : `getatt:${logicalId}.${attribute}`;
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+  };
+  return walk(value);
+}
+
+function role(template: Template, logicalId: string, accountId: string) {
+  const properties = template.Resources[logicalId]?.Properties;
+  if (!properties) throw new Error(`no role ${logicalId}`);
+  const resolved = resolveIn(template, accountId, properties as Json) as {
+    AssumeRolePolicyDocument: Json;
+    Policies: { PolicyName: string; PolicyDocument: Json }[];
+  };
+  return {
+    trust: resolved.AssumeRolePolicyDocument,
+    policies: resolved.Policies.map((p) => ({ name: p.PolicyName, policy: p.PolicyDocument })),
+  };
+}
+
+function policyDocuments(template: Template): { where: string; document: Json }[] {
+  const found: { where: string; document: Json }[] = [];
+  const walk = (v: Json, where: string) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    else if (v && typeof v === 'object') {
+      if ('Statement' in v) found.push({ where, document: v });
+      for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
+    }
+  };
+  for (const [id, resource] of Object.entries(template.Resources)) walk((resource.Properties ?? {}) as Json, id);
+  return found;
+}
+
+async function decide(simulation: Omit<Simulation, 'serviceControlPolicies' | 'resourceControlPolicies'>) {
+  const result = await runSimulation({ ...simulation, serviceControlPolicies: [], resourceControlPolicies: [] } as Simulation, {});
+  if (result.resultType === 'error') throw new Error(`simulation error: ${JSON.stringify(result.errors)}`);
+  return result.overallResult;
+}
+
+describe('IAM in the generated templates', () => {
+  // Deny statements are left out: the Serverless deployment bucket's own policy denies `s3:*`
+  // over plain HTTP, which only takes access away.
+  it('grants no `*` action in any policy of hub or spoke', () => {
+    const wildcards: string[] = [];
+    for (const template of [hub, spoke]) {
+      for (const { where, document } of policyDocuments(template)) {
+        const statements = (document as { Statement: Json }).Statement;
+        for (const statement of Array.isArray(statements) ? statements : [statements]) {
+          if ((statement as { Effect?: Json }).Effect === 'Deny') continue;
+          const actions = (statement as { Action?: Json; NotAction?: Json }).Action ?? (statement as { NotAction?: Json }).NotAction;
+          for (const action of Array.isArray(actions) ? actions : [actions]) {
+            if (typeof action === 'string' && (action === '*' || action.endsWith(':*'))) wildcards.push(`${where}: ${action}`);
+          }
+        }
+      }
+    }
+    expect(policyDocuments(hub).length).toBeGreaterThan(5);
+    expect(wildcards).toEqual([]);
+  });
+
+  it('hard-codes no partition, account or region in the service definitions', () => {
+    for (const service of ['hub', 'spoke']) {
+      const source = readFileSync(resolve(ROOT, `services/${service}/serverless.yml`), 'utf8');
+      expect({ service, arns: source.match(/arn:aws[\w-]*:/g) ?? [] }).toEqual({ service, arns: [] });
+      expect({ service, accounts: source.match(/\b\d{12}\b/g) ?? [] }).toEqual({ service, accounts: [] });
+      expect({ service, regions: source.match(/:(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d:/g) ?? [] }).toEqual({ service, regions: [] });
+    }
+  });
+
+  it('lets the spoke role trust only the hub propagation role, with the ExternalId and the organization', () => {
+    const { trust } = role(spoke, 'SpokeRole', SPOKE);
+
+    expect(trust).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'HubPropagationRoleOnly',
+          Effect: 'Allow',
+          Principal: { AWS: ACCESS_ROLE },
+          Action: 'sts:AssumeRole',
+          Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': ORG } },
+        },
+      ],
+    });
+  });
+
+  describe('who may reach a spoke (policy evaluation)', () => {
+    const spokeRoleArn = `arn:aws:iam::${SPOKE}:role/org-budgets-spoke`;
+    // compose-package passes the hub's spoke access role ARN to the spoke, as a deployment does.
+    const spokeTrust = () => role(spoke, 'SpokeRole', SPOKE).trust;
+
+    it('lets propagate-budget-edits assume the spoke access role', async () => {
+      const propagate = role(hub, 'PropagateBudgetEditsRole', HUB);
+      const access = role(hub, 'SpokeAccessRole', HUB);
+
+      const decision = await decide({
+        identityPolicies: propagate.policies,
+        resourcePolicy: access.trust,
+        request: {
+          principal: `arn:aws:iam::${HUB}:role/PropagateBudgetEditsRole`,
+          action: 'sts:AssumeRole',
+          resource: { resource: ACCESS_ROLE, accountId: HUB },
+          contextVariables: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/PropagateBudgetEditsRole` },
+        },
+      } as never);
+
+      expect(decision).toBe('Allowed');
+    });
+
+    it('does not let another hub function (record-spoke-status) assume it', async () => {
+      const record = role(hub, 'RecordSpokeStatusRole', HUB);
+      const access = role(hub, 'SpokeAccessRole', HUB);
+
+      const decision = await decide({
+        identityPolicies: [...record.policies, { name: 'admin-like', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ACCESS_ROLE }] } }],
+        resourcePolicy: access.trust,
+        request: {
+          principal: `arn:aws:iam::${HUB}:role/RecordSpokeStatusRole`,
+          action: 'sts:AssumeRole',
+          resource: { resource: ACCESS_ROLE, accountId: HUB },
+          contextVariables: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/RecordSpokeStatusRole` },
+        },
+      } as never);
+
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('lets the hub propagation role assume the spoke role inside the organization, with the ExternalId', async () => {
+      const access = role(hub, 'SpokeAccessRole', HUB);
+
+      const decision = await decide({
+        identityPolicies: access.policies,
+        resourcePolicy: spokeTrust(),
+        request: {
+          principal: ACCESS_ROLE,
+          action: 'sts:AssumeRole',
+          resource: { resource: spokeRoleArn, accountId: SPOKE },
+          contextVariables: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': ORG, 'aws:ResourceOrgID': ORG },
+        },
+      } as never);
+
+      expect(decision).toBe('Allowed');
+    });
+
+    it('refuses the hub propagation role without the ExternalId', async () => {
+      const access = role(hub, 'SpokeAccessRole', HUB);
+
+      const decision = await decide({
+        identityPolicies: access.policies,
+        resourcePolicy: spokeTrust(),
+        request: {
+          principal: ACCESS_ROLE,
+          action: 'sts:AssumeRole',
+          resource: { resource: spokeRoleArn, accountId: SPOKE },
+          contextVariables: { 'aws:PrincipalOrgID': ORG, 'aws:ResourceOrgID': ORG },
+        },
+      } as never);
+
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('refuses a role of another account, even one that may assume anything', async () => {
+      const decision = await decide({
+        identityPolicies: [{ name: 'anything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } }],
+        resourcePolicy: spokeTrust(),
+        request: {
+          principal: `arn:aws:iam::${OTHER}:role/intruder`,
+          action: 'sts:AssumeRole',
+          resource: { resource: spokeRoleArn, accountId: SPOKE },
+          contextVariables: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': OTHER_ORG, 'aws:ResourceOrgID': ORG },
+        },
+      } as never);
+
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('does not let the hub propagation role into an account outside the organization', async () => {
+      const access = role(hub, 'SpokeAccessRole', HUB);
+      const outsider = `arn:aws:iam::${OTHER}:role/org-budgets-spoke`;
+
+      const decision = await decide({
+        identityPolicies: access.policies,
+        resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCESS_ROLE }, Action: 'sts:AssumeRole' }] },
+        request: {
+          principal: ACCESS_ROLE,
+          action: 'sts:AssumeRole',
+          resource: { resource: outsider, accountId: OTHER },
+          contextVariables: { 'aws:PrincipalOrgID': ORG, 'aws:ResourceOrgID': OTHER_ORG },
+        },
+      } as never);
+
+      expect(decision).not.toBe('Allowed');
+    });
+
+    it('lets the spoke role write budget parameters and nothing else', async () => {
+      const spokeRole = role(spoke, 'SpokeRole', SPOKE);
+      const put = (name: string) =>
+        decide({
+          identityPolicies: spokeRole.policies,
+          request: {
+            principal: spokeRoleArn,
+            action: 'ssm:PutParameter',
+            resource: { resource: `arn:aws:ssm:${REGION}:${SPOKE}:parameter${name}`, accountId: SPOKE },
+            contextVariables: {},
+          },
+        } as never);
+
+      expect(await put('/org-budgets/budgets/research')).toBe('Allowed');
+      expect(await put('/finance/secret')).not.toBe('Allowed');
+    });
+  });
+});
