@@ -64,7 +64,7 @@ function resolveIn(template: Template, accountId: string, value: Json): Json {
 function role(template: Template, logicalId: string, accountId: string) {
   const properties = template.Resources[logicalId]?.Properties;
   if (!properties) throw new Error(`no role ${logicalId}`);
-  const resolved = resolveIn(template, accountId, properties as Json) as {
+  const resolved = resolveIn(template, accountId, properties) as {
     AssumeRolePolicyDocument: Json;
     Policies: { PolicyName: string; PolicyDocument: Json }[];
   };
@@ -83,12 +83,12 @@ function policyDocuments(template: Template): { where: string; document: Json }[
       for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
     }
   };
-  for (const [id, resource] of Object.entries(template.Resources)) walk((resource.Properties ?? {}) as Json, id);
+  for (const [id, resource] of Object.entries(template.Resources)) walk((resource.Properties ?? {}), id);
   return found;
 }
 
 async function decide(simulation: Omit<Simulation, 'serviceControlPolicies' | 'resourceControlPolicies'>) {
-  const result = await runSimulation({ ...simulation, serviceControlPolicies: [], resourceControlPolicies: [] } as Simulation, {});
+  const result = await runSimulation({ ...simulation, serviceControlPolicies: [], resourceControlPolicies: [] }, {});
   if (result.resultType === 'error') throw new Error(`simulation error: ${JSON.stringify(result.errors)}`);
   return result.overallResult;
 }
@@ -158,7 +158,7 @@ describe('IAM in the generated templates', () => {
           resource: { resource: ACCESS_ROLE, accountId: HUB },
           contextVariables: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/PropagateBudgetEditsRole` },
         },
-      } as never);
+      });
 
       expect(decision).toBe('Allowed');
     });
@@ -176,7 +176,7 @@ describe('IAM in the generated templates', () => {
           resource: { resource: ACCESS_ROLE, accountId: HUB },
           contextVariables: { 'aws:PrincipalArn': `arn:aws:iam::${HUB}:role/RecordSpokeStatusRole` },
         },
-      } as never);
+      });
 
       expect(decision).not.toBe('Allowed');
     });
@@ -193,7 +193,7 @@ describe('IAM in the generated templates', () => {
           resource: { resource: spokeRoleArn, accountId: SPOKE },
           contextVariables: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': ORG, 'aws:ResourceOrgID': ORG },
         },
-      } as never);
+      });
 
       expect(decision).toBe('Allowed');
     });
@@ -210,7 +210,7 @@ describe('IAM in the generated templates', () => {
           resource: { resource: spokeRoleArn, accountId: SPOKE },
           contextVariables: { 'aws:PrincipalOrgID': ORG, 'aws:ResourceOrgID': ORG },
         },
-      } as never);
+      });
 
       expect(decision).not.toBe('Allowed');
     });
@@ -225,7 +225,7 @@ describe('IAM in the generated templates', () => {
           resource: { resource: spokeRoleArn, accountId: SPOKE },
           contextVariables: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': OTHER_ORG, 'aws:ResourceOrgID': ORG },
         },
-      } as never);
+      });
 
       expect(decision).not.toBe('Allowed');
     });
@@ -243,7 +243,7 @@ describe('IAM in the generated templates', () => {
           resource: { resource: outsider, accountId: OTHER },
           contextVariables: { 'aws:PrincipalOrgID': ORG, 'aws:ResourceOrgID': OTHER_ORG },
         },
-      } as never);
+      });
 
       expect(decision).not.toBe('Allowed');
     });
@@ -259,7 +259,7 @@ describe('IAM in the generated templates', () => {
             resource: { resource: `arn:aws:ssm:${REGION}:${SPOKE}:parameter${name}`, accountId: SPOKE },
             contextVariables: {},
           },
-        } as never);
+        });
 
       expect(await put('/org-budgets/budgets/research')).toBe('Allowed');
       expect(await put('/finance/secret')).not.toBe('Allowed');
