@@ -5,15 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+# The StackSet build packages the spoke on its own (and clears services/spoke/.serverless):
+# it goes first.
+echo "== StackSet template (pnpm stackset:build)"
+pnpm run --silent stackset:build
 echo "== serverless-compose package (hub, spoke)"
 bash scripts/compose-package.sh ci
 templates=(services/hub/.serverless/cloudformation-template-update-stack.json
-           services/spoke/.serverless/cloudformation-template-update-stack.json)
-if grep -q "\"stackset:build\"" package.json; then
-  echo "== StackSet template"
-  pnpm run --silent stackset:build
-  templates+=(stacksets/build/spoke-stackset.template.json)
-fi
+           services/spoke/.serverless/cloudformation-template-update-stack.json
+           stacksets/build/spoke-stackset.template.json)
 status=0
 for template in "${templates[@]}"; do
   echo "== cfn-lint: $template"

@@ -33,7 +33,14 @@ const HUB_STATUS_BUS_ARN = `arn:aws:events:${REGION}:${HUB_ACCOUNT_ID}:event-bus
 const EXTERNAL_ID = 'org-budgets-stackset-test-external-id';
 const SPOKE_ROLE_NAME = 'org-budgets-spoke';
 
-const ENV_KEYS = ['AWS_ENDPOINT_URL', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'];
+const ENV_KEYS = [
+  'AWS_ENDPOINT_URL',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+];
 
 describe('spoke StackSet rollout on moto', () => {
   const savedEnv = Object.fromEntries(ENV_KEYS.map((key) => [key, process.env[key]]));
@@ -51,9 +58,17 @@ describe('spoke StackSet rollout on moto', () => {
   let config: RolloutConfig;
   const progress: string[] = [];
 
-  const deps = () => ({ ...clients, ...realClock, sleep: () => Promise.resolve(), report: (line: string) => progress.push(line) });
+  const deps = () => ({
+    ...clients,
+    ...realClock,
+    sleep: () => Promise.resolve(),
+    report: (line: string) => progress.push(line),
+  });
   const deploy = (overrides: Partial<RolloutConfig> = {}, options: { dryRun?: boolean } = {}): Promise<RolloutResult> =>
-    deploySpokeStackSet({ config: { ...config, ...overrides }, build, spokeExternalId: EXTERNAL_ID, ...options }, deps());
+    deploySpokeStackSet(
+      { config: { ...config, ...overrides }, build, spokeExternalId: EXTERNAL_ID, ...options },
+      deps(),
+    );
   const spokeOf = async (accountId: string): Promise<SpokeView> =>
     inspectSpoke(accountId, await memberAccountCredentials(accountId, REGION), REGION, SPOKE_ROLE_NAME);
 
@@ -92,7 +107,11 @@ describe('spoke StackSet rollout on moto', () => {
         stackSetRegion: REGION,
         targets: { organizationalUnitIds: [spokesOu], regions: [REGION] },
         artifactBucketPrefix: 'org-budgets-test-artifacts',
-        hub: { accountId: HUB_ACCOUNT_ID, propagationRoleArn: HUB_PROPAGATION_ROLE_ARN, statusBusArn: HUB_STATUS_BUS_ARN },
+        hub: {
+          accountId: HUB_ACCOUNT_ID,
+          propagationRoleArn: HUB_PROPAGATION_ROLE_ARN,
+          statusBusArn: HUB_STATUS_BUS_ARN,
+        },
         spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: '' },
       },
       'test configuration',
@@ -124,7 +143,12 @@ describe('spoke StackSet rollout on moto', () => {
 
     expect(result.plan.steps).toEqual([
       { kind: 'create-stack-set' },
-      expect.objectContaining({ kind: 'create-instances', organizationalUnitIds: [spokesOu], regions: [REGION], accountFilter: 'NONE' }),
+      expect.objectContaining({
+        kind: 'create-instances',
+        organizationalUnitIds: [spokesOu],
+        regions: [REGION],
+        accountFilter: 'NONE',
+      }),
     ]);
     expect(await clients.stackSets.describe(config.stackSetName)).toBeUndefined();
     expect(progress.join('\n')).toContain('dry run: would upload');
@@ -175,10 +199,19 @@ describe('spoke StackSet rollout on moto', () => {
     for (const account of members) {
       const spoke = await spokeOf(account);
 
-      expect(spoke.functions.map(({ name, handler, runtime, environmentNames }) => ({ name, handler, runtime, environmentNames }))).toEqual(
-        expect.arrayContaining(expected),
-      );
-      expect(spoke.functions.every((f) => f.codeSha256 === codeSha256 && f.role?.startsWith(`arn:aws:iam::${account}:role/`))).toBe(true);
+      expect(
+        spoke.functions.map(({ name, handler, runtime, environmentNames }) => ({
+          name,
+          handler,
+          runtime,
+          environmentNames,
+        })),
+      ).toEqual(expect.arrayContaining(expected));
+      expect(
+        spoke.functions.every(
+          (f) => f.codeSha256 === codeSha256 && f.role?.startsWith(`arn:aws:iam::${account}:role/`),
+        ),
+      ).toBe(true);
     }
   });
 
@@ -193,7 +226,9 @@ describe('spoke StackSet rollout on moto', () => {
 
       expect(spoke.rules.map((r) => r.eventPattern)).toEqual(expect.arrayContaining(expectedPatterns));
       const applyRule = spoke.rules.find((r) => JSON.stringify(r.eventPattern).includes('Parameter Store Change'));
-      expect(applyRule?.targets.map((t) => t.arn)).toEqual([expect.stringMatching(new RegExp(`^arn:aws:lambda:${REGION}:${account}:function:`))]);
+      expect(applyRule?.targets.map((t) => t.arn)).toEqual([
+        expect.stringMatching(new RegExp(`^arn:aws:lambda:${REGION}:${account}:function:`)),
+      ]);
       const forwardRule = spoke.rules.find((r) => r.targets.some((t) => t.arn === HUB_STATUS_BUS_ARN));
       expect(forwardRule?.targets[0]?.roleArn).toMatch(new RegExp(`^arn:aws:iam::${account}:role/`));
     }
@@ -205,11 +240,20 @@ describe('spoke StackSet rollout on moto', () => {
     expect(bucket).toMatchObject({
       versioning: 'Enabled',
       encryption: 'AES256',
-      publicAccessBlock: { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true },
+      publicAccessBlock: {
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: true,
+        RestrictPublicBuckets: true,
+      },
     });
     expect(bucket.policy).toMatchObject({
       Statement: expect.arrayContaining([
-        expect.objectContaining({ Effect: 'Allow', Action: 's3:GetObject', Condition: { StringEquals: { 'aws:PrincipalOrgID': org.id } } }),
+        expect.objectContaining({
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': org.id } },
+        }),
       ]),
     });
   });
@@ -226,7 +270,9 @@ describe('spoke StackSet rollout on moto', () => {
   it('updates the StackSet when a parameter changes', async () => {
     const result = await deploy({ spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: 'finance@example.com' } });
 
-    expect(result.plan.steps).toEqual([{ kind: 'update-stack-set', reasons: [expect.stringMatching(/^parameters changed/)] }]);
+    expect(result.plan.steps).toEqual([
+      { kind: 'update-stack-set', reasons: [expect.stringMatching(/^parameters or tags changed/)] },
+    ]);
     expect(result.operations.map((o) => o.status)).toEqual(['SUCCEEDED']);
     const again = await deploy({ spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: 'finance@example.com' } });
     expect(again.plan.steps).toEqual([]);
@@ -238,10 +284,20 @@ describe('spoke StackSet rollout on moto', () => {
     const result = await applyAutoDeployment(
       newcomer,
       { stackSetName: config.stackSetName, targetOrganizationalUnitIds: [spokesOu] },
-      { stackSets: clients.stackSets, organization: clients.organization, ...realClock, report: (line) => progress.push(line) },
+      {
+        stackSets: clients.stackSets,
+        organization: clients.organization,
+        ...realClock,
+        report: (line) => progress.push(line),
+      },
     );
 
-    expect(result).toMatchObject({ accountId: newcomer, organizationalUnitId: spokesOu, createdRegions: [REGION], deletedRegions: [] });
+    expect(result).toMatchObject({
+      accountId: newcomer,
+      organizationalUnitId: spokesOu,
+      createdRegions: [REGION],
+      deletedRegions: [],
+    });
     const spoke = await spokeOf(newcomer);
     expect(spoke.role?.arn).toBe(`arn:aws:iam::${newcomer}:role/${SPOKE_ROLE_NAME}`);
     expect(spoke.functions.length).toBeGreaterThan(0);
@@ -253,7 +309,12 @@ describe('spoke StackSet rollout on moto', () => {
     const result = await applyAutoDeployment(
       newcomer,
       { stackSetName: config.stackSetName, targetOrganizationalUnitIds: [spokesOu] },
-      { stackSets: clients.stackSets, organization: clients.organization, ...realClock, report: (line) => progress.push(line) },
+      {
+        stackSets: clients.stackSets,
+        organization: clients.organization,
+        ...realClock,
+        report: (line) => progress.push(line),
+      },
     );
 
     expect(result.operations).toEqual([]);
@@ -266,12 +327,19 @@ describe('spoke StackSet rollout on moto', () => {
     const result = await applyAutoDeployment(
       newcomer,
       { stackSetName: config.stackSetName, targetOrganizationalUnitIds: [spokesOu] },
-      { stackSets: clients.stackSets, organization: clients.organization, ...realClock, report: (line) => progress.push(line) },
+      {
+        stackSets: clients.stackSets,
+        organization: clients.organization,
+        ...realClock,
+        report: (line) => progress.push(line),
+      },
     );
 
     expect(result).toMatchObject({ createdRegions: [], deletedRegions: [REGION] });
     expect((await spokeOf(newcomer)).role).toBeUndefined();
-    expect((await clients.stackSets.listInstances(config.stackSetName)).map((i) => i.account).sort()).toEqual([...members].sort());
+    expect((await clients.stackSets.listInstances(config.stackSetName)).map((i) => i.account).sort()).toEqual(
+      [...members].sort(),
+    );
   });
 
   it('removes every stack instance and then the StackSet', async () => {

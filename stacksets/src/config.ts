@@ -1,0 +1,208 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { REPO_ROOT } from './package-service';
+
+export const DEFAULT_CONFIG_PATH = join(REPO_ROOT, 'stacksets', 'config.json');
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as us-east-1');
+const ouId = z
+  .string()
+  .regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'must be an OU id (ou-…) or the root id (r-…)');
+const arnAccount = (arn: string): string | undefined => arn.split(':')[4];
+
+/**
+ * How fast a StackSet operation goes through the accounts. Unset fields take the defaults in
+ * operationPreferences(); the API's names, in camelCase.
+ */
+const OperationPreferencesSchema = z
+  .object({
+    regionConcurrencyType: z.enum(['SEQUENTIAL', 'PARALLEL']).optional(),
+    regionOrder: z.array(region).optional(),
+    maxConcurrentPercentage: z.number().int().min(1).max(100).optional(),
+    maxConcurrentCount: z.number().int().min(1).optional(),
+    failureTolerancePercentage: z.number().int().min(0).max(100).optional(),
+    failureToleranceCount: z.number().int().min(0).optional(),
+    concurrencyMode: z.enum(['STRICT_FAILURE_TOLERANCE', 'SOFT_FAILURE_TOLERANCE']).optional(),
+  })
+  .strict()
+  .refine((p) => p.maxConcurrentPercentage === undefined || p.maxConcurrentCount === undefined, {
+    message: 'set maxConcurrentPercentage or maxConcurrentCount, not both',
+  })
+  .refine((p) => p.failureTolerancePercentage === undefined || p.failureToleranceCount === undefined, {
+    message: 'set failureTolerancePercentage or failureToleranceCount, not both',
+  });
+
+export const RolloutConfigSchema = z
+  .object({
+    $comment: z.string().optional(),
+    /** Name of the StackSet in the management account. */
+    stackSetName: z
+      .string()
+      .regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/)
+      .default('org-budgets-spoke'),
+    /** Region where the StackSet itself lives (its instances go to targets.regions). */
+    stackSetRegion: region.default('us-east-1'),
+    /** SELF in the management account; DELEGATED_ADMIN from a delegated administrator account. */
+    callAs: z.enum(['SELF', 'DELEGATED_ADMIN']).default('SELF'),
+    targets: z
+      .object({
+        organizationalUnitIds: z.array(ouId).min(1),
+        regions: z.array(region).min(1),
+      })
+      .strict(),
+    /** Artifact buckets are named <prefix>-<region> (S3 names are global: include the account id). */
+    artifactBucketPrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,46}$/, 'must be 3 to 47 lowercase letters, digits, dots or hyphens'),
+    hub: z
+      .object({
+        accountId,
+        propagationRoleArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
+        statusBusArn: z
+          .string()
+          .regex(/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.-]+$/, 'must be an event bus ARN'),
+      })
+      .strict()
+      .refine((hub) => arnAccount(hub.propagationRoleArn) === hub.accountId, {
+        message: 'propagationRoleArn is not in hub.accountId',
+        path: ['propagationRoleArn'],
+      })
+      .refine((hub) => arnAccount(hub.statusBusArn) === hub.accountId, {
+        message: 'statusBusArn is not in hub.accountId',
+        path: ['statusBusArn'],
+      }),
+    /** Left out: read from Organizations (DescribeOrganization). */
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/)
+      .optional(),
+    spoke: z
+      .object({
+        roleName: z
+          .string()
+          .regex(/^[\w+=,.@-]{1,64}$/)
+          .default('org-budgets-spoke'),
+        alertEmail: z.union([z.literal(''), z.email()]).default(''),
+      })
+      .strict()
+      .default({ roleName: 'org-budgets-spoke', alertEmail: '' }),
+    /** Environment variable that holds the ExternalId (never in this file; the hub's spokeExternalId). */
+    spokeExternalIdEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('SPOKE_EXTERNAL_ID'),
+    operationPreferences: OperationPreferencesSchema.default({}),
+    /** How long to wait for one StackSet operation before giving up (it goes on in CloudFormation). */
+    operationTimeoutMinutes: z
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(120),
+    /** Tags on the StackSet (CloudFormation passes them on to the stacks and their resources). */
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    // The spoke is one per account: its role is IAM (global, a fixed name) and AWS Budgets is
+    // account-wide, so a second region would fail on the role; and the hub writes the budget
+    // parameters in its own region, where the spoke's rule must listen.
+    const hubRegion = config.hub.statusBusArn.split(':')[3];
+    if (config.targets.regions.length !== 1 || config.targets.regions[0] !== hubRegion) {
+      context.addIssue({
+        code: 'custom',
+        path: ['targets', 'regions'],
+        message: `must be exactly the hub's region, [${JSON.stringify(hubRegion)}] (the region of hub.statusBusArn): the spoke is one per account (its IAM role is global) and the hub writes budget parameters in its own region`,
+      });
+    }
+  });
+
+export type RolloutConfig = z.infer<typeof RolloutConfigSchema>;
+export type OperationPreferencesConfig = z.infer<typeof OperationPreferencesSchema>;
+
+/** The OperationPreferences of the CloudFormation API. */
+export interface OperationPreferences {
+  RegionConcurrencyType?: 'SEQUENTIAL' | 'PARALLEL';
+  RegionOrder?: string[];
+  MaxConcurrentPercentage?: number;
+  MaxConcurrentCount?: number;
+  FailureTolerancePercentage?: number;
+  FailureToleranceCount?: number;
+  ConcurrencyMode?: 'STRICT_FAILURE_TOLERANCE' | 'SOFT_FAILURE_TOLERANCE';
+}
+
+/**
+ * The configured preferences over safe defaults:
+ * - RegionConcurrencyType SEQUENTIAL: one region at a time, so a bad template stops in the first
+ *   region instead of failing everywhere at once.
+ * - MaxConcurrentPercentage 25: at most a quarter of the accounts of a region at a time, so
+ *   with the tolerance below a failure stops the rollout before most accounts are touched,
+ *   yet a large organization is not done one account after another.
+ * - FailureTolerancePercentage 0: the first failed account stops the operation (no further
+ *   accounts are started), so a broken spoke never spreads; the deploy then names it.
+ * - ConcurrencyMode left to CloudFormation (STRICT_FAILURE_TOLERANCE).
+ * A count given in the configuration replaces the matching default percentage.
+ */
+export function operationPreferences(config: OperationPreferencesConfig): OperationPreferences {
+  const preferences: OperationPreferences = {
+    RegionConcurrencyType: config.regionConcurrencyType ?? 'SEQUENTIAL',
+  };
+  if (config.regionOrder) preferences.RegionOrder = config.regionOrder;
+  if (config.maxConcurrentCount !== undefined) preferences.MaxConcurrentCount = config.maxConcurrentCount;
+  else preferences.MaxConcurrentPercentage = config.maxConcurrentPercentage ?? 25;
+  if (config.failureToleranceCount !== undefined) preferences.FailureToleranceCount = config.failureToleranceCount;
+  else preferences.FailureTolerancePercentage = config.failureTolerancePercentage ?? 0;
+  if (config.concurrencyMode) preferences.ConcurrencyMode = config.concurrencyMode;
+  return preferences;
+}
+
+export class RolloutConfigError extends Error {
+  override readonly name = 'RolloutConfigError';
+}
+
+export function parseRolloutConfig(data: unknown, source: string): RolloutConfig {
+  const parsed = RolloutConfigSchema.safeParse(data);
+  if (!parsed.success)
+    throw new RolloutConfigError(`${source} is not a valid rollout configuration:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export async function loadRolloutConfig(path: string = DEFAULT_CONFIG_PATH): Promise<RolloutConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new RolloutConfigError(
+      code === 'ENOENT'
+        ? `no rollout configuration at ${path}: copy stacksets/config.example.json to stacksets/config.json and fill it in, or pass --config`
+        : `cannot read ${path}: ${(error as Error).message}`,
+    );
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new RolloutConfigError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  return parseRolloutConfig(data, path);
+}
+
+/** The ExternalId from the environment variable the configuration names. */
+export function spokeExternalId(config: RolloutConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[config.spokeExternalIdEnv];
+  if (!value) {
+    throw new RolloutConfigError(
+      `environment variable ${config.spokeExternalIdEnv} is not set: set it to the ExternalId the hub uses (its spokeExternalId parameter)`,
+    );
+  }
+  if (!/^[\w+=,.@:/-]{2,1224}$/.test(value)) {
+    throw new RolloutConfigError(
+      `${config.spokeExternalIdEnv} is not a valid ExternalId (2 to 1224 of A-Za-z0-9_+=,.@:/-)`,
+    );
+  }
+  return value;
+}
