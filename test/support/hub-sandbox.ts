@@ -87,6 +87,8 @@ export class HubSandbox {
         upstream: moto.endpoint,
         latency: options.latency ?? [],
         faults: [],
+        // As on AWS, an account without its spoke refuses the hub: moto alone would not.
+        requireExistingRoles: [SPOKE_ROLE_NAME],
       });
       const region = options.region ?? 'us-east-1';
       Object.assign(process.env, {

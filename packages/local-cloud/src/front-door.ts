@@ -33,6 +33,12 @@ export interface FrontDoorOptions {
   latency?: LatencyRule[];
   /** Fault rules from the start; else JSON from env ORG_BUDGETS_FRONT_DOOR_FAULTS. */
   faults?: FaultRule[];
+  /**
+   * Role names whose AssumeRole the door refuses (AccessDenied, as AWS does) when the role does
+   * not exist in the target account: moto's AssumeRole succeeds for any ARN. E.g. the spoke
+   * role, so that an account without its spoke is told apart from one with it.
+   */
+  requireExistingRoles?: string[];
   /** Connections to the upstream at once (default 4; see the agent below). */
   upstreamMaxSockets?: number;
   /** Environment to read the rules from; process.env by default. */
@@ -180,6 +186,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const budgetsStore = new BudgetsStore();
   const bus = new LocalEventBus();
   let busPutHandler: ((put: BusPut) => void) | undefined;
+  const requiredRoles = new Set(options.requireExistingRoles ?? []);
   const parameterChanges = new ParameterChangeObserver({
     emit: (event) => bus.emit(event),
     // Once stopping, lookups fail for want of an upstream connection: not worth a warning.
@@ -246,6 +253,27 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return;
     }
 
+    if (requiredRoles.size > 0 && call.service === 'sts' && call.operation === 'AssumeRole') {
+      const roleArn = (call.body as { RoleArn?: unknown } | undefined)?.RoleArn;
+      const target = typeof roleArn === 'string' ? /^arn:[\w-]+:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn) : null;
+      if (target && requiredRoles.has(target[2] as string) && !(await roleExists(target[1] as string, target[2] as string))) {
+        record.fault = 'AccessDenied';
+        const reply = renderAwsError(
+          call.protocol,
+          {
+            code: 'AccessDenied',
+            message: `User: ${callerAccount(call)} is not authorized to perform: sts:AssumeRole on resource: ${String(roleArn)}`,
+            httpStatus: 403,
+          },
+          randomUUID(),
+          headerValue(req.headers, 'content-type'),
+        );
+        res.writeHead(reply.status, { ...reply.headers, 'content-length': reply.body.length });
+        res.end(reply.body);
+        return;
+      }
+    }
+
     if (busPutHandler && call.service === 'events' && call.operation === 'PutEvents') {
       servePutEvents(res, call, body, busPutHandler);
       return;
@@ -273,6 +301,36 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     if (call.method === 'POST' && call.path === '/moto-api/reset') parameterChanges.clear();
     await forward(req, res, body, record);
   };
+
+  /** Asks moto's IAM, in the given account, whether a role exists (moto does not check signatures). */
+  const roleExists = (accountId: string, roleName: string): Promise<boolean> =>
+    new Promise((resolveCheck, rejectCheck) => {
+      const body = Buffer.from(new URLSearchParams({ Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' }).toString());
+      const outgoing = transport.request(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: 'POST',
+          path: `${upstreamBasePath}/`,
+          headers: {
+            host: upstream.host,
+            'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+            'content-length': body.length,
+            authorization: 'AWS4-HMAC-SHA256 Credential=front-door/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+            'x-moto-account-id': accountId,
+          },
+          agent,
+        },
+        (answer) => {
+          answer.resume();
+          answer.once('end', () => resolveCheck(answer.statusCode === 200));
+          answer.once('error', rejectCheck);
+        },
+      );
+      outgoing.once('error', rejectCheck);
+      outgoing.end(body);
+    });
 
   /** EventBridge PutEvents, once the runtime routes events itself (see routeBusEvents). */
   const servePutEvents = (res: ServerResponse, call: CallInfo, body: Buffer, handler: (put: BusPut) => void): void => {
