@@ -9,3 +9,4 @@ export * from './injection-rules';
 export * from './moto-server';
 export * from './event-pattern';
 export * from './runtime';
+export * from './deploy';

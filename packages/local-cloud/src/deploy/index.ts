@@ -1,0 +1,2 @@
+export * from './deploy-service';
+export * from './template-gaps';

@@ -1,0 +1,303 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** What the runtime needs to know of a deployed function to run it. */
+export interface FunctionSpec {
+  account: string;
+  region: string;
+  functionName: string;
+  functionArn: string;
+  /** `path/to/file.export`, relative to the code directory. */
+  handler: string;
+  runtime: string;
+  /** The unzipped code (LAMBDA_TASK_ROOT). */
+  codeDir: string;
+  timeoutSeconds: number;
+  memorySize: number;
+  /** The function's own environment variables (its configuration). */
+  environment: Record<string, string>;
+  roleArn: string;
+}
+
+export interface TemporaryCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+  expiration?: Date;
+}
+
+export interface LambdaError {
+  errorType: string;
+  errorMessage: string;
+  trace: string[];
+}
+
+export type InvokeResult =
+  | { ok: true; requestId: string; payload: unknown; durationMs: number; coldStart: boolean }
+  | { ok: false; requestId: string; error: LambdaError; durationMs: number; coldStart: boolean };
+
+export interface FunctionContainerOptions {
+  /** The front door: AWS_ENDPOINT_URL of the function. */
+  endpoint: string;
+  /** Credentials of the function's execution role (asked again for every cold start). */
+  credentials: () => Promise<TemporaryCredentials>;
+  /** The function's log file (stdout and stderr, START/END/REPORT lines). */
+  logFile: string;
+  /** Node.js executable; this process's by default. */
+  nodePath?: string;
+  /** Init (loading the bundle) may take this long; Lambda allows 10 s. */
+  initTimeoutMs?: number;
+}
+
+/** The worker that runs the bundle; plain CommonJS, see the file. */
+export const LAMBDA_WORKER_PATH = resolve(__dirname, 'lambda-worker.cjs');
+
+const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+/** A warm container is replaced when its credentials expire sooner than this. */
+const CREDENTIALS_MARGIN_MS = 5 * 60_000;
+
+interface WorkerMessage {
+  type: 'ready' | 'initError' | 'result';
+  requestId?: string;
+  ok?: boolean;
+  payload?: string;
+  error?: LambdaError;
+  initMs?: number;
+}
+
+interface Worker {
+  child: ChildProcess;
+  credentialsExpireAt: number;
+  /** Rejects or resolves with the next message; replaced per wait. */
+  waiter?: { resolve: (message: WorkerMessage) => void; reject: (error: Error) => void };
+  exited: Promise<void>;
+  exitReason?: string;
+}
+
+/**
+ * A warm Lambda container for one function: a persistent child process (lambda-worker.cjs) that
+ * loaded the function's bundle once and runs one invocation at a time; further invocations wait.
+ * The process is started on the first invocation (a cold start) with the function's environment,
+ * the Lambda variables and its role's credentials, and replaced after a timeout or a crash, as
+ * Lambda replaces a broken execution environment.
+ */
+export class FunctionContainer {
+  private worker: Worker | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly log: WriteStream;
+  private stopped = false;
+  invocations = 0;
+  coldStarts = 0;
+
+  constructor(
+    readonly spec: FunctionSpec,
+    private readonly options: FunctionContainerOptions,
+  ) {
+    mkdirSync(dirname(options.logFile), { recursive: true });
+    this.log = createWriteStream(options.logFile, { flags: 'a' });
+  }
+
+  /** Runs one invocation (after those already waiting) and resolves with its outcome; never rejects for function errors. */
+  invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeResult> {
+    const run = this.queue.then(() => this.invokeNow(event, requestId));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Stops the worker process at once (an invocation in flight ends as Runtime.ExitError); later
+   * invocations fail.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.killWorker('container stopped');
+    await this.queue;
+    if (!this.log.writableEnded) await new Promise<void>((resolveEnd) => this.log.end(resolveEnd));
+  }
+
+  /** Ends the warm process (the next invocation is a cold start), e.g. when the code changed. */
+  async recycle(): Promise<void> {
+    await this.queue;
+    await this.killWorker('container recycled');
+  }
+
+  private async invokeNow(event: unknown, requestId: string): Promise<InvokeResult> {
+    if (this.stopped) throw new Error(`${this.spec.functionName}: the container is stopped`);
+    this.invocations += 1;
+    const started = Date.now();
+    let coldStart = false;
+    if (this.worker && this.worker.credentialsExpireAt - Date.now() < CREDENTIALS_MARGIN_MS) {
+      await this.killWorker('credentials expire soon');
+    }
+    if (!this.worker) {
+      coldStart = true;
+      this.coldStarts += 1;
+      const initError = await this.startWorker();
+      if (initError) {
+        await this.killWorker('init failed');
+        return { ok: false, requestId, error: initError, durationMs: Date.now() - started, coldStart };
+      }
+    }
+    const worker = this.worker as Worker;
+    const timeoutMs = this.spec.timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const reply = this.nextMessage(worker, timeoutMs);
+    worker.child.send({
+      type: 'invoke',
+      requestId,
+      event,
+      deadline,
+      context: {
+        functionName: this.spec.functionName,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: this.spec.functionArn,
+        memoryLimitInMB: String(this.spec.memorySize),
+        logGroupName: `/aws/lambda/${this.spec.functionName}`,
+        logStreamName: this.logStreamName(),
+      },
+    });
+    let message: WorkerMessage;
+    try {
+      message = await reply;
+    } catch (error) {
+      const timedOut = error instanceof WorkerTimeoutError;
+      const lambdaError: LambdaError = timedOut
+        ? {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${this.spec.timeoutSeconds.toFixed(2)} seconds`,
+            trace: [],
+          }
+        : {
+            errorType: 'Runtime.ExitError',
+            errorMessage: `RequestId: ${requestId} Error: Runtime exited ${worker.exitReason ?? 'unexpectedly'}`,
+            trace: [],
+          };
+      this.writeLog(`${lambdaError.errorMessage}\n`);
+      await this.killWorker(lambdaError.errorType);
+      return { ok: false, requestId, error: lambdaError, durationMs: Date.now() - started, coldStart };
+    }
+    const durationMs = Date.now() - started;
+    if (message.ok) {
+      const payload = message.payload === undefined ? null : (JSON.parse(message.payload) as unknown);
+      return { ok: true, requestId, payload, durationMs, coldStart };
+    }
+    return { ok: false, requestId, error: message.error as LambdaError, durationMs, coldStart };
+  }
+
+  private logStreamName(): string {
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
+    return `${day}/[$LATEST]${this.spec.functionName}`;
+  }
+
+  /** Starts the worker and waits for its bundle to load; returns the init error, if any. */
+  private async startWorker(): Promise<LambdaError | undefined> {
+    const credentials = await this.options.credentials();
+    const { spec } = this;
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      LANG: 'en_US.UTF-8',
+      TZ: ':UTC',
+      // The local machine's Node 20 runs bundles that target nodejs22.x: silence the SDK's notice about it.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      // Lambda has no ~/.aws: keep the SDK away from this machine's profiles and their settings.
+      AWS_CONFIG_FILE: join(spec.codeDir, '.no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: join(spec.codeDir, '.no-aws-credentials'),
+      ...spec.environment,
+      AWS_REGION: spec.region,
+      AWS_DEFAULT_REGION: spec.region,
+      AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName(),
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
+      LAMBDA_TASK_ROOT: spec.codeDir,
+      LAMBDA_RUNTIME_DIR: dirname(LAMBDA_WORKER_PATH),
+      _HANDLER: spec.handler,
+      AWS_ENDPOINT_URL: this.options.endpoint,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(credentials.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: credentials.sessionToken }),
+    };
+    const child = fork(LAMBDA_WORKER_PATH, [], {
+      cwd: spec.codeDir,
+      env,
+      execPath: this.options.nodePath ?? process.execPath,
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    child.stdout?.on('data', (chunk: Buffer) => this.writeLog(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => this.writeLog(chunk));
+    const worker: Worker = {
+      child,
+      credentialsExpireAt: credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY,
+      exited: new Promise((resolveExit) => {
+        child.once('exit', (code, signal) => {
+          worker.exitReason = signal === null ? `with exit status ${String(code)}` : `on signal ${signal}`;
+          if (this.worker === worker) this.worker = undefined;
+          worker.waiter?.reject(new Error(`worker exited ${worker.exitReason}`));
+          resolveExit();
+        });
+      }),
+    };
+    child.on('error', (error) => worker.waiter?.reject(error));
+    child.on('message', (message: WorkerMessage) => {
+      const waiter = worker.waiter;
+      worker.waiter = undefined;
+      waiter?.resolve(message);
+    });
+    this.worker = worker;
+    try {
+      const first = await this.nextMessage(worker, this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
+      if (first.type === 'initError') return first.error;
+      return undefined;
+    } catch (error) {
+      return {
+        errorType: error instanceof WorkerTimeoutError ? 'Runtime.InitTimeout' : 'Runtime.ExitError',
+        errorMessage: `Init of ${spec.functionName} failed: ${(error as Error).message}`,
+        trace: [],
+      };
+    }
+  }
+
+  private nextMessage(worker: Worker, timeoutMs: number): Promise<WorkerMessage> {
+    return new Promise<WorkerMessage>((resolveMessage, rejectMessage) => {
+      const timer = setTimeout(() => {
+        worker.waiter = undefined;
+        rejectMessage(new WorkerTimeoutError(`no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      worker.waiter = {
+        resolve: (message) => {
+          clearTimeout(timer);
+          resolveMessage(message);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          worker.waiter = undefined;
+          rejectMessage(error);
+        },
+      };
+    });
+  }
+
+  private async killWorker(reason: string): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    this.worker = undefined;
+    worker.exitReason ??= reason;
+    if (worker.child.exitCode === null && worker.child.signalCode === null) worker.child.kill('SIGKILL');
+    await worker.exited;
+  }
+
+  private writeLog(chunk: Buffer | string): void {
+    if (!this.log.writableEnded) this.log.write(chunk);
+  }
+}
+
+class WorkerTimeoutError extends Error {
+  override readonly name = 'WorkerTimeoutError';
+}

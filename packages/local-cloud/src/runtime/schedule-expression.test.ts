@@ -1,0 +1,120 @@
+import { InvalidScheduleExpressionError, nextFireTime, parseScheduleExpression } from './schedule-expression';
+import { ScheduleRunner } from './schedule-runner';
+
+/** The next `count` fire times after `after`, as ISO strings. */
+function fireTimes(expression: string, after: string, count = 3): string[] {
+  const schedule = parseScheduleExpression(expression);
+  const out: string[] = [];
+  let at = new Date(after);
+  for (let i = 0; i < count; i += 1) {
+    at = nextFireTime(schedule, at);
+    out.push(at.toISOString());
+  }
+  return out;
+}
+
+describe('schedule expressions', () => {
+  it('rate(): every period, with the unit singular for 1 and plural otherwise', () => {
+    expect(fireTimes('rate(1 hour)', '2026-11-23T10:17:00Z', 2)).toEqual([
+      '2026-11-23T11:17:00.000Z',
+      '2026-11-23T12:17:00.000Z',
+    ]);
+    expect(fireTimes('rate(5 minutes)', '2026-11-23T10:00:00Z', 1)).toEqual(['2026-11-23T10:05:00.000Z']);
+    expect(fireTimes('rate(2 days)', '2026-11-23T10:00:00Z', 1)).toEqual(['2026-11-25T10:00:00.000Z']);
+    expect(() => parseScheduleExpression('rate(1 hours)')).toThrow(InvalidScheduleExpressionError);
+    expect(() => parseScheduleExpression('rate(5 minute)')).toThrow(InvalidScheduleExpressionError);
+    expect(() => parseScheduleExpression('rate(0 minutes)')).toThrow(InvalidScheduleExpressionError);
+    expect(() => parseScheduleExpression('rate(1 week)')).toThrow(InvalidScheduleExpressionError);
+  });
+
+  // The examples of the EventBridge user guide ("Cron expressions"), all UTC.
+  it.each([
+    ['cron(0 10 * * ? *)', '2026-11-23T10:00:00Z', ['2026-11-24T10:00:00.000Z', '2026-11-25T10:00:00.000Z']],
+    ['cron(15 12 * * ? *)', '2026-11-23T00:00:00Z', ['2026-11-23T12:15:00.000Z', '2026-11-24T12:15:00.000Z']],
+    // 2026-11-27 is a Friday.
+    ['cron(0 18 ? * MON-FRI *)', '2026-11-27T18:30:00Z', ['2026-11-30T18:00:00.000Z', '2026-12-01T18:00:00.000Z']],
+    ['cron(0 8 1 * ? *)', '2026-11-23T00:00:00Z', ['2026-12-01T08:00:00.000Z', '2027-01-01T08:00:00.000Z']],
+    ['cron(0/15 * * * ? *)', '2026-11-23T10:07:00Z', ['2026-11-23T10:15:00.000Z', '2026-11-23T10:30:00.000Z']],
+    ['cron(0/10 * ? * MON-FRI *)', '2026-11-28T00:00:00Z', ['2026-11-30T00:00:00.000Z', '2026-11-30T00:10:00.000Z']],
+    ['cron(0/5 8-17 ? * MON-FRI *)', '2026-11-23T17:56:00Z', ['2026-11-24T08:00:00.000Z', '2026-11-24T08:05:00.000Z']],
+    // First Monday of the month.
+    ['cron(0 9 ? * 2#1 *)', '2026-11-23T00:00:00Z', ['2026-12-07T09:00:00.000Z', '2027-01-04T09:00:00.000Z']],
+    ['cron(0 0 L * ? *)', '2026-11-23T00:00:00Z', ['2026-11-30T00:00:00.000Z', '2026-12-31T00:00:00.000Z']],
+    // The weekday nearest the 1st of August 2026 (a Saturday) is Monday the 3rd.
+    ['cron(0 12 1W 8 ? 2026)', '2026-01-01T00:00:00Z', ['2026-08-03T12:00:00.000Z']],
+    // The last Friday of the month.
+    ['cron(30 6 ? * 6L *)', '2026-11-01T00:00:00Z', ['2026-11-27T06:30:00.000Z', '2026-12-25T06:30:00.000Z']],
+  ])('%s', (expression, after, expected) => {
+    expect(fireTimes(expression, after, expected.length)).toEqual(expected);
+  });
+
+  it('refuses cron expressions EventBridge refuses', () => {
+    expect(() => parseScheduleExpression('cron(0 10 * * * *)')).toThrow(/exactly one of day-of-month and day-of-week/);
+    expect(() => parseScheduleExpression('cron(0 10 * *)')).toThrow(/6 fields/);
+    expect(() => parseScheduleExpression('cron(60 10 * * ? *)')).toThrow(/minutes/);
+    expect(() => parseScheduleExpression('every hour')).toThrow(InvalidScheduleExpressionError);
+  });
+});
+
+describe('ScheduleRunner', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('fires a rate rule every period from when it was added', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-23T10:00:00Z') });
+    const runner = new ScheduleRunner();
+    const fired: string[] = [];
+    runner.add({
+      key: 'rule-1',
+      name: 'reconcile',
+      expression: 'rate(1 hour)',
+      fire: (time) => fired.push(time.toISOString()),
+    });
+
+    jest.advanceTimersByTime(2 * 3_600_000 + 1000);
+    runner.stop();
+
+    expect(fired).toEqual(['2026-11-23T11:00:00.000Z', '2026-11-23T12:00:00.000Z']);
+  });
+
+  it('fires a cron rule at the matching minutes', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-23T10:07:30Z') });
+    const runner = new ScheduleRunner();
+    const fired: string[] = [];
+    runner.add({
+      key: 'rule-2',
+      name: 'quarterly',
+      expression: 'cron(0/15 * * * ? *)',
+      fire: (time) => fired.push(time.toISOString()),
+    });
+
+    jest.advanceTimersByTime(30 * 60_000);
+    runner.stop();
+
+    expect(fired).toEqual(['2026-11-23T10:15:00.000Z', '2026-11-23T10:30:00.000Z']);
+  });
+
+  it('fires a rule now by ARN, name or part of a generated name, timers or not', () => {
+    const runner = new ScheduleRunner({ timers: false });
+    let fired = 0;
+    runner.add({
+      key: 'arn:aws:events:us-east-1:123456789012:rule/org-budgets-hub-local-ReconcileBudgetsEventsRuleSchedule1-WBL4',
+      name: 'org-budgets-hub-local-ReconcileBudgetsEventsRuleSchedule1-WBL4',
+      expression: 'rate(1 hour)',
+      fire: () => {
+        fired += 1;
+      },
+    });
+
+    expect(runner.fireNow('ReconcileBudgets')).toBe(1);
+    expect(
+      runner.fireNow(
+        'arn:aws:events:us-east-1:123456789012:rule/org-budgets-hub-local-ReconcileBudgetsEventsRuleSchedule1-WBL4',
+      ),
+    ).toBe(1);
+    expect(runner.fireNow('unknown')).toBe(0);
+    expect(fired).toBe(2);
+    expect(runner.list()[0]).toMatchObject({ fired: 2, expression: 'rate(1 hour)' });
+  });
+});

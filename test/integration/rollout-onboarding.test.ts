@@ -1,0 +1,157 @@
+/**
+ * A member account that joins the organization after its budget items were written: the
+ * StackSet rolls the spoke out to the OU (three accounts), the fourth account joins the OU, gets
+ * its spoke by auto-deployment, and the hub's reconciler then delivers its existing items.
+ * All on one moto, behind the front door, which refuses AssumeRole of a spoke role that does
+ * not exist (as AWS would).
+ */
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
+import { createReconcileHandler } from '../../services/hub/src/functions/reconcile-budgets/create-handler';
+import type { ReconcileReport } from '../../services/hub/src/functions/reconcile-budgets/reconcile-budgets';
+import { applyAutoDeployment } from '../../stacksets/src/auto-deploy';
+import { createRolloutClients, realClock, type RolloutClients } from '../../stacksets/src/clients';
+import { parseRolloutConfig } from '../../stacksets/src/config';
+import { loadBuild } from '../../stacksets/src/manifest';
+import {
+  createMemberAccount,
+  createOrganizationalUnit,
+  createOrganizationsClient,
+  ensureOrganization,
+  moveAccount,
+} from '../../stacksets/src/organization-setup';
+import { deploySpokeStackSet } from '../../stacksets/src/rollout';
+import { buildSpokeStackSet } from '../../stacksets/src/spoke-build';
+import { HubSandbox, MANAGEMENT_ACCOUNT_ID, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../support/hub-sandbox';
+
+const REGION = 'us-east-1';
+const context = { functionName: 'hub', awsRequestId: 'r', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
+
+let sandbox: HubSandbox;
+let buildDir: string;
+let clients: RolloutClients;
+let organizations: ReturnType<typeof createOrganizationsClient>;
+let members: string[];
+let newcomer: string;
+let spokesOu: string;
+let alertsTopicArn: string;
+const progress: string[] = [];
+
+const propagate = () =>
+  createPropagateHandler({
+    tableName: sandbox.tableName,
+    spokeRoleName: SPOKE_ROLE_NAME,
+    spokeExternalId: SPOKE_EXTERNAL_ID,
+    partition: 'aws',
+    maxConcurrency: 8,
+  });
+const reconcile = async () =>
+  (await createReconcileHandler({
+    TABLE_NAME: sandbox.tableName,
+    SPOKE_ROLE_NAME,
+    SPOKE_EXTERNAL_ID,
+    PARTITION: 'aws',
+    ALERTS_TOPIC_ARN: alertsTopicArn,
+    MAX_CONCURRENCY: 4,
+  })(undefined, context));
+
+beforeAll(async () => {
+  buildDir = await mkdtemp(join(tmpdir(), 'org-budgets-onboarding-'));
+  await buildSpokeStackSet({ outDir: buildDir, stage: 'test' });
+  sandbox = await HubSandbox.start({ spokeAccounts: [], tableName: 'org-budgets-onboarding' });
+  ({ TopicArn: alertsTopicArn = '' } = await new SNSClient({}).send(new CreateTopicCommand({ Name: 'alerts' })));
+
+  organizations = createOrganizationsClient(REGION);
+  const org = await ensureOrganization(organizations);
+  spokesOu = await createOrganizationalUnit(organizations, org.rootId, 'research');
+  members = [];
+  for (const n of [1, 2, 3]) {
+    const account = await createMemberAccount(organizations, `lab-${n}`, `lab-${n}@example.com`);
+    await moveAccount(organizations, account, spokesOu);
+    members.push(account);
+  }
+  newcomer = await createMemberAccount(organizations, 'lab-4', 'lab-4@example.com');
+  clients = createRolloutClients({ region: REGION });
+}, 180_000);
+
+afterAll(async () => {
+  clients?.destroy();
+  organizations?.destroy();
+  await sandbox?.stop();
+  if (buildDir) await rm(buildDir, { recursive: true, force: true });
+});
+
+describe('onboarding a member account', () => {
+  it('rolls the spoke out to the OU; the items of those accounts are delivered, the newcomer’s fail', async () => {
+    for (const account of [...members, newcomer]) {
+      await sandbox.putItem({ accountId: account, budgetName: 'compute', amount: 100 });
+    }
+    await sandbox.putItem({ accountId: newcomer, budgetName: 'storage', amount: 20 });
+
+    const rollout = await deploySpokeStackSet(
+      {
+        config: parseRolloutConfig(
+          {
+            stackSetName: 'org-budgets-spoke-onboarding',
+            stackSetRegion: REGION,
+            targets: { organizationalUnitIds: [spokesOu], regions: [REGION] },
+            artifactBucketPrefix: 'org-budgets-onboarding-artifacts',
+            hub: {
+              accountId: MANAGEMENT_ACCOUNT_ID,
+              propagationRoleArn: `arn:aws:iam::${MANAGEMENT_ACCOUNT_ID}:role/org-budgets-test-us-east-1-spoke-access`,
+              statusBusArn: `arn:aws:events:${REGION}:${MANAGEMENT_ACCOUNT_ID}:event-bus/org-budgets-test-status`,
+            },
+            spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: '' },
+          },
+          'onboarding test',
+        ),
+        build: await loadBuild(buildDir),
+        spokeExternalId: SPOKE_EXTERNAL_ID,
+      },
+      { ...clients, ...realClock, sleep: () => Promise.resolve(), report: (line: string) => progress.push(line) },
+    );
+    const result = await sandbox.processEdits(propagate());
+
+    expect(rollout.instances.map((i) => i.account).sort()).toEqual([...members].sort());
+    expect(result.failedRecords).toHaveLength(2); // the newcomer's two items
+    for (const account of members) {
+      expect(await sandbox.spokeParameter(account, 'compute')).toMatchObject({ valid: true });
+      expect(await sandbox.getSync(account, 'compute')).toMatchObject({ status: 'DELIVERED' });
+    }
+    expect(await sandbox.getSync(newcomer, 'compute')).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringContaining(`cannot assume arn:aws:iam::${newcomer}:role/${SPOKE_ROLE_NAME}`),
+    });
+    await sandbox.processEdits(propagate()); // write-backs
+  });
+
+  it('reports the newcomer as unreachable while it has no spoke', async () => {
+    const report = await reconcile();
+
+    expect(report.spokesUnreachable).toEqual([{ accountId: newcomer, items: 2, reason: expect.stringContaining('AccessDenied') }]);
+    expect(report.repaired).toEqual([]);
+  });
+
+  it('delivers the newcomer’s existing items once it joined the OU and got its spoke', async () => {
+    await moveAccount(organizations, newcomer, spokesOu);
+    const deployment = await applyAutoDeployment(
+      newcomer,
+      { stackSetName: 'org-budgets-spoke-onboarding', targetOrganizationalUnitIds: [spokesOu] },
+      { stackSets: clients.stackSets, organization: clients.organization, ...realClock, report: (line) => progress.push(line) },
+    );
+
+    const report = await reconcile();
+    const delivery = await sandbox.processEdits(propagate());
+
+    expect(deployment.createdRegions).toEqual([REGION]);
+    expect(report.repaired.map((r) => `${r.accountId}/${r.budgetName}`).sort()).toEqual([`${newcomer}/compute`, `${newcomer}/storage`]);
+    expect(delivery.failedRecords).toEqual([]);
+    expect(await sandbox.spokeParameter(newcomer, 'compute')).toMatchObject({ parameter: { amount: 100 } });
+    expect(await sandbox.spokeParameter(newcomer, 'storage')).toMatchObject({ parameter: { amount: 20 } });
+    expect(await sandbox.getSync(newcomer, 'storage')).toMatchObject({ status: 'DELIVERED' });
+  });
+});
