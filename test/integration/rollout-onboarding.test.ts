@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
 import { createReconcileHandler } from '../../services/hub/src/functions/reconcile-budgets/create-handler';
-import type { ReconcileReport } from '../../services/hub/src/functions/reconcile-budgets/reconcile-budgets';
 import { applyAutoDeployment } from '../../stacksets/src/auto-deploy';
 import { createRolloutClients, realClock, type RolloutClients } from '../../stacksets/src/clients';
 import { parseRolloutConfig } from '../../stacksets/src/config';
