@@ -12,6 +12,7 @@ import { LocalEventBus, type EmittedEvent, type EventListener } from './events/e
 import { ParameterChangeObserver, type ParameterCall, type ParameterLookup } from './events/parameter-change-observer';
 import { isParameterMutation, type ParameterFacts } from './events/parameter-store-change';
 import { acceptPutEvents, type BusPut } from './events/put-events';
+import type { SnsPublish } from './runtime/email-outbox';
 import {
   matchesBody,
   matchesTarget,
@@ -130,6 +131,12 @@ export interface FrontDoor {
    * sending account, after the call was answered. The local runtime routes them by the rules.
    */
   routeBusEvents(handler: (put: BusPut) => void): void;
+  /**
+   * Calls `listener` with every SNS Publish that moto accepted (topic, message, subject, id),
+   * after the call was answered: the local runtime delivers it to the topic's email
+   * subscriptions (the outbox). Counted in eventsSettled. Returns the unsubscribe.
+   */
+  onSnsPublish(listener: (publish: SnsPublish) => void | Promise<void>): () => void;
 }
 
 /** Paths under this prefix are the front door's own control API and never forwarded. */
@@ -187,6 +194,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const bus = new LocalEventBus();
   let busPutHandler: ((put: BusPut) => void) | undefined;
   const requiredRoles = new Set(options.requireExistingRoles ?? []);
+  const snsListeners = new Set<(publish: SnsPublish) => void | Promise<void>>();
   const parameterChanges = new ParameterChangeObserver({
     emit: (event) => bus.emit(event),
     // Once stopping, lookups fail for want of an upstream connection: not worth a warning.
@@ -297,6 +305,34 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return;
     }
 
+    if (call.service === 'sns' && call.operation === 'Publish' && snsListeners.size > 0) {
+      const request = (call.body ?? {}) as Record<string, unknown>;
+      await forward(req, res, body, record, (response, raw) => {
+        const messageId =
+          (response as { MessageId?: string } | undefined)?.MessageId ?? /<MessageId>([^<]+)<\/MessageId>/.exec(raw)?.[1];
+        const topicArn = request['TopicArn'];
+        if (typeof topicArn !== 'string' || typeof request['Message'] !== 'string' || !messageId) return;
+        const publish: SnsPublish = {
+          topicArn,
+          message: request['Message'],
+          messageId,
+          ...(typeof request['Subject'] === 'string' ? { subject: request['Subject'] } : {}),
+          ...(typeof request['MessageStructure'] === 'string' ? { messageStructure: request['MessageStructure'] } : {}),
+          timestamp: new Date(),
+        };
+        for (const listener of [...snsListeners]) {
+          void bus.track(
+            Promise.resolve()
+              .then(() => listener(publish))
+              .catch((error: unknown) => {
+                process.stderr.write(`front door: SNS listener failed for message ${messageId}: ${String(error)}\n`);
+              }),
+          );
+        }
+      });
+      return;
+    }
+
     // moto forgets every parameter: so does what the front door learned about them.
     if (call.method === 'POST' && call.path === '/moto-api/reset') parameterChanges.clear();
     await forward(req, res, body, record);
@@ -343,13 +379,19 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       res.writeHead(200, headers);
       res.end(JSON.stringify(response));
       for (const put of puts) {
-        setImmediate(() => {
-          try {
-            handler(put);
-          } catch (error) {
-            process.stderr.write(`front door: routing event ${put.event.id} failed: ${String(error)}\n`);
-          }
-        });
+        // Counted in eventsSettled, like the events the door emits itself.
+        void bus.track(
+          new Promise<void>((delivered) => {
+            setImmediate(() => {
+              try {
+                handler(put);
+              } catch (error) {
+                process.stderr.write(`front door: routing event ${put.event.id} failed: ${String(error)}\n`);
+              }
+              delivered();
+            });
+          }),
+        );
       }
     } catch (error) {
       const reply = renderAwsError(
@@ -454,7 +496,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     res: ServerResponse,
     body: Buffer,
     record: CallRecord,
-    onSuccess?: (response: unknown) => void,
+    onSuccess?: (response: unknown, raw: string) => void,
   ): Promise<void> =>
     new Promise((resolveForward) => {
       const headers = forwardHeaders(req.rawHeaders);
@@ -617,6 +659,13 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     routeBusEvents: (handler) => {
       busPutHandler = handler;
     },
+    onSnsPublish: (listener) => {
+      const subscription = (publish: SnsPublish) => listener(publish);
+      snsListeners.add(subscription);
+      return () => {
+        snsListeners.delete(subscription);
+      };
+    },
     events: () => bus.events(),
     clearEvents() {
       bus.clear();
@@ -637,17 +686,22 @@ function isBudgetsCall(call: CallInfo): boolean {
  * Collects a copy of the answer as it streams to the caller and hands it, parsed, to `onAnswer`
  * once the caller has been sent all of it; nothing when the caller went away first.
  */
-function afterAnswerSent(incoming: IncomingMessage, res: ServerResponse, onAnswer: (response: unknown) => void): void {
+function afterAnswerSent(
+  incoming: IncomingMessage,
+  res: ServerResponse,
+  onAnswer: (response: unknown, raw: string) => void,
+): void {
   const chunks: Buffer[] = [];
   incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.once('finish', () => {
+    const raw = Buffer.concat(chunks).toString('utf8');
     let response: unknown;
     try {
-      response = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      response = JSON.parse(raw) as unknown;
     } catch {
       response = undefined;
     }
-    onAnswer(response);
+    onAnswer(response, raw);
   });
 }
 
