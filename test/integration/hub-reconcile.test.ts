@@ -1,35 +1,15 @@
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Context } from 'aws-lambda';
-import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
-import { createReconcileHandler } from '../../services/hub/src/functions/reconcile-budgets/create-handler';
-import type { ReconcileReport } from '../../services/hub/src/functions/reconcile-budgets/reconcile-budgets';
-import { HubSandbox, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../support/hub-sandbox';
+import { HubSandbox } from '../support/hub-sandbox';
 
 const ALICE = '111111111111';
 const LATECOMER = '444444444444';
 
 let sandbox: HubSandbox;
 let alertsTopicArn: string;
-const context = { functionName: 'reconcile', awsRequestId: 'r', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
 
-const propagate = () =>
-  createPropagateHandler({
-    tableName: sandbox.tableName,
-    spokeRoleName: SPOKE_ROLE_NAME,
-    spokeExternalId: SPOKE_EXTERNAL_ID,
-    partition: 'aws',
-    maxConcurrency: 8,
-  });
-const reconcile = async (): Promise<ReconcileReport> =>
-  (await createReconcileHandler({
-    TABLE_NAME: sandbox.tableName,
-    SPOKE_ROLE_NAME,
-    SPOKE_EXTERNAL_ID,
-    PARTITION: 'aws',
-    ALERTS_TOPIC_ARN: alertsTopicArn,
-    MAX_CONCURRENCY: 4,
-  })(undefined, context));
+const propagate = () => sandbox.propagateHandler();
+const reconcile = () => sandbox.reconcile(alertsTopicArn);
 
 beforeAll(async () => {
   sandbox = await HubSandbox.start({ spokeAccounts: [ALICE], tableName: 'org-budgets-reconcile' });

@@ -9,9 +9,6 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
-import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
-import { createReconcileHandler } from '../../services/hub/src/functions/reconcile-budgets/create-handler';
 import { applyAutoDeployment } from '../../stacksets/src/auto-deploy';
 import { createRolloutClients, realClock, type RolloutClients } from '../../stacksets/src/clients';
 import { parseRolloutConfig } from '../../stacksets/src/config';
@@ -28,7 +25,6 @@ import { buildSpokeStackSet } from '../../stacksets/src/spoke-build';
 import { HubSandbox, MANAGEMENT_ACCOUNT_ID, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../support/hub-sandbox';
 
 const REGION = 'us-east-1';
-const context = { functionName: 'hub', awsRequestId: 'r', getRemainingTimeInMillis: () => 900_000 } as unknown as Context;
 
 let sandbox: HubSandbox;
 let buildDir: string;
@@ -40,23 +36,8 @@ let spokesOu: string;
 let alertsTopicArn: string;
 const progress: string[] = [];
 
-const propagate = () =>
-  createPropagateHandler({
-    tableName: sandbox.tableName,
-    spokeRoleName: SPOKE_ROLE_NAME,
-    spokeExternalId: SPOKE_EXTERNAL_ID,
-    partition: 'aws',
-    maxConcurrency: 8,
-  });
-const reconcile = async () =>
-  (await createReconcileHandler({
-    TABLE_NAME: sandbox.tableName,
-    SPOKE_ROLE_NAME,
-    SPOKE_EXTERNAL_ID,
-    PARTITION: 'aws',
-    ALERTS_TOPIC_ARN: alertsTopicArn,
-    MAX_CONCURRENCY: 4,
-  })(undefined, context));
+const propagate = () => sandbox.propagateHandler();
+const reconcile = () => sandbox.reconcile(alertsTopicArn);
 
 beforeAll(async () => {
   buildDir = await mkdtemp(join(tmpdir(), 'org-budgets-onboarding-'));

@@ -23,6 +23,9 @@ import {
 } from '@org-budgets/local-cloud';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
+import { createReconcileHandler } from '../../services/hub/src/functions/reconcile-budgets/create-handler';
+import type { ReconcileReport } from '../../services/hub/src/functions/reconcile-budgets/reconcile-budgets';
 
 /** moto maps credentials it did not issue to this account: the management (hub) account. */
 export const MANAGEMENT_ACCOUNT_ID = '123456789012';
@@ -186,6 +189,30 @@ export class HubSandbox {
       // a cost real accounts do not have and that would otherwise land in the measurements.
       await new SSMClient({ region: this.region, credentials }).send(new DescribeParametersCommand({ MaxResults: 1 }));
     });
+  }
+
+  /** The real propagate-budget-edits handler, configured for this sandbox. */
+  propagateHandler(maxConcurrency = 8) {
+    return createPropagateHandler({
+      tableName: this.tableName,
+      spokeRoleName: SPOKE_ROLE_NAME,
+      spokeExternalId: SPOKE_EXTERNAL_ID,
+      partition: 'aws',
+      maxConcurrency,
+    });
+  }
+
+  /** Runs the real reconcile-budgets handler once, as its schedule would. */
+  async reconcile(alertsTopicArn: string): Promise<ReconcileReport> {
+    const handler = createReconcileHandler({
+      TABLE_NAME: this.tableName,
+      SPOKE_ROLE_NAME,
+      SPOKE_EXTERNAL_ID,
+      PARTITION: 'aws',
+      ALERTS_TOPIC_ARN: alertsTopicArn,
+      MAX_CONCURRENCY: 4,
+    });
+    return handler(undefined, { ...this.context, functionName: 'org-budgets-hub-local-reconcileBudgets' });
   }
 
   async putItem(item: Record<string, unknown>): Promise<void> {

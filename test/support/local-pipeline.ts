@@ -3,13 +3,12 @@ import { EventRouter } from '@org-budgets/local-cloud';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';
 import { createRecordStatusHandler } from '../../services/hub/src/functions/record-spoke-status/create-handler';
 import {
   createApplyBudgetHandler,
   type ParameterChangeEvent,
 } from '../../services/spoke/src/functions/apply-budget/create-handler';
-import { HubSandbox, MANAGEMENT_ACCOUNT_ID, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME, type HubSandboxOptions } from './hub-sandbox';
+import { HubSandbox, MANAGEMENT_ACCOUNT_ID, type HubSandboxOptions } from './hub-sandbox';
 
 const ROOT = resolve(__dirname, '../..');
 /** The rule patterns as deployed: the same files the serverless.yml files include. */
@@ -112,13 +111,7 @@ export class LocalPipeline {
   }
 
   propagateHandler() {
-    return createPropagateHandler({
-      tableName: this.hub.tableName,
-      spokeRoleName: SPOKE_ROLE_NAME,
-      spokeExternalId: SPOKE_EXTERNAL_ID,
-      partition: 'aws',
-      maxConcurrency: 16,
-    });
+    return this.hub.propagateHandler(16);
   }
 
   /**
