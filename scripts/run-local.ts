@@ -55,7 +55,9 @@ async function main() {
   const propagate = async () => {
     const result = await local.settle(handler);
     if (result.records > 0) {
-      console.log(`  ${result.records} stream records propagated (${result.failedRecords.length} failed), spokes applied and reported`);
+      console.log(
+        `  ${result.records} stream records propagated (${result.failedRecords.length} failed), spokes applied and reported`,
+      );
     }
     for (const dead of local.router.deadLetters.splice(0)) console.log(`  dead letter: ${dead.target}: ${dead.error}`);
   };
@@ -104,7 +106,9 @@ async function main() {
 }
 
 async function printState(hub: HubSandbox) {
-  const rows: string[][] = [['account', 'budget', 'item amount', 'sync.status', 'sync.message', 'AWS Budget in the account']];
+  const rows: string[][] = [
+    ['account', 'budget', 'item amount', 'sync.status', 'sync.message', 'AWS Budget in the account'],
+  ];
   const keys: [string, string][] = [
     [ACCOUNTS.genomics, 'research-compute'],
     [ACCOUNTS.webshop, 'production'],

@@ -39,7 +39,10 @@ describe('hub propagation on moto', () => {
     expect(result.failedRecords).toEqual([]);
     const alice = await sandbox.spokeParameter(ALICE, 'research');
     const bob = await sandbox.spokeParameter(BOB, 'web');
-    expect(alice).toMatchObject({ valid: true, parameter: { amount: 1500, emails: ['pi@example.org'], period: 'MONTHLY' } });
+    expect(alice).toMatchObject({
+      valid: true,
+      parameter: { amount: 1500, emails: ['pi@example.org'], period: 'MONTHLY' },
+    });
     expect(bob).toMatchObject({ valid: true, parameter: { amount: 300, period: 'QUARTERLY' } });
     expect(await sandbox.spokeParameter(BOB, 'research')).toBeUndefined();
     expect(await sandbox.getSync(ALICE, 'research')).toMatchObject({
@@ -175,7 +178,10 @@ describe('hub propagation on moto', () => {
     const result = await sandbox.processEdits(handler());
 
     expect(result.failedRecords).toHaveLength(1);
-    expect(await sandbox.getSync(CAROL, 'throttled')).toMatchObject({ status: 'FAILED', message: expect.stringContaining('Rate exceeded') });
+    expect(await sandbox.getSync(CAROL, 'throttled')).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringContaining('Rate exceeded'),
+    });
     expect(await sandbox.getSync(ALICE, 'not-throttled')).toMatchObject({ status: 'DELIVERED' });
     const attempts = sandbox.frontDoor.calls().filter((c) => c.fault === 'Throttling').length;
     expect(attempts).toBeGreaterThan(1); // the SDK retried before giving up
@@ -186,7 +192,8 @@ describe('hub propagation on moto', () => {
   });
 
   it('assumes each spoke role once for many budgets of the same account', async () => {
-    for (const name of ['one', 'two', 'three', 'four']) await sandbox.putItem({ accountId: BOB, budgetName: name, amount: 9 });
+    for (const name of ['one', 'two', 'three', 'four'])
+      await sandbox.putItem({ accountId: BOB, budgetName: name, amount: 9 });
     sandbox.frontDoor.clearCalls();
 
     await sandbox.processEdits(handler());

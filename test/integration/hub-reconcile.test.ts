@@ -61,7 +61,9 @@ describe('reconcile-budgets on moto', () => {
     await sandbox.processEdits(propagate()); // FAILED write-backs
 
     const whileMissing = await reconcile();
-    expect(whileMissing.spokesUnreachable).toEqual([{ accountId: LATECOMER, items: 2, reason: expect.stringContaining('AccessDenied') }]);
+    expect(whileMissing.spokesUnreachable).toEqual([
+      { accountId: LATECOMER, items: 2, reason: expect.stringContaining('AccessDenied') },
+    ]);
     expect(whileMissing.repaired).toEqual([]);
 
     await sandbox.addSpokeAccounts([LATECOMER]); // the StackSet rolled the spoke out

@@ -31,7 +31,9 @@ beforeAll(() => {
     env: { ...process.env, ORG_BUDGETS_ORGANIZATION_ID: ORG, ORG_BUDGETS_EXTERNAL_ID: EXTERNAL_ID },
   });
   const load = (service: string) =>
-    JSON.parse(readFileSync(resolve(ROOT, `services/${service}/.serverless/cloudformation-template-update-stack.json`), 'utf8')) as Template;
+    JSON.parse(
+      readFileSync(resolve(ROOT, `services/${service}/.serverless/cloudformation-template-update-stack.json`), 'utf8'),
+    ) as Template;
   hub = load('hub');
   spoke = load('spoke');
 }, 180_000);
@@ -42,7 +44,11 @@ function resolveIn(template: Template, accountId: string, value: Json): Json {
     const name = template.Resources[logicalId]?.Properties?.['RoleName'];
     return `arn:aws:iam::${accountId}:role/${typeof name === 'string' ? name : logicalId}`;
   };
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': REGION, 'AWS::AccountId': accountId };
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws',
+    'AWS::Region': REGION,
+    'AWS::AccountId': accountId,
+  };
   const walk = (v: Json): Json => {
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
@@ -83,7 +89,7 @@ function policyDocuments(template: Template): { where: string; document: Json }[
       for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
     }
   };
-  for (const [id, resource] of Object.entries(template.Resources)) walk((resource.Properties ?? {}), id);
+  for (const [id, resource] of Object.entries(template.Resources)) walk(resource.Properties ?? {}, id);
   return found;
 }
 
@@ -103,9 +109,11 @@ describe('IAM in the generated templates', () => {
         const statements = (document as { Statement: Json }).Statement;
         for (const statement of Array.isArray(statements) ? statements : [statements]) {
           if ((statement as { Effect?: Json }).Effect === 'Deny') continue;
-          const actions = (statement as { Action?: Json; NotAction?: Json }).Action ?? (statement as { NotAction?: Json }).NotAction;
+          const actions =
+            (statement as { Action?: Json; NotAction?: Json }).Action ?? (statement as { NotAction?: Json }).NotAction;
           for (const action of Array.isArray(actions) ? actions : [actions]) {
-            if (typeof action === 'string' && (action === '*' || action.endsWith(':*'))) wildcards.push(`${where}: ${action}`);
+            if (typeof action === 'string' && (action === '*' || action.endsWith(':*')))
+              wildcards.push(`${where}: ${action}`);
           }
         }
       }
@@ -119,7 +127,10 @@ describe('IAM in the generated templates', () => {
       const source = readFileSync(resolve(ROOT, `services/${service}/serverless.yml`), 'utf8');
       expect({ service, arns: source.match(/arn:aws[\w-]*:/g) ?? [] }).toEqual({ service, arns: [] });
       expect({ service, accounts: source.match(/\b\d{12}\b/g) ?? [] }).toEqual({ service, accounts: [] });
-      expect({ service, regions: source.match(/:(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d:/g) ?? [] }).toEqual({ service, regions: [] });
+      expect({ service, regions: source.match(/:(us|eu|ap|sa|ca|me|af|il|mx)-[a-z]+-\d:/g) ?? [] }).toEqual({
+        service,
+        regions: [],
+      });
     }
   });
 
@@ -168,7 +179,16 @@ describe('IAM in the generated templates', () => {
       const access = role(hub, 'SpokeAccessRole', HUB);
 
       const decision = await decide({
-        identityPolicies: [...record.policies, { name: 'admin-like', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ACCESS_ROLE }] } }],
+        identityPolicies: [
+          ...record.policies,
+          {
+            name: 'admin-like',
+            policy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: ACCESS_ROLE }],
+            },
+          },
+        ],
         resourcePolicy: access.trust,
         request: {
           principal: `arn:aws:iam::${HUB}:role/RecordSpokeStatusRole`,
@@ -217,13 +237,25 @@ describe('IAM in the generated templates', () => {
 
     it('refuses a role of another account, even one that may assume anything', async () => {
       const decision = await decide({
-        identityPolicies: [{ name: 'anything', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }] } }],
+        identityPolicies: [
+          {
+            name: 'anything',
+            policy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+            },
+          },
+        ],
         resourcePolicy: spokeTrust(),
         request: {
           principal: `arn:aws:iam::${OTHER}:role/intruder`,
           action: 'sts:AssumeRole',
           resource: { resource: spokeRoleArn, accountId: SPOKE },
-          contextVariables: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalOrgID': OTHER_ORG, 'aws:ResourceOrgID': ORG },
+          contextVariables: {
+            'sts:ExternalId': EXTERNAL_ID,
+            'aws:PrincipalOrgID': OTHER_ORG,
+            'aws:ResourceOrgID': ORG,
+          },
         },
       });
 
@@ -236,7 +268,10 @@ describe('IAM in the generated templates', () => {
 
       const decision = await decide({
         identityPolicies: access.policies,
-        resourcePolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ACCESS_ROLE }, Action: 'sts:AssumeRole' }] },
+        resourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: ACCESS_ROLE }, Action: 'sts:AssumeRole' }],
+        },
         request: {
           principal: ACCESS_ROLE,
           action: 'sts:AssumeRole',

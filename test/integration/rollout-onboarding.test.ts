@@ -112,7 +112,9 @@ describe('onboarding a member account', () => {
   it('reports the newcomer as unreachable while it has no spoke', async () => {
     const report = await reconcile();
 
-    expect(report.spokesUnreachable).toEqual([{ accountId: newcomer, items: 2, reason: expect.stringContaining('AccessDenied') }]);
+    expect(report.spokesUnreachable).toEqual([
+      { accountId: newcomer, items: 2, reason: expect.stringContaining('AccessDenied') },
+    ]);
     expect(report.repaired).toEqual([]);
   });
 
@@ -121,14 +123,22 @@ describe('onboarding a member account', () => {
     const deployment = await applyAutoDeployment(
       newcomer,
       { stackSetName: 'org-budgets-spoke-onboarding', targetOrganizationalUnitIds: [spokesOu] },
-      { stackSets: clients.stackSets, organization: clients.organization, ...realClock, report: (line) => progress.push(line) },
+      {
+        stackSets: clients.stackSets,
+        organization: clients.organization,
+        ...realClock,
+        report: (line) => progress.push(line),
+      },
     );
 
     const report = await reconcile();
     const delivery = await sandbox.processEdits(propagate());
 
     expect(deployment.createdRegions).toEqual([REGION]);
-    expect(report.repaired.map((r) => `${r.accountId}/${r.budgetName}`).sort()).toEqual([`${newcomer}/compute`, `${newcomer}/storage`]);
+    expect(report.repaired.map((r) => `${r.accountId}/${r.budgetName}`).sort()).toEqual([
+      `${newcomer}/compute`,
+      `${newcomer}/storage`,
+    ]);
     expect(delivery.failedRecords).toEqual([]);
     expect(await sandbox.spokeParameter(newcomer, 'compute')).toMatchObject({ parameter: { amount: 100 } });
     expect(await sandbox.spokeParameter(newcomer, 'storage')).toMatchObject({ parameter: { amount: 20 } });

@@ -87,7 +87,11 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
     expect(record?.budget.TimeUnit).toBe('QUARTERLY');
     expect(record?.budget.CostFilters).toEqual({ TagKeyValue: ['user:project$genomics'] });
     expect(notificationsOf(ALICE, 'research')).toEqual([
-      { type: 'ACTUAL', threshold: 80, subscribers: ['EMAIL:finance@example.org', `SNS:${pipeline.alertTopics.get(ALICE)}`] },
+      {
+        type: 'ACTUAL',
+        threshold: 80,
+        subscribers: ['EMAIL:finance@example.org', `SNS:${pipeline.alertTopics.get(ALICE)}`],
+      },
     ]);
     expect(await pipeline.hub.getSync(ALICE, 'research')).toMatchObject({ status: 'APPLIED' });
   });
@@ -100,14 +104,22 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
     const applies = deliveriesTo('applyBudget');
 
     await ssm.send(
-      new PutParameterCommand({ Name: '/org-budgets/budgets/research', Value: JSON.stringify(older), Type: 'String', Overwrite: true }),
+      new PutParameterCommand({
+        Name: '/org-budgets/budgets/research',
+        Value: JSON.stringify(older),
+        Type: 'String',
+        Overwrite: true,
+      }),
     );
     await pipeline.settle();
 
     expect(deliveriesTo('applyBudget')).toBe(applies + 1); // the spoke did see the change
     expect(Number(budgetOf(ALICE, 'research')?.budget.BudgetLimit?.Amount)).toBe(2500);
     expect(pipeline.router.deadLetters).toEqual([]);
-    expect(await pipeline.hub.getSync(ALICE, 'research')).toMatchObject({ status: 'APPLIED', revision: BigInt(applied.parameter.revision) });
+    expect(await pipeline.hub.getSync(ALICE, 'research')).toMatchObject({
+      status: 'APPLIED',
+      revision: BigInt(applied.parameter.revision),
+    });
   });
 
   it('deletes the budget when the item is deleted', async () => {
@@ -127,7 +139,11 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
       {
         service: 'budgets',
         operation: 'CreateBudget',
-        error: { code: 'AccessDeniedException', message: 'User is not authorized to perform budgets:ModifyBudget', httpStatus: 400 },
+        error: {
+          code: 'AccessDeniedException',
+          message: 'User is not authorized to perform budgets:ModifyBudget',
+          httpStatus: 400,
+        },
       },
     ]);
     await pipeline.hub.putItem({ accountId: BOB, budgetName: 'denied', amount: 75 });
@@ -164,7 +180,12 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
     await budgets.send(
       new CreateBudgetCommand({
         AccountId: BOB,
-        Budget: { BudgetName: 'hand-made', BudgetType: 'COST', TimeUnit: 'MONTHLY', BudgetLimit: { Amount: '999', Unit: 'USD' } },
+        Budget: {
+          BudgetName: 'hand-made',
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: { Amount: '999', Unit: 'USD' },
+        },
       }),
     );
     await pipeline.hub.putItem({ accountId: BOB, budgetName: 'hand-made', amount: 10 });
@@ -189,11 +210,23 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
 
     const late = await store.write(
       { accountId: ALICE, budgetName: 'race' },
-      { status: 'DELIVERED', stage: 'deliver', message: 'late', revision: String(sync?.['revision']), updatedAt: new Date().toISOString() },
+      {
+        status: 'DELIVERED',
+        stage: 'deliver',
+        message: 'late',
+        revision: String(sync?.['revision']),
+        updatedAt: new Date().toISOString(),
+      },
     );
     const older = await store.write(
       { accountId: ALICE, budgetName: 'race' },
-      { status: 'FAILED', stage: 'apply', message: 'old', revision: String(BigInt(String(sync?.['revision'])) - 1n), updatedAt: new Date().toISOString() },
+      {
+        status: 'FAILED',
+        stage: 'apply',
+        message: 'old',
+        revision: String(BigInt(String(sync?.['revision'])) - 1n),
+        updatedAt: new Date().toISOString(),
+      },
     );
 
     expect([late, older]).toEqual(['superseded', 'superseded']);
@@ -202,7 +235,10 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
 
   it('refuses a status report one account sends about another', async () => {
     const { EventBridgeClient, PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
-    const events = new EventBridgeClient({ region: 'us-east-1', credentials: await pipeline.hub.accountCredentials(BOB) });
+    const events = new EventBridgeClient({
+      region: 'us-east-1',
+      credentials: await pipeline.hub.accountCredentials(BOB),
+    });
     const before = await pipeline.hub.getSync(ALICE, 'race');
     const records = deliveriesTo('recordSpokeStatus');
 

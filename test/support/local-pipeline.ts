@@ -65,7 +65,8 @@ export class LocalPipeline {
           {
             kind: 'function',
             id: 'recordSpokeStatus',
-            invoke: (event) => record(event, lambdaContext(MANAGEMENT_ACCOUNT_ID, 'org-budgets-hub-local-recordSpokeStatus')),
+            invoke: (event) =>
+              record(event, lambdaContext(MANAGEMENT_ACCOUNT_ID, 'org-budgets-hub-local-recordSpokeStatus')),
           },
         ],
       });
@@ -97,7 +98,9 @@ export class LocalPipeline {
         region: this.hub.region,
         busName: 'default',
         pattern: PARAMETER_CHANGE_PATTERN,
-        targets: [{ kind: 'function', id: 'applyBudget', invoke: (event) => apply(event as ParameterChangeEvent, context) }],
+        targets: [
+          { kind: 'function', id: 'applyBudget', invoke: (event) => apply(event as ParameterChangeEvent, context) },
+        ],
       });
       this.router.addRule({
         name: 'ForwardStatusToHubRule',
@@ -105,7 +108,15 @@ export class LocalPipeline {
         region: this.hub.region,
         busName: 'default',
         pattern: STATUS_EVENT_PATTERN,
-        targets: [{ kind: 'bus', id: 'hub-status-bus', account: MANAGEMENT_ACCOUNT_ID, region: this.hub.region, busName: STATUS_BUS }],
+        targets: [
+          {
+            kind: 'bus',
+            id: 'hub-status-bus',
+            account: MANAGEMENT_ACCOUNT_ID,
+            region: this.hub.region,
+            busName: STATUS_BUS,
+          },
+        ],
       });
     }
   }

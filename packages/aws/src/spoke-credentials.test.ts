@@ -8,7 +8,9 @@ const sts = mockClient(STSClient);
 const settings = { partition: 'aws-us-gov', roleName: 'org-budgets-spoke', externalId: 'ext-123' };
 
 function credentialsExpiringAt(expiration: Date) {
-  return { Credentials: { AccessKeyId: 'AKIA', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: expiration } };
+  return {
+    Credentials: { AccessKeyId: 'AKIA', SecretAccessKey: 'secret', SessionToken: 'token', Expiration: expiration },
+  };
 }
 
 beforeEach(() => sts.reset());
@@ -54,7 +56,9 @@ describe('createSpokeCredentials', () => {
   });
 
   it('turns access errors into SpokeRoleUnavailableError naming the account and role', async () => {
-    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' }));
+    sts
+      .on(AssumeRoleCommand)
+      .rejects(Object.assign(new Error('not authorized to perform sts:AssumeRole'), { name: 'AccessDenied' }));
     const credentials = createSpokeCredentials(new STSClient({}), settings);
 
     const error = await credentials.forAccount('333333333333').catch((e: unknown) => e);

@@ -35,7 +35,13 @@ export interface SpokeCredentials {
   forget(accountId: string): void;
 }
 
-const ACCESS_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'NoSuchEntity', 'InvalidClientTokenId', 'RegionDisabledException']);
+const ACCESS_ERRORS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'NoSuchEntity',
+  'InvalidClientTokenId',
+  'RegionDisabledException',
+]);
 
 export function createSpokeCredentials(
   sts: STSClient,
@@ -54,7 +60,8 @@ export function createSpokeCredentials(
     const hit = cache.get(key);
     if (hit) {
       return hit.then((credentials) => {
-        if (credentials.expiration && credentials.expiration.getTime() - refreshBeforeExpiryMs > now()) return credentials;
+        if (credentials.expiration && credentials.expiration.getTime() - refreshBeforeExpiryMs > now())
+          return credentials;
         if (cache.get(key) === hit) cache.delete(key);
         return cached(key, assume);
       });

@@ -1,4 +1,10 @@
-import { DeleteParameterCommand, GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  ParameterNotFound,
+  PutParameterCommand,
+  SSMClient,
+} from '@aws-sdk/client-ssm';
 import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -7,7 +13,11 @@ import { createSpokeParameters } from './spoke-parameters';
 
 const ssm = mockClient(SSMClient);
 const credentials = {
-  forAccount: async (accountId: string) => ({ accessKeyId: `key-${accountId}`, secretAccessKey: 's', sessionToken: 't' }),
+  forAccount: async (accountId: string) => ({
+    accessKeyId: `key-${accountId}`,
+    secretAccessKey: 's',
+    sessionToken: 't',
+  }),
   forget: () => undefined,
 };
 const notFound = () => new ParameterNotFound({ message: 'not found', $metadata: {} });
@@ -54,7 +64,9 @@ describe('createSpokeParameters', () => {
   it('reads a missing parameter as absent and a present one as parsed', async () => {
     const spokes = createSpokeParameters(credentials);
     ssm.on(GetParameterCommand, { Name: '/org-budgets/budgets/none' }).rejects(notFound());
-    ssm.on(GetParameterCommand, { Name: '/org-budgets/budgets/team-a' }).resolves({ Parameter: { Value: JSON.stringify(parameter()) } });
+    ssm
+      .on(GetParameterCommand, { Name: '/org-budgets/budgets/team-a' })
+      .resolves({ Parameter: { Value: JSON.stringify(parameter()) } });
 
     await expect(spokes.get('111111111111', 'none')).resolves.toEqual({ exists: false });
     await expect(spokes.get('111111111111', 'team-a')).resolves.toMatchObject({ exists: true, valid: true });

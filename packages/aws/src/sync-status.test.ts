@@ -5,7 +5,13 @@ import { createSyncStatusStore, SYNC_CONDITION } from './sync-status';
 
 const ddb = mockClient(DynamoDBClient);
 const key = { accountId: '111111111111', budgetName: 'team-a' };
-const sync = { status: 'DELIVERED', stage: 'deliver', message: 'ok', revision: '12', updatedAt: '2026-11-23T00:00:00Z' } as const;
+const sync = {
+  status: 'DELIVERED',
+  stage: 'deliver',
+  message: 'ok',
+  revision: '12',
+  updatedAt: '2026-11-23T00:00:00Z',
+} as const;
 
 beforeEach(() => ddb.reset());
 

@@ -16,7 +16,12 @@ export interface SyncStatusStore {
    * propagate-budget-edits), only if its `sync.revision` is still `expectedRevision` (undefined:
    * the item has no sync yet); 'superseded' when the item changed or is gone.
    */
-  requestRedelivery(key: BudgetItemKey, expectedRevision: string | undefined, message: string, now: Date): Promise<SyncWriteResult>;
+  requestRedelivery(
+    key: BudgetItemKey,
+    expectedRevision: string | undefined,
+    message: string,
+    now: Date,
+  ): Promise<SyncWriteResult>;
 }
 
 /**

@@ -27,7 +27,8 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Set) return 'a set';
-  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'object') return 'a map';
   return `a ${typeof value}`;
@@ -65,7 +66,10 @@ export const accountIdSchema = z
 export const budgetNameSchema = z
   .string({ error: requiredOrWrongType('text') })
   .min(1, { error: 'must not be empty', abort: true })
-  .max(100, { abort: true, error: (issue) => `must be at most 100 characters, got ${String((issue.input as string).length)}` })
+  .max(100, {
+    abort: true,
+    error: (issue) => `must be at most 100 characters, got ${String((issue.input as string).length)}`,
+  })
   .regex(/^[A-Za-z0-9_.-]+$/, {
     error: 'may contain only letters, digits, "_", "." and "-"',
   });
@@ -108,7 +112,10 @@ const costFilterSchema = z.strictObject(
   {
     tags: z
       .record(
-        z.string().min(1, { error: 'a tag key must not be empty' }).max(128, { error: 'a tag key has at most 128 characters' }),
+        z
+          .string()
+          .min(1, { error: 'a tag key must not be empty' })
+          .max(128, { error: 'a tag key has at most 128 characters' }),
         textList('a list of tag values').refine((values) => values.length > 0, { error: 'needs at least one value' }),
         { error: requiredOrWrongType('a map of tag key to a list of values') },
       )
@@ -184,7 +191,9 @@ export const budgetItemFields = {
   amount: amountSchema,
   currency: z
     .string({ error: requiredOrWrongType('a currency code (text)') })
-    .regex(/^[A-Z]{3}$/, { error: (issue) => `must be a 3-letter currency code such as USD, got ${describeValue(issue.input)}` })
+    .regex(/^[A-Z]{3}$/, {
+      error: (issue) => `must be a 3-letter currency code such as USD, got ${describeValue(issue.input)}`,
+    })
     .default('USD'),
   period: z
     .enum(BUDGET_PERIODS, {
@@ -199,10 +208,11 @@ export const budgetItemFields = {
   notes: z.string({ error: requiredOrWrongType('text') }).optional(),
 };
 
-export const unknownAttributeError = (known: readonly string[]) => (issue: { code?: string; keys?: string[]; input?: unknown }) =>
-  issue.code === 'unrecognized_keys' && issue.keys
-    ? `unknown attribute${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`
-    : requiredOrWrongType('a map')(issue);
+export const unknownAttributeError =
+  (known: readonly string[]) => (issue: { code?: string; keys?: string[]; input?: unknown }) =>
+    issue.code === 'unrecognized_keys' && issue.keys
+      ? `unknown attribute${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: ${known.join(', ')})`
+      : requiredOrWrongType('a map')(issue);
 
 export const withinNotificationLimit: [
   (item: { alertAt: number[]; forecastAlertAt: number[] }) => boolean,
@@ -216,7 +226,10 @@ export const withinNotificationLimit: [
 ];
 
 export const budgetItemSchema = z
-  .strictObject({ ...budgetItemFields, sync: z.unknown().optional() }, { error: unknownAttributeError(KNOWN_ATTRIBUTES) })
+  .strictObject(
+    { ...budgetItemFields, sync: z.unknown().optional() },
+    { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
+  )
   .refine(...withinNotificationLimit)
   .transform(({ sync: _sync, ...item }) => item);
 
@@ -232,8 +245,7 @@ export interface BudgetItemProblem {
 }
 
 export type BudgetItemValidation =
-  | { valid: true; item: BudgetItem }
-  | { valid: false; problems: BudgetItemProblem[]; message: string };
+  { valid: true; item: BudgetItem } | { valid: false; problems: BudgetItemProblem[]; message: string };
 
 function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => {

@@ -21,7 +21,11 @@ describe('budget parameter document', () => {
     const parameter = toBudgetParameter(validItem(), '1100000000017454423010', new Date('2026-11-23T10:00:00Z'));
 
     expect(parseBudgetParameter(serializeBudgetParameter(parameter))).toEqual({ valid: true, parameter });
-    expect(parameter).toMatchObject({ schemaVersion: 1, revision: '1100000000017454423010', updatedAt: '2026-11-23T10:00:00.000Z' });
+    expect(parameter).toMatchObject({
+      schemaVersion: 1,
+      revision: '1100000000017454423010',
+      updatedAt: '2026-11-23T10:00:00.000Z',
+    });
   });
 
   it('reports an unreadable document with its revision when it can be read', () => {

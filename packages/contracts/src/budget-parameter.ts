@@ -49,8 +49,7 @@ export function serializeBudgetParameter(parameter: BudgetParameter): string {
 }
 
 export type BudgetParameterParse =
-  | { valid: true; parameter: BudgetParameter }
-  | { valid: false; message: string; revision?: string };
+  { valid: true; parameter: BudgetParameter } | { valid: false; message: string; revision?: string };
 
 /** Parses a parameter value; an unreadable document is reported, never thrown. */
 export function parseBudgetParameter(value: string): BudgetParameterParse {

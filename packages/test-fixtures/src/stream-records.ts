@@ -15,7 +15,10 @@ export function budgetItem(overrides: Record<string, unknown> = {}): Record<stri
 type Image = Record<string, unknown>;
 
 function toImage(item: Image): Record<string, AttributeValue> {
-  return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }) as Record<string, AttributeValue>;
+  return marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: true }) as Record<
+    string,
+    AttributeValue
+  >;
 }
 
 export interface RecordOptions {

@@ -9,7 +9,10 @@ export interface KeyedScheduler {
 
 export class EarlierTaskFailedError extends Error {
   override readonly name = 'EarlierTaskFailedError';
-  constructor(readonly key: string, override readonly cause: unknown) {
+  constructor(
+    readonly key: string,
+    override readonly cause: unknown,
+  ) {
     super(`not attempted: an earlier edit of ${key} in this batch failed`);
   }
 }

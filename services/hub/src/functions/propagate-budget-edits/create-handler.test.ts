@@ -18,14 +18,23 @@ const config = {
   partition: 'aws',
   maxConcurrency: 4,
 };
-const context = { functionName: 'propagate', awsRequestId: 'req-1', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+const context = {
+  functionName: 'propagate',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
 
 beforeEach(() => {
   sts.reset();
   ssm.reset();
   ddb.reset();
   sts.on(AssumeRoleCommand).resolves({
-    Credentials: { AccessKeyId: 'AKIA', SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) },
+    Credentials: {
+      AccessKeyId: 'AKIA',
+      SecretAccessKey: 's',
+      SessionToken: 't',
+      Expiration: new Date(Date.now() + 3600_000),
+    },
   });
   ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
   ssm.on(PutParameterCommand).resolves({ Version: 1 });
@@ -55,7 +64,10 @@ describe('propagate-budget-edits handler', () => {
   });
 
   it('fails the later edits of an item whose earlier edit failed, and only those', async () => {
-    ssm.on(PutParameterCommand).rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' })).resolves({});
+    ssm
+      .on(PutParameterCommand)
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({});
     const first = budgetItemRecord(budgetItem({ amount: 1 }));
     const second = budgetItemRecord(budgetItem({ amount: 2 }), { oldImage: budgetItem({ amount: 1 }) });
     const other = budgetItemRecord(budgetItem({ accountId: '222222222222' }));

@@ -8,7 +8,12 @@ import { createSpokeCredentials, createSpokeParameters, createSyncStatusStore } 
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createKeyedScheduler } from '../../lib/keyed-scheduler';
 import type { PropagateConfig } from './config';
-import { budgetEditFromRecord, propagateBudgetEdit, type PropagateDeps, type PropagationOutcome } from './propagate-budget-edit';
+import {
+  budgetEditFromRecord,
+  propagateBudgetEdit,
+  type PropagateDeps,
+  type PropagationOutcome,
+} from './propagate-budget-edit';
 
 export interface HandlerOverrides {
   logger?: Logger;

@@ -1,7 +1,12 @@
 import type { BudgetParameter, SyncStatus } from '@org-budgets/contracts';
 import type { BudgetItemKey, CurrentBudgetParameter, SpokeParameters, SyncStatusStore } from '@org-budgets/aws';
 import { applyChange, BAD_BUDGET_ITEMS, budgetItem, budgetItemRecord, removeRecord } from '@org-budgets/test-fixtures';
-import { budgetEditFromRecord, MalformedStreamRecordError, propagateBudgetEdit, type PropagateDeps } from './propagate-budget-edit';
+import {
+  budgetEditFromRecord,
+  MalformedStreamRecordError,
+  propagateBudgetEdit,
+  type PropagateDeps,
+} from './propagate-budget-edit';
 
 /** An in-memory spoke: parameters per account, with optional failures. */
 class FakeSpokes implements SpokeParameters {
@@ -65,7 +70,12 @@ describe('propagateBudgetEdit', () => {
       alertAt: [50, 80, 100],
     });
     expect(sync.writes).toEqual([
-      expect.objectContaining({ status: 'DELIVERED', stage: 'deliver', revision: '100', updatedAt: '2026-11-23T12:00:00.000Z' }),
+      expect.objectContaining({
+        status: 'DELIVERED',
+        stage: 'deliver',
+        revision: '100',
+        updatedAt: '2026-11-23T12:00:00.000Z',
+      }),
     ]);
   });
 
@@ -150,10 +160,17 @@ describe('propagateBudgetEdit', () => {
     const { spokes, sync, deps } = setup();
     spokes.failWith = Object.assign(new Error('role missing'), { name: 'SpokeRoleUnavailableError' });
 
-    await expect(propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '40' }), deps)).rejects.toThrow('role missing');
+    await expect(propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '40' }), deps)).rejects.toThrow(
+      'role missing',
+    );
 
     expect(sync.writes).toEqual([
-      expect.objectContaining({ status: 'FAILED', stage: 'deliver', revision: '40', message: expect.stringContaining('role missing') }),
+      expect.objectContaining({
+        status: 'FAILED',
+        stage: 'deliver',
+        revision: '40',
+        message: expect.stringContaining('role missing'),
+      }),
     ]);
   });
 
@@ -217,9 +234,12 @@ describe('budgetEditFromRecord', () => {
   });
 
   it('sees a string set reordered by DynamoDB as the same content', () => {
-    const record = budgetItemRecord(budgetItem({ emails: new Set(['a@x.io', 'b@x.io']), sync: { status: 'APPLIED' } }), {
-      oldImage: budgetItem({ emails: new Set(['b@x.io', 'a@x.io']) }),
-    });
+    const record = budgetItemRecord(
+      budgetItem({ emails: new Set(['a@x.io', 'b@x.io']), sync: { status: 'APPLIED' } }),
+      {
+        oldImage: budgetItem({ emails: new Set(['b@x.io', 'a@x.io']) }),
+      },
+    );
 
     expect(budgetEditFromRecord(record).kind).toBe('sync-only');
   });

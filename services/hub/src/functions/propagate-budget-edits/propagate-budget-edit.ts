@@ -114,7 +114,11 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
 
   try {
     const current = await deps.spokeParameters.get(key.accountId, key.budgetName);
-    const currentRevision = current.exists ? (current.valid ? current.parameter.revision : current.revision) : undefined;
+    const currentRevision = current.exists
+      ? current.valid
+        ? current.parameter.revision
+        : current.revision
+      : undefined;
     if (currentRevision !== undefined && compareRevisions(revision, currentRevision) < 0) {
       deps.logger.info('stale edit skipped', { ...fields, currentRevision });
       return { result: 'stale', currentRevision };
@@ -175,7 +179,12 @@ async function writeDelivered(deps: PropagateDeps, key: BudgetItemKey, revision:
 
 async function recordDeliveryFailure(deps: PropagateDeps, key: BudgetItemKey, revision: string, error: unknown) {
   const message = `delivery to account ${key.accountId} failed (will be retried): ${describeError(error)}`;
-  deps.logger.error('budget delivery failed', { accountId: key.accountId, budgetName: key.budgetName, revision, error });
+  deps.logger.error('budget delivery failed', {
+    accountId: key.accountId,
+    budgetName: key.budgetName,
+    revision,
+    error,
+  });
   try {
     await writeSync(deps, key, { status: 'FAILED', stage: 'deliver', revision, message });
   } catch (syncError) {
@@ -189,11 +198,7 @@ async function recordDeliveryFailure(deps: PropagateDeps, key: BudgetItemKey, re
   }
 }
 
-async function writeSync(
-  deps: PropagateDeps,
-  key: BudgetItemKey,
-  sync: Omit<SyncStatus, 'updatedAt'>,
-): Promise<void> {
+async function writeSync(deps: PropagateDeps, key: BudgetItemKey, sync: Omit<SyncStatus, 'updatedAt'>): Promise<void> {
   const result = await deps.syncStatus.write(key, { ...sync, updatedAt: deps.now().toISOString() });
   if (result === 'superseded') {
     deps.logger.info('sync status not written: item deleted or a newer status present', {

@@ -4,7 +4,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import middy from '@middy/core';
-import { createSpokeCredentials, createSpokeParameters, createSyncStatusStore, scanBudgetItems } from '@org-budgets/aws';
+import {
+  createSpokeCredentials,
+  createSpokeParameters,
+  createSyncStatusStore,
+  scanBudgetItems,
+} from '@org-budgets/aws';
 import { z } from 'zod';
 import { reconcileBudgets, type ReconcileReport } from './reconcile-budgets';
 
@@ -40,7 +45,8 @@ export function summarizeReport(report: ReconcileReport): string {
       `${report.invalid} invalid (REJECTED), ${report.pending} already pending, ${report.failedToApply} failed to apply in their spoke.`,
   ];
   for (const r of report.repaired) lines.push(`redelivered ${r.accountId}/${r.budgetName}: ${r.reason}`);
-  for (const s of report.spokesUnreachable) lines.push(`no spoke reachable in ${s.accountId} (${s.items} items): ${s.reason}`);
+  for (const s of report.spokesUnreachable)
+    lines.push(`no spoke reachable in ${s.accountId} (${s.items} items): ${s.reason}`);
   for (const e of report.errors) lines.push(`could not check ${e.accountId}/${e.budgetName}: ${e.error}`);
   return lines.join('\n');
 }
@@ -80,7 +86,9 @@ export function createReconcileHandler(config: ReconcileConfig, overrides: { log
         );
       }
       if (report.errors.length) {
-        throw new ReconciliationIncompleteError(`${report.errors.length} items could not be checked; see the alert and the logs`);
+        throw new ReconciliationIncompleteError(
+          `${report.errors.length} items could not be checked; see the alert and the logs`,
+        );
       }
       return report;
     });

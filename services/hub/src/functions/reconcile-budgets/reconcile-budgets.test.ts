@@ -11,8 +11,18 @@ import { reconcileBudgets, type ReconcileDeps } from './reconcile-budgets';
 const A = '111111111111';
 const B = '222222222222';
 
-function scanned(accountId: string, budgetName: string, extra: Record<string, unknown> = {}, sync?: ScannedBudgetItem['sync']): ScannedBudgetItem {
-  return { accountId, budgetName, content: { accountId, budgetName, amount: 100, ...extra }, ...(sync ? { sync } : {}) };
+function scanned(
+  accountId: string,
+  budgetName: string,
+  extra: Record<string, unknown> = {},
+  sync?: ScannedBudgetItem['sync'],
+): ScannedBudgetItem {
+  return {
+    accountId,
+    budgetName,
+    content: { accountId, budgetName, amount: 100, ...extra },
+    ...(sync ? { sync } : {}),
+  };
 }
 
 function parameterFor(item: ScannedBudgetItem, revision: string): CurrentBudgetParameter {
@@ -97,7 +107,10 @@ describe('reconcileBudgets', () => {
 
   it('skips invalid and pending items', async () => {
     const { deps, requests } = setup(
-      [scanned(A, 'bad', { amount: -1 }, { status: 'REJECTED', revision: '5' }), scanned(A, 'waiting', {}, { status: 'PENDING', revision: '6' })],
+      [
+        scanned(A, 'bad', { amount: -1 }, { status: 'REJECTED', revision: '5' }),
+        scanned(A, 'waiting', {}, { status: 'PENDING', revision: '6' }),
+      ],
       {},
     );
 
@@ -115,7 +128,9 @@ describe('reconcileBudgets', () => {
 
     const report = await reconcileBudgets(deps);
 
-    expect(report.spokesUnreachable).toEqual([{ accountId: B, items: 3, reason: expect.stringContaining('cannot assume') }]);
+    expect(report.spokesUnreachable).toEqual([
+      { accountId: B, items: 3, reason: expect.stringContaining('cannot assume') },
+    ]);
     expect(requests.map((r) => r.key)).toEqual([`${A}/fine`]);
   });
 

@@ -72,10 +72,16 @@ export async function reconcileBudgets(deps: ReconcileDeps): Promise<ReconcileRe
       report.items += 1;
       work.push(
         // One account's items one after the other: the first tells whether its spoke exists.
-        scheduler.run(item.accountId, () => reconcileItem(item)).catch((error: unknown) => {
-          report.errors.push({ accountId: item.accountId, budgetName: item.budgetName, error: describeError(error) });
-          deps.logger.error('item could not be reconciled', { accountId: item.accountId, budgetName: item.budgetName, error });
-        }),
+        scheduler
+          .run(item.accountId, () => reconcileItem(item))
+          .catch((error: unknown) => {
+            report.errors.push({ accountId: item.accountId, budgetName: item.budgetName, error: describeError(error) });
+            deps.logger.error('item could not be reconciled', {
+              accountId: item.accountId,
+              budgetName: item.budgetName,
+              error,
+            });
+          }),
       );
     }
   }
@@ -138,7 +144,8 @@ function repairReason(
 ): RepairReason | undefined {
   if (!current) return syncRevision === undefined ? 'never delivered' : 'parameter missing';
   if (!current.valid) return 'parameter differs';
-  if (syncRevision !== undefined && compareRevisions(current.parameter.revision, syncRevision) < 0) return 'parameter behind';
+  if (syncRevision !== undefined && compareRevisions(current.parameter.revision, syncRevision) < 0)
+    return 'parameter behind';
   const { schemaVersion: _v, revision: _r, updatedAt: _u, ...delivered } = current.parameter;
   return canonical(delivered) === canonical(item) ? undefined : 'parameter differs';
 }

@@ -19,7 +19,10 @@ function setup(result: 'written' | 'superseded' = 'written') {
       return result;
     },
   };
-  const deps: RecordStatusDeps = { syncStatus, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } };
+  const deps: RecordStatusDeps = {
+    syncStatus,
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  };
   return { deps, writes };
 }
 
@@ -64,6 +67,8 @@ describe('recordSpokeStatus', () => {
   it('says so when a newer revision’s status is already on the item', async () => {
     const { deps } = setup('superseded');
 
-    await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).resolves.toEqual({ result: 'superseded' });
+    await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).resolves.toEqual({
+      result: 'superseded',
+    });
   });
 });

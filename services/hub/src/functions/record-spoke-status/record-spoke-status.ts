@@ -48,7 +48,12 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
     { accountId: detail.accountId, budgetName: detail.budgetName },
     { status: detail.status, stage: 'apply', message: detail.message, revision: detail.revision, updatedAt: detail.at },
   );
-  const fields = { accountId: detail.accountId, budgetName: detail.budgetName, revision: detail.revision, status: detail.status };
+  const fields = {
+    accountId: detail.accountId,
+    budgetName: detail.budgetName,
+    revision: detail.revision,
+    status: detail.status,
+  };
   if (written === 'superseded') {
     deps.logger.info('status not recorded: item deleted or a newer revision present', fields);
     return { result: 'superseded' };

@@ -9,7 +9,11 @@ const TOPIC = 'arn:aws:sns:us-east-1:111111111111:org-budgets-test-budget-alerts
 function parameter(revision: string, overrides: Record<string, unknown> = {}): CurrentBudgetParameter {
   const result = validateBudgetItem({ accountId: ACCOUNT, budgetName: 'research', amount: 100, ...overrides });
   if (!result.valid) throw new Error(result.message);
-  return { exists: true, valid: true, parameter: toBudgetParameter(result.item, revision, new Date('2026-11-23T00:00:00Z')) };
+  return {
+    exists: true,
+    valid: true,
+    parameter: toBudgetParameter(result.item, revision, new Date('2026-11-23T00:00:00Z')),
+  };
 }
 
 function managedBudget(revision?: string, managed = true): CurrentBudgetState {
@@ -124,7 +128,9 @@ describe('applyBudget', () => {
 
     expect(outcome.result).toBe('refused');
     expect(budgets.plans).toEqual([]);
-    expect(statuses).toEqual([expect.objectContaining({ status: 'FAILED', message: expect.stringMatching(/org-budgets:managed/) })]);
+    expect(statuses).toEqual([
+      expect.objectContaining({ status: 'FAILED', message: expect.stringMatching(/org-budgets:managed/) }),
+    ]);
   });
 
   it('reports FAILED with the Budgets error and rethrows it for a retry', async () => {
@@ -135,7 +141,11 @@ describe('applyBudget', () => {
     await expect(applyBudget('research', deps)).rejects.toThrow('Rate exceeded');
 
     expect(statuses).toEqual([
-      expect.objectContaining({ status: 'FAILED', revision: '14', message: expect.stringContaining('ThrottlingException: Rate exceeded') }),
+      expect.objectContaining({
+        status: 'FAILED',
+        revision: '14',
+        message: expect.stringContaining('ThrottlingException: Rate exceeded'),
+      }),
     ]);
     expect(budgets.revisions).toEqual([]);
   });

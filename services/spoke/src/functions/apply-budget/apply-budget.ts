@@ -1,8 +1,4 @@
-import {
-  compareRevisions,
-  type BudgetParameter,
-  type SpokeStatusDetail,
-} from '@org-budgets/contracts';
+import { compareRevisions, type BudgetParameter, type SpokeStatusDetail } from '@org-budgets/contracts';
 import type { CurrentBudgetParameter } from '@org-budgets/aws';
 import { describeError } from '@org-budgets/aws';
 import {
@@ -98,8 +94,14 @@ export async function applyBudget(budgetName: string, deps: ApplyBudgetDeps): Pr
     return { result: 'applied', revision, calls };
   } catch (error) {
     deps.logger.error('budget could not be applied', { ...fields, error });
-    await report(deps, budgetName, revision, 'FAILED', `could not apply the budget in account ${deps.accountId}: ${describeError(error)}`).catch(
-      (reportError: unknown) => deps.logger.error('could not report the failure to the hub', { ...fields, error: reportError }),
+    await report(
+      deps,
+      budgetName,
+      revision,
+      'FAILED',
+      `could not apply the budget in account ${deps.accountId}: ${describeError(error)}`,
+    ).catch((reportError: unknown) =>
+      deps.logger.error('could not report the failure to the hub', { ...fields, error: reportError }),
     );
     throw error;
   }

@@ -56,7 +56,9 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
     );
     if (result.FailedEntryCount) {
       const entry = result.Entries?.[0];
-      throw new StatusNotSentError(`status event not accepted: ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`);
+      throw new StatusNotSentError(
+        `status event not accepted: ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`,
+      );
     }
   }
 
