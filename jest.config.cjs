@@ -26,5 +26,11 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/packages/*/src/**/*.integration.test.ts'],
       testTimeout: 120000,
     },
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      testTimeout: 300000,
+    },
   ],
 };

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import {
   CloudFormationClient,
@@ -123,12 +126,15 @@ async function deployNow(options: DeployServiceOptions & { serviceDir: string })
   const args = ['deploy', '--stage', stage, '--region', region];
   for (const [name, value] of Object.entries(options.params ?? {})) args.push(`--param=${name}=${value}`);
   if (options.verbose ?? true) args.push('--verbose');
-  const log = await runServerless(serverless, args, {
-    cwd: options.serviceDir,
-    env: deployEnvironment(options, region),
-    progress,
-    timeoutMs: options.timeoutMs ?? 10 * 60_000,
-  });
+  const timeoutMs = options.timeoutMs ?? 10 * 60_000;
+  const log = await withServiceDirLock(options.serviceDir, timeoutMs, progress, () =>
+    runServerless(serverless, args, {
+      cwd: options.serviceDir,
+      env: deployEnvironment(options, region),
+      progress,
+      timeoutMs,
+    }),
+  );
   const deployMs = Date.now() - started;
 
   const cloudFormation = new CloudFormationClient(clientConfig);
@@ -259,6 +265,9 @@ function deployEnvironment(options: DeployServiceOptions, region: string): NodeJ
   };
 }
 
+/** How long serverless may take to exit after it printed that the deploy failed. */
+const FAILED_EXIT_GRACE_MS = 5_000;
+
 function runServerless(
   command: string,
   args: string[],
@@ -274,7 +283,17 @@ function runServerless(
       const lines = (partial[stream] + text).split(/\r?\n/);
       partial[stream] = lines.pop() ?? '';
       for (const line of lines) if (line.trim() !== '') options.progress(line);
+      // osls can hang after it reported a failed deploy (an esbuild build error keeps its esbuild
+      // service alive): give it a few seconds to exit, then end it.
+      if (!failedTimer && /^× .*failed/m.test(text)) {
+        failedTimer = setTimeout(() => {
+          killedAfterFailure = true;
+          child.kill('SIGKILL');
+        }, FAILED_EXIT_GRACE_MS);
+      }
     };
+    let failedTimer: NodeJS.Timeout | undefined;
+    let killedAfterFailure = false;
     child.stdout.on('data', onData('stdout'));
     child.stderr.on('data', onData('stderr'));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
@@ -284,11 +303,16 @@ function runServerless(
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(failedTimer);
       for (const rest of [partial.stdout, partial.stderr]) if (rest.trim() !== '') options.progress(rest);
       if (code === 0) resolveRun(log);
       else {
         const why =
-          signal === null ? `exit code ${String(code)}` : `signal ${signal} (timeout ${options.timeoutMs} ms?)`;
+          signal === null
+            ? `exit code ${String(code)}`
+            : killedAfterFailure
+              ? `a failure it did not exit after (killed ${FAILED_EXIT_GRACE_MS} ms later)`
+              : `signal ${signal} (timeout ${options.timeoutMs} ms?)`;
         rejectRun(
           new ServiceDeployError(
             `serverless ${args.join(' ')} in ${options.cwd} failed with ${why}:\n${tail(log)}`,
@@ -298,6 +322,64 @@ function runServerless(
       }
     });
   });
+}
+
+/**
+ * One serverless run in a service directory at a time across processes (a test, the demo, a
+ * StackSet build): serverless-esbuild works in the service's .esbuild/ folder and clears it, so
+ * two at once fail ("Failed to create output directory"). The same lock file as
+ * stacksets/src/package-service.ts; holds this process's pid, so that a lock left by a killed
+ * process is taken over at once (an empty one, from a packaging, after `timeoutMs`).
+ */
+async function withServiceDirLock<T>(
+  serviceDir: string,
+  timeoutMs: number,
+  progress: (line: string) => void,
+  task: () => Promise<T>,
+): Promise<T> {
+  const lock = join(
+    tmpdir(),
+    `org-budgets-package-${createHash('sha256').update(serviceDir).digest('hex').slice(0, 16)}.lock`,
+  );
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    try {
+      await writeFile(lock, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(lock, 'utf8').catch(() => ''));
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if ((holder > 0 && !isAlive(holder)) || age > timeoutMs) await rm(lock, { force: true });
+      else if (Date.now() > deadline) {
+        throw new Error(`${serviceDir} is being deployed or packaged by another process (lock ${lock})`, {
+          cause: error,
+        });
+      } else {
+        if (!told) progress(`waiting for another serverless run in ${serviceDir} to end (lock ${lock})`);
+        told = true;
+        await new Promise((resolveWait) => setTimeout(resolveWait, 200));
+      }
+    }
+  }
+  try {
+    return await task();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function stackNameFrom(log: string): string | undefined {

@@ -29,13 +29,16 @@ export function codeKeyFromLocation(location: string | undefined): string | unde
 
 /**
  * Finds a function's zip in the account's S3 (moto): the object with the key of Code.Location
- * whose SHA-256 is the function's CodeSha256, in whichever of the account's buckets holds it.
+ * whose SHA-256 is the function's CodeSha256, in whichever of the account's buckets holds it,
+ * then in `extraBuckets` (another account's, e.g. the management account's StackSet artifact
+ * bucket, from which CloudFormation created a member account's function).
  */
 export async function fetchFunctionCode(input: {
   s3: S3Client;
   functionName: string;
   location: string | undefined;
   codeSha256: string;
+  extraBuckets?: readonly string[];
 }): Promise<Uint8Array> {
   const key = codeKeyFromLocation(input.location);
   if (key === undefined) {
@@ -46,23 +49,24 @@ export async function fetchFunctionCode(input: {
   }
   const { Buckets } = await input.s3.send(new ListBucketsCommand({}));
   const seen: string[] = [];
-  for (const bucket of Buckets ?? []) {
-    if (!bucket.Name) continue;
+  const names = (Buckets ?? []).flatMap((bucket) => (bucket.Name ? [bucket.Name] : []));
+  for (const name of [...names, ...(input.extraBuckets ?? []).filter((extra) => !names.includes(extra))]) {
     let bytes: Uint8Array;
     try {
-      const object = await input.s3.send(new GetObjectCommand({ Bucket: bucket.Name, Key: key }));
+      const object = await input.s3.send(new GetObjectCommand({ Bucket: name, Key: key }));
       bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
     } catch (error) {
-      if (error instanceof NoSuchKey || (error as Error).name === 'NoSuchKey') continue;
+      const missing = ['NoSuchKey', 'NoSuchBucket'].includes((error as Error).name);
+      if (error instanceof NoSuchKey || missing) continue;
       throw error;
     }
     const sha = createHash('sha256').update(bytes).digest('base64');
     if (sha === input.codeSha256) return bytes;
-    seen.push(`${bucket.Name} (sha256 ${sha})`);
+    seen.push(`${name} (sha256 ${sha})`);
   }
   throw new FunctionCodeNotFoundError(
     input.functionName,
-    `no bucket of the account holds ${key} with sha256 ${input.codeSha256}` +
+    `no bucket of the account${input.extraBuckets?.length ? ` nor ${input.extraBuckets.join(', ')}` : ''} holds ${key} with sha256 ${input.codeSha256}` +
       (seen.length > 0 ? `; other versions in ${seen.join(', ')}` : ''),
   );
 }

@@ -49,6 +49,18 @@ export interface FunctionContainerOptions {
   nodePath?: string;
   /** Init (loading the bundle) may take this long; Lambda allows 10 s. */
   initTimeoutMs?: number;
+  /** Shared limit on worker processes (WorkerSlotPool); none when left out. */
+  slots?: WorkerSlots;
+}
+
+/** A limit on how many containers' worker processes run at once (see WorkerSlotPool). */
+export interface WorkerSlots {
+  /** Resolves once `container` may start its worker process. */
+  acquire(container: FunctionContainer): Promise<void>;
+  /** `container`'s worker process has exited. */
+  release(container: FunctionContainer): void;
+  /** `container` has finished every invocation it was given. */
+  idle(container: FunctionContainer): void;
 }
 
 /** The worker that runs the bundle; plain CommonJS, see the file. */
@@ -90,6 +102,9 @@ export class FunctionContainer {
   private stopped = false;
   invocations = 0;
   coldStarts = 0;
+  /** When the last invocation ended (epoch ms). */
+  lastUsedAt = 0;
+  private unfinished = 0;
 
   constructor(
     readonly spec: FunctionSpec,
@@ -101,9 +116,25 @@ export class FunctionContainer {
 
   /** Runs one invocation (after those already waiting) and resolves with its outcome; never rejects for function errors. */
   invoke(event: unknown, requestId: string = randomUUID()): Promise<InvokeResult> {
+    this.unfinished += 1;
     const run = this.queue.then(() => this.invokeNow(event, requestId));
     this.queue = run.catch(() => undefined);
+    void this.queue.then(() => {
+      this.unfinished -= 1;
+      this.lastUsedAt = Date.now();
+      if (this.unfinished === 0) this.options.slots?.idle(this);
+    });
     return run;
+  }
+
+  /** Whether the worker process is running. */
+  get warm(): boolean {
+    return this.worker !== undefined;
+  }
+
+  /** Whether no invocation is running or waiting. */
+  get idle(): boolean {
+    return this.unfinished === 0;
   }
 
   /**
@@ -193,7 +224,16 @@ export class FunctionContainer {
 
   /** Starts the worker and waits for its bundle to load; returns the init error, if any. */
   private async startWorker(): Promise<LambdaError | undefined> {
-    const credentials = await this.options.credentials();
+    await this.options.slots?.acquire(this);
+    let credentials: TemporaryCredentials;
+    try {
+      // Stopped while waiting for a slot: start nothing.
+      if (this.stopped) throw new Error(`${this.spec.functionName}: the container is stopped`);
+      credentials = await this.options.credentials();
+    } catch (error) {
+      this.options.slots?.release(this);
+      throw error;
+    }
     const { spec } = this;
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -238,13 +278,18 @@ export class FunctionContainer {
       exited: new Promise((resolveExit) => {
         child.once('exit', (code, signal) => {
           worker.exitReason = signal === null ? `with exit status ${String(code)}` : `on signal ${signal}`;
+          this.options.slots?.release(this);
           if (this.worker === worker) this.worker = undefined;
           worker.waiter?.reject(new Error(`worker exited ${worker.exitReason}`));
           resolveExit();
         });
       }),
     };
-    child.on('error', (error) => worker.waiter?.reject(error));
+    child.on('error', (error) => {
+      // Never spawned: no 'exit' will come to give the slot back.
+      if (child.pid === undefined) this.options.slots?.release(this);
+      worker.waiter?.reject(error);
+    });
     child.on('message', (message: WorkerMessage) => {
       const waiter = worker.waiter;
       worker.waiter = undefined;
@@ -300,4 +345,65 @@ export class FunctionContainer {
 
 class WorkerTimeoutError extends Error {
   override readonly name = 'WorkerTimeoutError';
+}
+
+/**
+ * At most `max` worker processes at once across the containers that share it: a cold start
+ * beyond that ends the least recently used idle warm container first (as Lambda reclaims idle
+ * execution environments), or waits until one is idle. Keeps an organization of hundreds of
+ * accounts, each with its own spoke function, within one machine's memory.
+ */
+export class WorkerSlotPool implements WorkerSlots {
+  private readonly holders = new Set<FunctionContainer>();
+  private readonly waiting: { container: FunctionContainer; grant: () => void }[] = [];
+  private readonly recycling = new Set<FunctionContainer>();
+
+  constructor(readonly max: number) {
+    if (!Number.isInteger(max) || max < 1)
+      throw new Error(`WorkerSlotPool: max must be a positive integer, got ${max}`);
+  }
+
+  /** Worker processes running or starting. */
+  get size(): number {
+    return this.holders.size;
+  }
+
+  acquire(container: FunctionContainer): Promise<void> {
+    if (this.holders.size < this.max) {
+      this.holders.add(container);
+      return Promise.resolve();
+    }
+    return new Promise((grant) => {
+      this.waiting.push({ container, grant });
+      this.evict();
+    });
+  }
+
+  release(container: FunctionContainer): void {
+    if (!this.holders.delete(container)) return;
+    const next = this.waiting.shift();
+    if (next) {
+      this.holders.add(next.container);
+      next.grant();
+    }
+  }
+
+  idle(): void {
+    this.evict();
+  }
+
+  /** Recycles idle warm containers, least recently used first, while cold starts wait. */
+  private evict(): void {
+    while (this.waiting.length > this.recycling.size) {
+      let victim: FunctionContainer | undefined;
+      for (const holder of this.holders) {
+        if (!holder.warm || !holder.idle || this.recycling.has(holder)) continue;
+        if (!victim || holder.lastUsedAt < victim.lastUsedAt) victim = holder;
+      }
+      if (!victim) return;
+      const chosen = victim;
+      this.recycling.add(chosen);
+      void chosen.recycle().finally(() => this.recycling.delete(chosen));
+    }
+  }
 }

@@ -29,7 +29,13 @@ import { DestinationSender } from './destinations';
 import { EmailOutbox, type SnsPublish } from './email-outbox';
 import { EventRouter, type BusEvent, type DeadLetter, type Rule, type RuleTarget } from './event-router';
 import { asyncInvocationRecord, isoSeconds, type AsyncCondition } from './failure-records';
-import { FunctionContainer, type FunctionSpec, type InvokeResult, type LambdaError } from './function-container';
+import {
+  FunctionContainer,
+  WorkerSlotPool,
+  type FunctionSpec,
+  type InvokeResult,
+  type LambdaError,
+} from './function-container';
 import { fetchFunctionCode, unzipCode } from './function-code';
 import { ScheduleRunner } from './schedule-runner';
 import { StreamMappingPoller, type StreamMappingConfig, type StreamMappingStats } from './stream-mapping-poller';
@@ -69,6 +75,17 @@ export interface LocalLambdaRuntimeOptions {
   nodePath?: string;
   /** Who reads the deployments (moto's default account when left out). */
   controlCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /**
+   * Buckets of other accounts that may hold function code, searched after the function's own
+   * account's buckets: e.g. the management account's StackSet artifact bucket, from which a
+   * StackSet created the member accounts' functions.
+   */
+  codeBuckets?: readonly string[];
+  /**
+   * At most this many function worker processes at once (each takes some 80 MB): a cold start
+   * beyond that first ends the least recently used idle one. Unlimited when left out.
+   */
+  maxWorkerProcesses?: number;
 }
 
 /** A function the runtime found deployed. */
@@ -153,11 +170,13 @@ export class LocalLambdaRuntime {
   private readonly hookWork = new Set<Promise<unknown>>();
   private readonly settleHooks: (() => Promise<void>)[] = [];
   private skipped: string[] = [];
+  private readonly slots: WorkerSlotPool | undefined;
   private invocationCount = 0;
   private stopped = false;
 
   private constructor(private readonly options: LocalLambdaRuntimeOptions) {
     this.region = options.region ?? DEFAULT_REGION;
+    this.slots = options.maxWorkerProcesses === undefined ? undefined : new WorkerSlotPool(options.maxWorkerProcesses);
     this.workDir = resolve(options.workDir ?? '.local-cloud');
     mkdirSync(join(this.workDir, 'logs'), { recursive: true });
     this.credentials = new AccountCredentials({
@@ -451,6 +470,7 @@ export class LocalLambdaRuntime {
         functionName: name,
         location: Code?.Location,
         codeSha256: c.CodeSha256,
+        ...(this.options.codeBuckets ? { extraBuckets: this.options.codeBuckets } : {}),
       });
       await unzipCode(zip, join(codeDir, hexOf(c.CodeSha256)), c.CodeSha256);
     } finally {
@@ -487,6 +507,7 @@ export class LocalLambdaRuntime {
       logFile: info.logFile,
       credentials: () => this.credentials.forRole(spec.roleArn, name),
       ...(this.options.nodePath === undefined ? {} : { nodePath: this.options.nodePath }),
+      ...(this.slots ? { slots: this.slots } : {}),
     });
     this.functionsByArn.set(functionArn, { info, container });
     this.logRuntime(existing ? 'function updated' : 'function loaded', { functionArn, codeSha256: c.CodeSha256 });

@@ -1,0 +1,225 @@
+/**
+ * pnpm demo — org-budgets deployed on this machine as it is on AWS, and a short scenario.
+ *
+ * Starts moto and the local-cloud front door on free loopback ports, creates an organization
+ * with an OU of three member accounts, deploys the hub with `serverless deploy --stage local`
+ * into the management account, rolls the spoke out to the OU with the StackSet code, and runs
+ * the deployed bundles in the local Lambda runtime. Then finance sets budgets for the three
+ * accounts and makes three edits (a typo, a raise, a deletion), and the demo shows what each
+ * item says and what each member account holds.
+ *
+ *   pnpm demo              play the scenario, then stop everything (exit code 0 when it all worked)
+ *   pnpm demo -- --keep    keep running afterwards: edit items with the AWS CLI (Ctrl-C stops)
+ */
+import { parseArgs } from 'node:util';
+import {
+  budgetOf,
+  demoAccounts,
+  describeBudget,
+  LocalCloudInterruptedError,
+  makeThreeEdits,
+  setInitialBudgets,
+  startLocalCloud,
+  type DemoAccounts,
+  type DemoEdit,
+  type LocalCloud,
+} from '../packages/local-cloud/src/cloud';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// `pnpm demo -- --keep` passes the `--` on.
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: { keep: { type: 'boolean', default: false } },
+});
+const keep = values.keep;
+const started = Date.now();
+const clock = (): string => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
+
+function step(message: string): void {
+  console.log(`\n▶ ${message}`);
+}
+function line(message: string): void {
+  console.log(`  ${message}`);
+}
+
+class DemoCheckFailed extends Error {
+  override readonly name = 'DemoCheckFailed';
+}
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new DemoCheckFailed(message);
+}
+
+let cloud: LocalCloud | undefined;
+
+async function main(): Promise<void> {
+  step('starting the local cloud: moto, the front door, an organization, the hub and the spokes');
+  cloud = await startLocalCloud({
+    memberAccounts: 3,
+    keep,
+    progress: (message) => line(`[${clock()}] ${message}`),
+  });
+  const local = cloud;
+  const accounts = demoAccounts(local);
+  const name = (accountId: string): string =>
+    Object.entries(accounts).find(([, id]) => id === accountId)?.[0] ?? accountId;
+  line(
+    `member accounts: ${Object.entries(accounts)
+      .map(([n, id]) => `${id} (${n})`)
+      .join(', ')}`,
+  );
+  const deployedAt = Date.now();
+
+  step('finance sets budgets for three accounts');
+  const first = await setInitialBudgets(local);
+  printItems(local, first, accounts);
+  for (const edit of first) {
+    check(
+      edit.outcome.status === 'APPLIED',
+      `${name(edit.key.accountId)}/${edit.key.budgetName} ended ${edit.outcome.status}: ${edit.outcome.message ?? ''}`,
+    );
+    check(budgetOf(local, edit.key) !== undefined, `no AWS Budget ${edit.key.budgetName} in ${edit.key.accountId}`);
+  }
+  line("each member account's spoke created its AWS Budget with the item's alerts, and reported APPLIED");
+
+  step('finance makes three edits: one with a typo (amount -5000), one raise (1200 → 1500), one deletion');
+  const second = await makeThreeEdits(local);
+  printItems(local, second, accounts);
+  const [typo, raise, deletion] = second as [DemoEdit, DemoEdit, DemoEdit];
+  check(typo.outcome.status === 'REJECTED', `the typo ended ${typo.outcome.status}, not REJECTED`);
+  check(
+    Number(budgetOf(local, typo.key)?.budget.BudgetLimit?.Amount) === 5000,
+    'the rejected edit changed the genomics budget',
+  );
+  check(raise.outcome.status === 'APPLIED', `the raise ended ${raise.outcome.status}: ${raise.outcome.message ?? ''}`);
+  check(Number(budgetOf(local, raise.key)?.budget.BudgetLimit?.Amount) === 1500, 'the webshop budget is not 1500');
+  check((await local.getItem(deletion.key)) === undefined, 'the deleted item is still in the table');
+  check((await local.spokeParameter(deletion.key)) === undefined, 'the sandbox parameter was not deleted');
+  check(budgetOf(local, deletion.key) === undefined, 'the sandbox budget was not deleted');
+  line(`REJECTED: ${typo.outcome.message ?? ''}`);
+  line('the rejected edit left the last good budget (5000 USD) in the genomics account;');
+  line('the deletion removed the parameter and the AWS Budget in the sandbox account.');
+
+  step('every edit, from the table to the member account and back');
+  printEdits([...first, ...second], name);
+  const stats = local.runtime.streamStats();
+  const deadLettered = stats.reduce((n, s) => n + s.deadLettered + s.discarded, 0);
+  check(deadLettered === 0 && (await local.hubDeadLetterCount()) === 0, 'records were dead-lettered');
+  check(local.runtime.asyncFailures.length === 0 && local.runtime.deadLetters.length === 0, 'invocations failed');
+  line(
+    `stream records: ${stats.reduce((n, s) => n + s.recordsIn, 0)} in, ${stats.reduce((n, s) => n + s.processed, 0)} processed, ` +
+      `${deadLettered} dead-lettered; hub dead-letter queue empty`,
+  );
+  const t = local.timings;
+  const s = (ms: number | undefined): string => `${((ms ?? 0) / 1000).toFixed(1)} s`;
+  line(
+    `timings: start ${s(t['total'])} (hub serverless deploy ${s(t['hub deploy'])}, spoke StackSet build ${s(t['spoke build'])} ` +
+      `alongside, StackSet rollout ${s(t['spoke rollout'])}, runtime ${s(t['runtime start'])}); scenario ${s(Date.now() - deployedAt)}`,
+  );
+
+  if (!keep) {
+    step('done: stopping everything');
+    await local.stop();
+    cloud = undefined;
+    line(`all stopped (${clock()} in all)`);
+    return;
+  }
+  await keepRunning(local, accounts, name);
+}
+
+function printItems(local: LocalCloud, edits: DemoEdit[], accounts: DemoAccounts): void {
+  const rows = [['account', 'budget', 'item', 'sync.status', 'AWS Budget in the account']];
+  for (const edit of edits) {
+    const accountName = Object.entries(accounts).find(([, id]) => id === edit.key.accountId)?.[0] ?? '';
+    rows.push([
+      `${edit.key.accountId} (${accountName})`,
+      edit.key.budgetName,
+      edit.item ? `amount ${String(edit.item['amount'])}` : '(deleted)',
+      edit.outcome.status === 'REMOVED' ? '- (item deleted)' : edit.outcome.status,
+      describeBudget(budgetOf(local, edit.key)),
+    ]);
+  }
+  printTable(rows);
+}
+
+function printEdits(edits: DemoEdit[], name: (accountId: string) => string): void {
+  const rows = [['account', 'budget', 'amount', 'status', 'revision', 'seconds from edit to status']];
+  for (const edit of edits) {
+    rows.push([
+      `${edit.key.accountId} (${name(edit.key.accountId)})`,
+      edit.key.budgetName,
+      edit.item ? String(edit.item['amount']) : '(deleted)',
+      edit.outcome.status,
+      edit.outcome.revision,
+      edit.outcome.status === 'REMOVED' ? '-' : edit.seconds.toFixed(2),
+    ]);
+  }
+  printTable(rows);
+}
+
+function printTable(rows: string[][]): void {
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
+  rows.forEach((row, i) => {
+    line(
+      row
+        .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    );
+    if (i === 0) line(widths.map((w) => '-'.repeat(w)).join('  '));
+  });
+}
+
+async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id: string) => string): Promise<void> {
+  const { endpoint, tableName, credentials, region } = local;
+  step('running: edit the table and watch the edits propagate (Ctrl-C stops everything)');
+  line(`endpoint ${endpoint} (AWS_ENDPOINT_URL), management account ${local.managementAccountId}, table ${tableName}`);
+  line(
+    `member accounts ${Object.entries(accounts)
+      .map(([n, id]) => `${id} (${n})`)
+      .join(', ')}`,
+  );
+  line(
+    `function logs ${local.runtime.workDir}/logs, emails ${local.runtime.outbox.dir}, moto log ${local.workDir}/moto.log`,
+  );
+  console.log(`
+  export AWS_ACCESS_KEY_ID=${credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${credentials.secretAccessKey} AWS_DEFAULT_REGION=${region}
+  aws dynamodb put-item --endpoint-url ${endpoint} --table-name ${tableName} \\
+    --item '{"accountId":{"S":"${accounts.sandbox}"},"budgetName":{"S":"gpu"},"amount":{"N":"750"}}'
+  aws dynamodb get-item --endpoint-url ${endpoint} --table-name ${tableName} \\
+    --key '{"accountId":{"S":"${accounts.sandbox}"},"budgetName":{"S":"gpu"}}' --query Item.sync
+  aws dynamodb delete-item --endpoint-url ${endpoint} --table-name ${tableName} \\
+    --key '{"accountId":{"S":"${accounts.sandbox}"},"budgetName":{"S":"gpu"}}'
+`);
+  local.watcher.onChange((change) => {
+    const item = `${change.key.accountId} (${name(change.key.accountId)}) ${change.key.budgetName}`;
+    if (change.kind === 'propagation') {
+      line(
+        `[${new Date().toISOString().slice(11, 19)}] ${item}: ${change.propagation.kind}, revision ${change.propagation.revision}`,
+      );
+      return;
+    }
+    const after = ((change.status.seenAt - change.propagation.seenAt) / 1000).toFixed(2);
+    line(
+      `[${new Date().toISOString().slice(11, 19)}] ${item}: ${change.status.status} (${after} s)` +
+        (change.status.status === 'APPLIED' ? '' : ` ${change.status.message ?? ''}`),
+    );
+  });
+  // Ctrl-C: startLocalCloud's handler stops everything and exits.
+  await new Promise<never>(() => undefined);
+}
+
+main().catch(async (error: unknown) => {
+  // Ctrl-C while starting: the local cloud's signal handler has stopped everything and exits.
+  if (error instanceof LocalCloudInterruptedError) return;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  console.error(`\n✗ the demo failed: ${message}`);
+  if (!(error instanceof DemoCheckFailed) && error instanceof Error && error.stack) console.error(error.stack);
+  if (cloud) {
+    console.error(`  function logs, email outbox, moto's and serverless's logs are kept in ${cloud.workDir}`);
+    await cloud
+      .stop({ keepWorkDir: true })
+      .catch((stopError: unknown) => console.error('  could not stop cleanly:', stopError));
+  }
+  process.exit(1);
+});
