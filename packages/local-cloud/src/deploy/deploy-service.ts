@@ -301,7 +301,16 @@ function runServerless(
       clearTimeout(timer);
       rejectRun(error);
     });
-    child.once('close', (code, signal) => {
+    // A grandchild that inherited the output pipes (esbuild's service) may keep them open after
+    // serverless has exited: do not wait for them for long.
+    child.once('exit', (code, signal) => {
+      setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+        child.emit('close', code, signal);
+      }, 1_000).unref();
+    });
+    child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       clearTimeout(timer);
       clearTimeout(failedTimer);
       for (const rest of [partial.stdout, partial.stderr]) if (rest.trim() !== '') options.progress(rest);
