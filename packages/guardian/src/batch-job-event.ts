@@ -65,14 +65,8 @@ export interface AttemptTimes {
   stoppedAt?: number;
 }
 
-/** One Batch Job State Change event, read. Times are epoch milliseconds. */
-export interface JobObservation {
-  /** EventBridge event id (for logs; the ledger does not need it to be idempotent). */
-  eventId: string;
-  /** Envelope `time`. */
-  eventTime: number;
-  accountId: string;
-  region: string;
+/** What is known of one job: the facts an event reports and the ledger keeps. Epoch milliseconds. */
+export interface JobFacts {
   jobId: string;
   jobName: string;
   jobArn?: string;
@@ -89,11 +83,22 @@ export interface JobObservation {
   architecture: Architecture;
   capacity: CapacityType;
   createdAt?: number;
-  /** When the job (its latest attempt) went from STARTING to RUNNING. */
+  /** Batch's `startedAt`: when the latest attempt known went from STARTING to RUNNING. */
   startedAt?: number;
+  /** Batch's `stoppedAt`. */
   stoppedAt?: number;
-  /** Attempts that have started, in the order Batch lists them. */
+  /** Attempts that have started, in the order Batch lists them (in the ledger: from the event that listed the most). */
   attempts: AttemptTimes[];
+}
+
+/** One Batch Job State Change event, read. Times are epoch milliseconds. */
+export interface JobObservation extends JobFacts {
+  /** EventBridge event id (for logs; the ledger does not need it to be idempotent). */
+  eventId: string;
+  /** Envelope `time`. */
+  eventTime: number;
+  accountId: string;
+  region: string;
 }
 
 /** Supplies Spot or on-demand for a job, e.g. from the compute environments of its queue. */

@@ -1,14 +1,11 @@
 import {
   isTerminalStatus,
   JOB_STATUSES,
-  type Architecture,
   type AttemptTimes,
   type CapacityType,
-  type JobKind,
+  type JobFacts,
   type JobObservation,
-  type JobResources,
   type JobStatus,
-  type Platform,
 } from './batch-job-event';
 import { LedgerJobMismatchError } from './errors';
 
@@ -40,27 +37,7 @@ const STATUS_RANK: Record<JobStatus, number> = Object.fromEntries(JOB_STATUSES.m
   number
 >;
 
-export interface JobRecord {
-  jobId: string;
-  jobName: string;
-  jobArn?: string;
-  jobQueueArn: string;
-  jobQueueName: string;
-  status: JobStatus;
-  statusReason?: string;
-  kind: JobKind;
-  billable: boolean;
-  resources?: JobResources;
-  platform: Platform;
-  architecture: Architecture;
-  capacity: CapacityType;
-  createdAt?: number;
-  /** Epoch ms (Batch's `startedAt`): when the latest attempt known went from STARTING to RUNNING. */
-  startedAt?: number;
-  /** Epoch ms (Batch's `stoppedAt`). */
-  stoppedAt?: number;
-  /** Started attempts, from the event that listed the most. */
-  attempts: AttemptTimes[];
+export interface JobRecord extends JobFacts {
   /**
    * The attempt seen STARTING or RUNNING last (0 = first), and the earliest evidence that it had
    * started: the time of its STARTING or RUNNING event, or its `startedAt`, whichever is earlier.

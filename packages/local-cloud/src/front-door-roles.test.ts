@@ -11,7 +11,12 @@ describe('front door: AssumeRole of roles that must exist', () => {
 
   beforeAll(async () => {
     moto = await startMotoServer();
-    door = await startFrontDoor({ upstream: moto.endpoint, latency: [], faults: [], requireExistingRoles: ['org-budgets-spoke'] });
+    door = await startFrontDoor({
+      upstream: moto.endpoint,
+      latency: [],
+      faults: [],
+      requireExistingRoles: ['org-budgets-spoke'],
+    });
   });
   afterAll(async () => {
     await door?.stop();
@@ -30,7 +35,10 @@ describe('front door: AssumeRole of roles that must exist', () => {
 
   it('lets it through once the role exists there', async () => {
     const admin = await sts().send(
-      new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole', RoleSessionName: 'admin' }),
+      new AssumeRoleCommand({
+        RoleArn: 'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole',
+        RoleSessionName: 'admin',
+      }),
     );
     const iam = new IAMClient({
       endpoint: door.endpoint,
@@ -41,7 +49,12 @@ describe('front door: AssumeRole of roles that must exist', () => {
         sessionToken: admin.Credentials?.SessionToken ?? '',
       },
     });
-    await iam.send(new CreateRoleCommand({ RoleName: 'org-budgets-spoke', AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'org-budgets-spoke',
+        AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+      }),
+    );
 
     const assumed = await sts().send(
       new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::111111111111:role/org-budgets-spoke', RoleSessionName: 's' }),

@@ -17,21 +17,32 @@ describe('front door: SNS publishes for the outbox', () => {
   });
 
   it('hands every accepted Publish to the listeners, after answering it', async () => {
-    const sns = new SNSClient({ endpoint: door.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const sns = new SNSClient({
+      endpoint: door.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'alerts' }));
     const seen: SnsPublish[] = [];
     const off = door.onSnsPublish((publish) => {
       seen.push(publish);
     });
 
-    const { MessageId } = await sns.send(new PublishCommand({ TopicArn, Subject: 'Budget alert', Message: '80% of 100 USD' }));
+    const { MessageId } = await sns.send(
+      new PublishCommand({ TopicArn, Subject: 'Budget alert', Message: '80% of 100 USD' }),
+    );
     await door.eventsSettled();
     off();
     await sns.send(new PublishCommand({ TopicArn, Message: 'not seen' }));
     await door.eventsSettled();
 
     expect(seen).toEqual([
-      expect.objectContaining({ topicArn: TopicArn, messageId: MessageId, subject: 'Budget alert', message: '80% of 100 USD' }),
+      expect.objectContaining({
+        topicArn: TopicArn,
+        messageId: MessageId,
+        subject: 'Budget alert',
+        message: '80% of 100 USD',
+      }),
     ]);
   });
 });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
@@ -189,6 +190,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const keyAccounts = new Map<string, string>();
   let nextId = 1;
   const shutdown = new AbortController();
+  // Every delayed call listens for shutdown on this one signal: as many listeners as calls.
+  setMaxListeners(Infinity, shutdown.signal);
   const defaultAccountId = options.defaultAccountId ?? MOTO_DEFAULT_ACCOUNT_ID;
   const budgetsStore = new BudgetsStore();
   const bus = new LocalEventBus();
@@ -263,8 +266,13 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
 
     if (requiredRoles.size > 0 && call.service === 'sts' && call.operation === 'AssumeRole') {
       const roleArn = (call.body as { RoleArn?: unknown } | undefined)?.RoleArn;
-      const target = typeof roleArn === 'string' ? /^arn:[\w-]+:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn) : null;
-      if (target && requiredRoles.has(target[2] as string) && !(await roleExists(target[1] as string, target[2] as string))) {
+      const target =
+        typeof roleArn === 'string' ? /^arn:[\w-]+:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(roleArn) : null;
+      if (
+        target &&
+        requiredRoles.has(target[2] as string) &&
+        !(await roleExists(target[1] as string, target[2] as string))
+      ) {
         record.fault = 'AccessDenied';
         const reply = renderAwsError(
           call.protocol,
@@ -309,7 +317,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       const request = (call.body ?? {}) as Record<string, unknown>;
       await forward(req, res, body, record, (response, raw) => {
         const messageId =
-          (response as { MessageId?: string } | undefined)?.MessageId ?? /<MessageId>([^<]+)<\/MessageId>/.exec(raw)?.[1];
+          (response as { MessageId?: string } | undefined)?.MessageId ??
+          /<MessageId>([^<]+)<\/MessageId>/.exec(raw)?.[1];
         const topicArn = request['TopicArn'];
         if (typeof topicArn !== 'string' || typeof request['Message'] !== 'string' || !messageId) return;
         const publish: SnsPublish = {
@@ -341,7 +350,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   /** Asks moto's IAM, in the given account, whether a role exists (moto does not check signatures). */
   const roleExists = (accountId: string, roleName: string): Promise<boolean> =>
     new Promise((resolveCheck, rejectCheck) => {
-      const body = Buffer.from(new URLSearchParams({ Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' }).toString());
+      const body = Buffer.from(
+        new URLSearchParams({ Action: 'GetRole', RoleName: roleName, Version: '2010-05-08' }).toString(),
+      );
       const outgoing = transport.request(
         {
           protocol: upstream.protocol,
@@ -353,7 +364,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
             host: upstream.host,
             'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
             'content-length': body.length,
-            authorization: 'AWS4-HMAC-SHA256 Credential=front-door/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+            authorization:
+              'AWS4-HMAC-SHA256 Credential=front-door/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
             'x-moto-account-id': accountId,
           },
           agent,

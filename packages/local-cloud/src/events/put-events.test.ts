@@ -29,7 +29,11 @@ describe('acceptPutEvents', () => {
 
   it('resolves a bus ARN in another account', () => {
     const { puts } = acceptPutEvents(
-      { Entries: [{ ...entry, EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/org-budgets-local-status' }] },
+      {
+        Entries: [
+          { ...entry, EventBusName: 'arn:aws:events:us-east-1:123456789012:event-bus/org-budgets-local-status' },
+        ],
+      },
       caller,
     );
 
@@ -38,7 +42,10 @@ describe('acceptPutEvents', () => {
   });
 
   it('refuses entries one by one', () => {
-    const { response, puts } = acceptPutEvents({ Entries: [entry, { ...entry, Detail: 'not json' }, { ...entry, Source: '' }] }, caller);
+    const { response, puts } = acceptPutEvents(
+      { Entries: [entry, { ...entry, Detail: 'not json' }, { ...entry, Source: '' }] },
+      caller,
+    );
 
     expect(response.FailedEntryCount).toBe(2);
     expect(response.Entries[1]).toEqual({ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' });
@@ -66,7 +73,11 @@ describe('front door with routed bus events', () => {
   it('answers PutEvents itself and hands each event to the router', async () => {
     const puts: BusPut[] = [];
     door.routeBusEvents((put) => puts.push(put));
-    const events = new EventBridgeClient({ endpoint: door.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const events = new EventBridgeClient({
+      endpoint: door.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
 
     const result = await events.send(new PutEventsCommand({ Entries: [entry] }));
     await new Promise((resolve) => setImmediate(resolve));

@@ -32,7 +32,9 @@ export function acceptPutEvents(
 ): { response: { FailedEntryCount: number; Entries: PutEventsResultEntry[] }; puts: BusPut[] } {
   const entries = (request as { Entries?: unknown } | null)?.Entries;
   if (!Array.isArray(entries) || entries.length < 1 || entries.length > 10) {
-    throw new PutEventsValidationError('1 validation error detected: Value at \'entries\' must have between 1 and 10 items');
+    throw new PutEventsValidationError(
+      "1 validation error detected: Value at 'entries' must have between 1 and 10 items",
+    );
   }
   const puts: BusPut[] = [];
   const results = (entries as PutEventsEntry[]).map((entry): PutEventsResultEntry => {
@@ -61,7 +63,9 @@ export function acceptPutEvents(
         account: caller.accountId,
         time: (typeof entry.Time === 'string' ? new Date(entry.Time) : now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: bus.region,
-        resources: Array.isArray(entry.Resources) ? entry.Resources.filter((r): r is string => typeof r === 'string') : [],
+        resources: Array.isArray(entry.Resources)
+          ? entry.Resources.filter((r): r is string => typeof r === 'string')
+          : [],
         detail: detail as Record<string, unknown>,
       },
     });
@@ -85,9 +89,12 @@ function resolveBus(
   name: unknown,
   caller: { accountId: string; region: string },
 ): { busAccount: string; region: string; busName: string } | undefined {
-  if (name === undefined || name === null || name === '') return { busAccount: caller.accountId, region: caller.region, busName: 'default' };
+  if (name === undefined || name === null || name === '')
+    return { busAccount: caller.accountId, region: caller.region, busName: 'default' };
   if (typeof name !== 'string') return undefined;
   const arn = /^arn:aws[\w-]*:events:([\w-]+):(\d{12}):event-bus\/([\w./-]+)$/.exec(name);
   if (arn) return { busAccount: arn[2] as string, region: arn[1] as string, busName: arn[3] as string };
-  return /^[\w./-]{1,256}$/.test(name) ? { busAccount: caller.accountId, region: caller.region, busName: name } : undefined;
+  return /^[\w./-]{1,256}$/.test(name)
+    ? { busAccount: caller.accountId, region: caller.region, busName: name }
+    : undefined;
 }
