@@ -4,3 +4,4 @@ export * from './spoke-parameters';
 export * from './stream-image';
 export * from './sync-status';
 export * from './budget-items';
+export * from './logger';

@@ -60,11 +60,21 @@ export interface EstimateSpendInput {
   now: Date;
 }
 
+/**
+ * Start of the window whose tracked Batch cost the estimate adds: the later of AWS Budgets' last
+ * refresh and the period start (never after now). Jobs that ran before it are in the actual spend
+ * already, or belong to an earlier period: the ledger only needs jobs active at or after it.
+ */
+export function trackedWindowStart(period: BudgetPeriod, actualSpendUpdated: Date, now: Date): Date {
+  const { start } = budgetPeriodBounds(period, now);
+  return new Date(Math.min(now.getTime(), Math.max(actualSpendUpdated.getTime(), start.getTime())));
+}
+
 export function estimateSpend(input: EstimateSpendInput): SpendEstimate {
   const { budget, actualSpend, now } = input;
   const { start, end } = budgetPeriodBounds(budget.period, now);
   const refreshedThisPeriod = actualSpend.lastUpdated.getTime() >= start.getTime();
-  const since = new Date(Math.min(now.getTime(), Math.max(actualSpend.lastUpdated.getTime(), start.getTime())));
+  const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
   const actualSpendCounted = refreshedThisPeriod ? actualSpend.amount : 0;
   const trackedBatchCost = Math.max(0, input.batchCostAccruedSince(since));
   const total = actualSpendCounted + trackedBatchCost;

@@ -33,12 +33,8 @@ export type PropagationOutcome =
   | { result: 'deleted' }
   | { result: 'already-absent' };
 
-type LogFields = Record<string, unknown>;
-export interface Logger {
-  info(message: string, fields: LogFields): void;
-  warn(message: string, fields: LogFields): void;
-  error(message: string, fields: LogFields): void;
-}
+import type { Logger } from '@org-budgets/aws';
+export type { Logger };
 
 export interface PropagateDeps {
   spokeParameters: SpokeParameters;

@@ -8,12 +8,8 @@ import {
 } from '@org-budgets/aws';
 import { createKeyedScheduler } from '../../lib/keyed-scheduler';
 
-type LogFields = Record<string, unknown>;
-export interface Logger {
-  info(message: string, fields: LogFields): void;
-  warn(message: string, fields: LogFields): void;
-  error(message: string, fields: LogFields): void;
-}
+import type { Logger } from '@org-budgets/aws';
+export type { Logger };
 
 export interface ReconcileDeps {
   /** Pages of every item in the table. */

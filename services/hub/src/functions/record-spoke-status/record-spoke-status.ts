@@ -1,12 +1,8 @@
 import { spokeStatusDetailSchema, type SpokeStatusDetail } from '@org-budgets/contracts';
 import type { SyncStatusStore } from '@org-budgets/aws';
 
-type LogFields = Record<string, unknown>;
-export interface Logger {
-  info(message: string, fields: LogFields): void;
-  warn(message: string, fields: LogFields): void;
-  error(message: string, fields: LogFields): void;
-}
+import type { Logger } from '@org-budgets/aws';
+export type { Logger };
 
 export interface RecordStatusDeps {
   syncStatus: Pick<SyncStatusStore, 'write'>;

@@ -11,12 +11,8 @@ import {
   type SpokeBudgets,
 } from '@org-budgets/budgets';
 
-type LogFields = Record<string, unknown>;
-export interface Logger {
-  info(message: string, fields: LogFields): void;
-  warn(message: string, fields: LogFields): void;
-  error(message: string, fields: LogFields): void;
-}
+import type { Logger } from '@org-budgets/aws';
+export type { Logger };
 
 export interface ApplyBudgetDeps {
   accountId: string;
