@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { BudgetsClient } from '@aws-sdk/client-budgets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import { getBudgetParameter, type CurrentBudgetParameter } from '@org-budgets/aws';
+import { createSpokeBudgets } from '@org-budgets/budgets';
+import {
+  BUDGET_PARAMETER_PREFIX,
+  budgetNameFromParameterName,
+  parseBudgetParameter,
+  SPOKE_STATUS_DETAIL_TYPE,
+  SPOKE_STATUS_SOURCE,
+} from '@org-budgets/contracts';
+import { resolvePriceBook, type GuardianNotice } from '@org-budgets/guardian';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { createBatchQueues } from '../../guardian/batch-queues';
+import { createGuardianLedger } from '../../guardian/ledger-table';
+import type { EnforceSpendConfig } from './config';
+import { enforceSpend, type BudgetRunSummary, type EnforceTrigger } from './enforce-spend';
+
+export interface HandlerOverrides {
+  logger?: Logger;
+  now?: () => Date;
+  credentials?: AwsCredentialIdentity;
+}
+
+/** SNS allows subjects of at most 100 characters. */
+const MAX_SUBJECT = 100;
+
+/**
+ * Wires enforce-spend: the schedule (every budget of the account) and the "Budget Apply Status"
+ * APPLIED event of apply-budget (that budget, right after it changed).
+ */
+export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides: HandlerOverrides = {}) {
+  const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
+  const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
+  const ssm = new SSMClient(clientConfig);
+  const budgetsClient = new BudgetsClient(clientConfig);
+  const sns = new SNSClient(clientConfig);
+  const ledger = createGuardianLedger(new DynamoDBClient(clientConfig), config.ledgerTableName);
+  const batch = createBatchQueues(new BatchClient(clientConfig), { listJobsPageSize: config.listJobsPageSize });
+  const prices = resolvePriceBook(config.region, config.prices);
+  if (!prices.regionKnown) {
+    logger.warn('no Fargate prices known for this region; the dearest listed prices apply (set GUARDIAN_PRICES)', {
+      region: config.region,
+    });
+  }
+
+  async function listBudgets(): Promise<Map<string, CurrentBudgetParameter>> {
+    const found = new Map<string, CurrentBudgetParameter>();
+    let nextToken: string | undefined;
+    do {
+      const page = await ssm.send(
+        new GetParametersByPathCommand({ Path: BUDGET_PARAMETER_PREFIX, MaxResults: 10, NextToken: nextToken }),
+      );
+      for (const parameter of page.Parameters ?? []) {
+        const name = budgetNameFromParameterName(parameter.Name ?? '');
+        if (name) found.set(name, { exists: true, ...parseBudgetParameter(parameter.Value ?? '') });
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return found;
+  }
+
+  async function publishNotice(notice: GuardianNotice, budget: { emails: string[]; budgetName: string }) {
+    await sns.send(
+      new PublishCommand({
+        TopicArn: config.noticesTopicArn,
+        Subject: notice.subject.length > MAX_SUBJECT ? `${notice.subject.slice(0, MAX_SUBJECT - 1)}…` : notice.subject,
+        Message: notice.body,
+        MessageAttributes: {
+          // Each email subscription's filter policy picks the notices addressed to it.
+          recipients: { DataType: 'String.Array', StringValue: JSON.stringify(budget.emails) },
+          budgetName: { DataType: 'String', StringValue: budget.budgetName },
+          kind: { DataType: 'String', StringValue: notice.kind },
+        },
+      }),
+    );
+  }
+
+  async function subscribeEmails(emails: readonly string[]) {
+    for (const email of emails) {
+      try {
+        // Same endpoint, same attributes: SNS answers with the existing subscription.
+        await sns.send(
+          new SubscribeCommand({
+            TopicArn: config.noticesTopicArn,
+            Protocol: 'email',
+            Endpoint: email,
+            Attributes: { FilterPolicy: recipientFilterPolicy(email), FilterPolicyScope: 'MessageAttributes' },
+          }),
+        );
+      } catch (error) {
+        logger.warn('could not subscribe an email to the guardian notices', { email, error });
+      }
+    }
+  }
+
+  return middy<EventBridgeEvent<string, Record<string, unknown>>, BudgetRunSummary[] | { result: 'ignored'; reason: string }>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context: Context) => {
+      const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
+      const trigger = triggerOf(event, accountId);
+      if ('ignored' in trigger) {
+        logger.warn('event ignored', { reason: trigger.ignored, source: event.source, detailType: event['detail-type'] });
+        return { result: 'ignored', reason: trigger.ignored };
+      }
+      logger.appendKeys({ trigger: trigger.kind });
+      return enforceSpend(trigger, {
+        accountId,
+        readBudget: (name) => getBudgetParameter(ssm, name),
+        listBudgets,
+        readSpend: (name) => createSpokeBudgets(budgetsClient, accountId, config.partition).readSpend(name),
+        ledger,
+        batch,
+        publishNotice,
+        subscribeEmails,
+        prices,
+        now: overrides.now ?? (() => new Date()),
+        runId: context.awsRequestId || randomUUID(),
+        terminateConcurrency: config.terminateConcurrency,
+        logger,
+      });
+    });
+}
+
+/** A subscription's filter: notices whose `recipients` list holds this address. */
+export function recipientFilterPolicy(email: string): string {
+  return JSON.stringify({ recipients: [email] });
+}
+
+function triggerOf(
+  event: EventBridgeEvent<string, Record<string, unknown>>,
+  accountId: string,
+): EnforceTrigger | { ignored: string } {
+  if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') return { kind: 'schedule' };
+  if (event.source === SPOKE_STATUS_SOURCE && event['detail-type'] === SPOKE_STATUS_DETAIL_TYPE) {
+    if (event.account !== accountId) return { ignored: 'status event from another account' };
+    const budgetName = event.detail?.['budgetName'];
+    if (event.detail?.['status'] !== 'APPLIED') return { ignored: 'budget not applied' };
+    if (typeof budgetName !== 'string' || budgetName === '') return { ignored: 'status event without budgetName' };
+    return { kind: 'applied', budgetName };
+  }
+  return { ignored: 'neither the schedule nor a budget applied' };
+}

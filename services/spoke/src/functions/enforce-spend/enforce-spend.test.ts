@@ -1,0 +1,303 @@
+import type { CurrentBudgetParameter } from '@org-budgets/aws';
+import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
+import {
+  resolvePriceBook,
+  type ActiveJobView,
+  type GuardianNotice,
+  type GuardianState,
+  type JobQueueView,
+  type JobRecord,
+} from '@org-budgets/guardian';
+import type { BatchQueues } from '../../guardian/batch-queues';
+import { StateWriteConflictError, type GuardianLedger, type GuardianRunRecord } from '../../guardian/ledger-table';
+import { enforceSpend, EnforceSpendFailedError, type EnforceSpendDeps } from './enforce-spend';
+
+const ACCOUNT = '111111111111';
+const NOW = new Date('2026-11-23T12:00:00Z');
+const REFRESHED = new Date('2026-11-23T06:00:00Z');
+
+function parameter(overrides: Record<string, unknown> = {}): CurrentBudgetParameter {
+  const result = validateBudgetItem({
+    accountId: ACCOUNT,
+    budgetName: 'research',
+    amount: 100,
+    emails: ['lab@example.org'],
+    guardian: { mode: 'enforce' },
+    ...overrides,
+  });
+  if (!result.valid) throw new Error(result.message);
+  return { exists: true, valid: true, parameter: toBudgetParameter(result.item, '7', new Date('2026-11-01T00:00:00Z')) };
+}
+
+/** A Fargate x86 job of 16 vCPU and 120 GiB that has run since `start` (about $1.18 an hour). */
+function runningJob(jobId: string, start: Date, queue = 'research-a'): JobRecord {
+  return {
+    jobId,
+    jobName: jobId,
+    jobQueueArn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/${queue}`,
+    jobQueueName: queue,
+    status: 'RUNNING',
+    kind: 'SINGLE',
+    billable: true,
+    resources: { vcpus: 16, memoryMiB: 120 * 1024, gpus: 0 },
+    platform: 'FARGATE',
+    architecture: 'X86_64',
+    capacity: 'ON_DEMAND',
+    startedAt: start.getTime(),
+    attempts: [],
+    currentRun: { attempt: 0, since: start.getTime() },
+    statusEventTime: start.getTime(),
+    lastEventTime: start.getTime(),
+    version: 1,
+  };
+}
+
+class FakeLedger implements GuardianLedger {
+  jobs: JobRecord[] = [];
+  states = new Map<string, { state: GuardianState; version: number }>();
+  runs: GuardianRunRecord[] = [];
+  /** Called before each saveState: lets a test slip in a competing write. */
+  beforeSave: (() => void) | undefined;
+  async recordObservation(): Promise<boolean> {
+    throw new Error('not used');
+  }
+  async jobsActiveSince() {
+    return this.jobs;
+  }
+  async getState(name: string) {
+    const stored = this.states.get(name);
+    return stored && structuredClone(stored);
+  }
+  async budgetsWithState() {
+    return [...this.states.keys()];
+  }
+  async saveState(name: string, state: GuardianState, expected: number | undefined) {
+    this.beforeSave?.();
+    const current = this.states.get(name);
+    if ((current?.version ?? undefined) !== expected) throw new StateWriteConflictError(name);
+    const version = (expected ?? 0) + 1;
+    this.states.set(name, { state: structuredClone(state), version });
+    return version;
+  }
+  async deleteState(name: string, expected: number) {
+    if (this.states.get(name)?.version !== expected) throw new StateWriteConflictError(name);
+    this.states.delete(name);
+  }
+  async recordRun(run: GuardianRunRecord) {
+    this.runs.push(run);
+  }
+}
+
+class FakeBatch implements BatchQueues {
+  queues: JobQueueView[] = [
+    { name: 'research-a', arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/research-a`, state: 'ENABLED', guardTagged: true },
+    { name: 'research-b', arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/research-b`, state: 'ENABLED', guardTagged: true },
+    { name: 'ops', arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/ops`, state: 'ENABLED', guardTagged: false },
+  ];
+  active: ActiveJobView[] = [];
+  listActiveCalls = 0;
+  queueChanges: string[] = [];
+  terminated: string[] = [];
+  failTerminationOf = new Set<string>();
+  async listQueues() {
+    return this.queues.map((q) => ({ ...q }));
+  }
+  async listActiveJobs(names: readonly string[]) {
+    this.listActiveCalls += 1;
+    return this.active.filter((j) => names.includes(j.jobQueueName));
+  }
+  async setQueueState(arn: string, state: 'ENABLED' | 'DISABLED') {
+    const queue = this.queues.find((q) => q.arn === arn);
+    if (!queue) throw new Error(`no queue ${arn}`);
+    queue.state = state;
+    this.queueChanges.push(`${queue.name}:${state}`);
+  }
+  async terminateJob(jobId: string) {
+    if (this.failTerminationOf.has(jobId)) throw Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequests' });
+    this.terminated.push(jobId);
+    this.active = this.active.filter((j) => j.jobId !== jobId);
+  }
+}
+
+function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { actual: 50 }) {
+  const ledger = new FakeLedger();
+  const batch = new FakeBatch();
+  const notices: GuardianNotice[] = [];
+  const subscribed: string[] = [];
+  const world = { budget: options.budget ?? parameter(), actual: options.actual, refreshed: REFRESHED };
+  const deps: EnforceSpendDeps = {
+    accountId: ACCOUNT,
+    readBudget: async () => world.budget,
+    listBudgets: async () => new Map(world.budget.exists ? [['research', world.budget]] : []),
+    readSpend: async () => ({ actual: world.actual, lastUpdated: world.refreshed }),
+    ledger,
+    batch,
+    publishNotice: async (notice) => {
+      notices.push(notice);
+    },
+    subscribeEmails: async (emails) => {
+      subscribed.push(...emails);
+    },
+    prices: resolvePriceBook('us-east-1'),
+    now: () => NOW,
+    runId: 'run-1',
+    terminateConcurrency: 4,
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+  };
+  return { ledger, batch, notices, subscribed, world, deps };
+}
+
+const HOUR = 3_600_000;
+
+describe('enforceSpend', () => {
+  it('below the thresholds: checks, changes nothing, lists no jobs', async () => {
+    const { deps, batch, ledger, notices } = setup({ actual: 50 });
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary).toMatchObject({ budgetName: 'research', result: 'checked', level: 'BELOW', actions: 0 });
+    expect(batch.listActiveCalls).toBe(0);
+    expect(batch.queueChanges).toEqual([]);
+    expect(ledger.runs).toEqual([]);
+    expect(notices).toEqual([]);
+  });
+
+  it('at disableQueuesAt: disables the tagged queues only, records the run, notifies once', async () => {
+    const { deps, batch, ledger, notices } = setup({ actual: 75 });
+    // 4 jobs × $1.18/h × 1 h since the refresh ≈ $4.72 → 79.7 % + the actual → over 80 %.
+    ledger.jobs = ['a', 'b', 'c', 'd', 'e'].map((id) => runningJob(id, new Date(NOW.getTime() - HOUR)));
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary?.level).toBe('DISABLE');
+    expect(summary?.percentOfBudget).toBeGreaterThan(80);
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
+    expect(batch.listActiveCalls).toBe(0);
+    expect(ledger.runs).toHaveLength(1);
+    expect(ledger.runs[0]?.actions.map((a) => `${a.type} ${a.target} ${a.outcome}`)).toEqual([
+      'DISABLE_QUEUE research-a DONE',
+      'DISABLE_QUEUE research-b DONE',
+    ]);
+    expect(notices.map((n) => n.kind)).toEqual(['QUEUES_DISABLED']);
+    expect(notices[0]?.body).toContain('research-a');
+
+    // The next run: nothing more to do, nothing sent again.
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.queueChanges).toHaveLength(2);
+    expect(notices).toHaveLength(1);
+  });
+
+  it('at terminateJobsAt: terminates every active job of the guarded queues, not of the others', async () => {
+    const { deps, batch, notices } = setup({ actual: 101 });
+    batch.active = [
+      ...Array.from({ length: 150 }, (_, i) => ({
+        jobId: `a-${i}`,
+        jobName: `a-${i}`,
+        jobQueueName: 'research-a',
+        status: 'RUNNING' as const,
+      })),
+      ...Array.from({ length: 150 }, (_, i) => ({
+        jobId: `b-${i}`,
+        jobName: `b-${i}`,
+        jobQueueName: 'research-b',
+        status: 'RUNNABLE' as const,
+      })),
+      { jobId: 'ops-1', jobName: 'ops-1', jobQueueName: 'ops', status: 'RUNNING' as const },
+    ];
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary).toMatchObject({ level: 'TERMINATE', actions: 302, failedActions: 0 });
+    expect(batch.terminated).toHaveLength(300);
+    expect(batch.terminated).not.toContain('ops-1');
+    expect(notices.map((n) => n.kind)).toEqual(['QUEUES_DISABLED', 'JOBS_TERMINATED']);
+  });
+
+  it('a termination that fails fails the run, and is asked for again by the next run', async () => {
+    const { deps, batch, ledger } = setup({ actual: 120 });
+    batch.active = ['j1', 'j2'].map((id) => ({ jobId: id, jobName: id, jobQueueName: 'research-a', status: 'RUNNING' as const }));
+    batch.failTerminationOf.add('j2');
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(EnforceSpendFailedError);
+    expect(ledger.states.get('research')?.state.terminationRequests.map((r) => r.jobId)).toEqual(['j1']);
+    expect(ledger.runs[0]?.actions.find((a) => a.target === 'j2')).toMatchObject({ outcome: 'FAILED' });
+
+    batch.failTerminationOf.clear();
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.terminated).toEqual(['j1', 'j2']);
+  });
+
+  it('budget raised: re-enables exactly the queues it disabled, and says so', async () => {
+    const { deps, batch, world, notices } = setup({ actual: 85 });
+    batch.queues[1]!.state = 'DISABLED'; // research-b: disabled by someone else
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED']);
+
+    world.budget = parameter({ amount: 200 });
+    const [summary] = await enforceSpend({ kind: 'applied', budgetName: 'research' }, deps);
+    expect(summary?.level).toBe('BELOW');
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-a:ENABLED']);
+    expect(batch.queues.find((q) => q.name === 'research-b')?.state).toBe('DISABLED');
+    expect(notices.map((n) => n.kind)).toEqual(['QUEUES_DISABLED', 'QUEUES_REENABLED']);
+    expect(notices[1]?.body).toMatch(/raised/i);
+  });
+
+  it('mode notify: changes nothing, records what it would do, and says "would"', async () => {
+    const { deps, batch, ledger, notices } = setup({ actual: 100, budget: parameter({ guardian: { mode: 'notify' } }) });
+    batch.active = [{ jobId: 'j1', jobName: 'j1', jobQueueName: 'research-a', status: 'RUNNING' }];
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.queueChanges).toEqual([]);
+    expect(batch.terminated).toEqual([]);
+    expect(ledger.runs[0]?.actions.every((a) => a.outcome === 'WOULD')).toBe(true);
+    expect(ledger.runs[0]?.actions.map((a) => a.type)).toEqual(['DISABLE_QUEUE', 'DISABLE_QUEUE', 'TERMINATE_JOB']);
+    expect(notices.map((n) => n.subject).join('\n')).toMatch(/would/);
+  });
+
+  it('two overlapping runs never both act: the loser decides again from the winner’s state', async () => {
+    const { deps, batch, ledger } = setup({ actual: 90 });
+    let raced = false;
+    ledger.beforeSave = () => {
+      if (raced) return;
+      raced = true;
+      // The other run claims the same decision first (as if it had run between our read and our write).
+      ledger.states.set('research', {
+        version: 1,
+        state: {
+          periodStart: '2026-11-01T00:00:00.000Z',
+          budgetAmount: 100,
+          disableQueuesAt: 80,
+          episode: 1,
+          over: true,
+          heldQueues: batch.queues
+            .filter((q) => q.guardTagged)
+            .map((q) => ({ name: q.name, arn: q.arn, since: NOW.toISOString(), dryRun: false })),
+          terminationRequests: [],
+          notices: [{ key: '2026-11-01T00:00:00.000Z#1#QUEUES_DISABLED#done', kind: 'QUEUES_DISABLED', sentAt: NOW.toISOString() }],
+        },
+      });
+      for (const q of batch.queues.filter((q) => q.guardTagged)) q.state = 'DISABLED';
+    };
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary?.result).toBe('checked');
+    expect(batch.queueChanges).toEqual([]);
+    expect(ledger.runs).toEqual([]);
+  });
+
+  it('budget deleted: gives back the queues it held and forgets the budget', async () => {
+    const { deps, batch, world, ledger } = setup({ actual: 90 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
+    world.budget = { exists: false };
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary).toMatchObject({ result: 'released', actions: 2, failedActions: 0 });
+    expect(batch.queues.filter((q) => q.guardTagged).every((q) => q.state === 'ENABLED')).toBe(true);
+    expect(ledger.states.size).toBe(0);
+  });
+
+  it('after a budget is applied, subscribes its emails to the notices', async () => {
+    const { deps, subscribed } = setup({ actual: 10 });
+    await enforceSpend({ kind: 'applied', budgetName: 'research' }, deps);
+    expect(subscribed).toEqual(['lab@example.org']);
+  });
+
+  it('a budget that cannot be read fails the run with its name and reason', async () => {
+    const { deps } = setup({ actual: 10 });
+    deps.readSpend = async () => {
+      throw new Error('budget research not found in account 111111111111');
+    };
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(/research: budget research not found/);
+  });
+});

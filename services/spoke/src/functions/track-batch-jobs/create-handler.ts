@@ -1,0 +1,42 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { BatchClient } from '@aws-sdk/client-batch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import middy from '@middy/core';
+import { parseBatchJobEvent } from '@org-budgets/guardian';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { createQueueCapacityResolver } from '../../guardian/batch-queues';
+import { createGuardianLedger } from '../../guardian/ledger-table';
+import type { TrackBatchJobsConfig } from './config';
+import { trackBatchJob, type TrackOutcome } from './track-batch-jobs';
+
+export interface HandlerOverrides {
+  logger?: Logger;
+  credentials?: AwsCredentialIdentity;
+}
+
+/**
+ * Wires track-batch-jobs. An event that is not a readable Batch Job State Change fails the
+ * invocation (naming what is wrong): EventBridge's retries and then the spoke's dead-letter queue
+ * and its alarm make it visible.
+ */
+export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overrides: HandlerOverrides = {}) {
+  const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
+  const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
+  const ledger = createGuardianLedger(new DynamoDBClient(clientConfig), config.ledgerTableName);
+  const capacityOf = createQueueCapacityResolver(new BatchClient(clientConfig));
+
+  return middy<EventBridgeEvent<string, unknown>, TrackOutcome | { result: 'ignored'; reason: string }>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context: Context) => {
+      const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
+      if (event.account !== accountId) {
+        logger.error('event from another account; ignored', { eventAccount: event.account, accountId });
+        return { result: 'ignored', reason: 'event from another account' };
+      }
+      const observation = parseBatchJobEvent(event);
+      logger.appendKeys({ jobId: observation.jobId });
+      return trackBatchJob(observation, { ledger, capacityOf, logger });
+    });
+}

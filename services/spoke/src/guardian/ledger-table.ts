@@ -1,0 +1,286 @@
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import {
+  applyObservation,
+  isTerminalStatus,
+  ledgerWriteCondition,
+  type GuardianState,
+  type JobObservation,
+  type JobRecord,
+} from '@org-budgets/guardian';
+
+/**
+ * The guardian ledger: one DynamoDB table in the spoke (see serverless.yml, GuardianLedgerTable).
+ *
+ *   pk `JOB#<jobId>`,      sk `JOB`             one Batch job (JobRecord), written by track-batch-jobs
+ *   pk `BUDGET#<name>`,    sk `GUARDIAN`        the guardian's state of one budget (GuardianState)
+ *   pk `BUDGET#<name>`,    sk `RUN#<iso>#<id>`  what one enforce-spend run did for the budget
+ *
+ * Index `byActivity` (pk `activity`, sk `activityAt`) finds what a run needs without a scan:
+ *   `ACTIVE`              jobs not finished (sk: created/first-seen time)
+ *   `STOPPED#<yyyy-mm-dd>` finished jobs by the UTC day they stopped (sk: stop time, ISO)
+ *   `GUARDIAN`            every budget's guardian state (sk: budget name)
+ * Every item but the states carries `expiresAt` (TTL): jobs and runs are kept 400 days, longer
+ * than an annual budget period.
+ *
+ * Writes are conditional on `version` (optimistic concurrency): two writers never lose each
+ * other's update, and two enforce-spend runs never both act on one decision.
+ */
+
+export const ACTIVITY_INDEX = 'byActivity';
+export const RETENTION_DAYS = 400;
+const DAY_MS = 86_400_000;
+
+export interface StoredGuardianState {
+  state: GuardianState;
+  version: number;
+}
+
+/** One enforce-spend run's record: the decision's numbers and every action with its outcome. */
+export interface GuardianRunRecord {
+  budgetName: string;
+  runId: string;
+  at: Date;
+  mode: string;
+  level: string;
+  estimate: Record<string, unknown>;
+  actions: { type: string; target: string; outcome: 'DONE' | 'FAILED' | 'WOULD'; error?: string }[];
+  notices: string[];
+}
+
+export class StateWriteConflictError extends Error {
+  override readonly name = 'StateWriteConflictError';
+  constructor(budgetName: string) {
+    super(`the guardian state of budget ${budgetName} was changed by another run meanwhile`);
+  }
+}
+
+export interface GuardianLedger {
+  /** Merges one Batch Job State Change into the job's record; `false` when it added nothing. */
+  recordObservation(observation: JobObservation): Promise<boolean>;
+  /** Jobs that may have cost something at or after `since`: every unfinished job and every job stopped since. */
+  jobsActiveSince(since: Date, now: Date): Promise<JobRecord[]>;
+  getState(budgetName: string): Promise<StoredGuardianState | undefined>;
+  /** Budget names that have a guardian state. */
+  budgetsWithState(): Promise<string[]>;
+  /**
+   * Saves a state if it is still at `expectedVersion` (undefined: if there is none yet); throws
+   * StateWriteConflictError otherwise. Resolves with the new version.
+   */
+  saveState(budgetName: string, state: GuardianState, expectedVersion: number | undefined): Promise<number>;
+  deleteState(budgetName: string, expectedVersion: number): Promise<void>;
+  recordRun(run: GuardianRunRecord): Promise<void>;
+}
+
+const MAX_WRITE_ATTEMPTS = 8;
+
+export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string): GuardianLedger {
+  const jobKey = (jobId: string) => ({ pk: { S: `JOB#${jobId}` }, sk: { S: 'JOB' } });
+  const stateKey = (budgetName: string) => ({ pk: { S: `BUDGET#${budgetName}` }, sk: { S: 'GUARDIAN' } });
+
+  async function readJob(jobId: string): Promise<JobRecord | undefined> {
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: tableName, Key: jobKey(jobId), ConsistentRead: true }),
+    );
+    return Item ? jobFromItem(Item) : undefined;
+  }
+
+  async function queryAll(
+    activity: string,
+    sinceIso?: string,
+  ): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await dynamodb.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: ACTIVITY_INDEX,
+          KeyConditionExpression:
+            sinceIso === undefined ? 'activity = :activity' : 'activity = :activity AND activityAt >= :since',
+          ExpressionAttributeValues: {
+            ':activity': { S: activity },
+            ...(sinceIso === undefined ? {} : { ':since': { S: sinceIso } }),
+          },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  return {
+    async recordObservation(observation) {
+      for (let attempt = 1; ; attempt++) {
+        const current = await readJob(observation.jobId);
+        const next = applyObservation(current, observation);
+        if (!next) return false;
+        const condition = ledgerWriteCondition(current);
+        try {
+          await dynamodb.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: jobItem(next),
+              ...(condition.kind === 'create'
+                ? { ConditionExpression: 'attribute_not_exists(pk)' }
+                : {
+                    ConditionExpression: 'version = :expected',
+                    ExpressionAttributeValues: { ':expected': { N: String(condition.expectedVersion) } },
+                  }),
+            }),
+          );
+          return true;
+        } catch (error) {
+          // Another event of the same job was written meanwhile: read it and merge again.
+          if (!isConditionFailure(error) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        }
+      }
+    },
+
+    async jobsActiveSince(since, now) {
+      const items = await queryAll('ACTIVE');
+      const sinceIso = since.toISOString();
+      for (let day = startOfUtcDay(since); day <= now.getTime(); day += DAY_MS) {
+        items.push(...(await queryAll(`STOPPED#${new Date(day).toISOString().slice(0, 10)}`, sinceIso)));
+      }
+      return items.map(jobFromItem);
+    },
+
+    async getState(budgetName) {
+      const { Item } = await dynamodb.send(
+        new GetItemCommand({ TableName: tableName, Key: stateKey(budgetName), ConsistentRead: true }),
+      );
+      if (!Item) return undefined;
+      const item = unmarshall(Item) as { state: GuardianState; version: number };
+      return { state: item.state, version: item.version };
+    },
+
+    async budgetsWithState() {
+      const items = await queryAll('GUARDIAN');
+      return items.map((item) => (unmarshall(item) as { budgetName: string }).budgetName);
+    },
+
+    async saveState(budgetName, state, expectedVersion) {
+      const version = (expectedVersion ?? 0) + 1;
+      try {
+        await dynamodb.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              ...stateKey(budgetName),
+              ...marshall(
+                { budgetName, state, version, activity: 'GUARDIAN', activityAt: budgetName, updatedAt: new Date().toISOString() },
+                { removeUndefinedValues: true },
+              ),
+            },
+            ...(expectedVersion === undefined
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+                }),
+          }),
+        );
+        return version;
+      } catch (error) {
+        if (isConditionFailure(error)) throw new StateWriteConflictError(budgetName);
+        throw error;
+      }
+    },
+
+    async deleteState(budgetName, expectedVersion) {
+      // Delete only the version read: a run that saved meanwhile keeps its state.
+      try {
+        await dynamodb.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: stateKey(budgetName),
+            ConditionExpression: 'version = :expected',
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          }),
+        );
+      } catch (error) {
+        if (isConditionFailure(error)) throw new StateWriteConflictError(budgetName);
+        throw error;
+      }
+    },
+
+    async recordRun(run) {
+      const at = run.at.toISOString();
+      await dynamodb.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: {
+            pk: { S: `BUDGET#${run.budgetName}` },
+            sk: { S: `RUN#${at}#${run.runId}` },
+            ...marshall(
+              {
+                budgetName: run.budgetName,
+                runId: run.runId,
+                at,
+                mode: run.mode,
+                level: run.level,
+                estimate: run.estimate,
+                actions: run.actions,
+                notices: run.notices,
+                expiresAt: Math.floor(run.at.getTime() / 1000) + RETENTION_DAYS * 86_400,
+              },
+              { removeUndefinedValues: true },
+            ),
+          },
+        }),
+      );
+    },
+  };
+}
+
+/** The DynamoDB item of a job record, with its index keys and TTL. */
+export function jobItem(record: JobRecord): Record<string, AttributeValue> {
+  const finished = isTerminalStatus(record.status);
+  const stoppedAt = record.stoppedAt ?? record.statusEventTime;
+  const activityAt = finished
+    ? new Date(stoppedAt).toISOString()
+    : new Date(record.createdAt ?? record.statusEventTime).toISOString();
+  const expiresFrom = finished ? stoppedAt : Math.max(record.lastEventTime, record.createdAt ?? 0);
+  return {
+    pk: { S: `JOB#${record.jobId}` },
+    sk: { S: 'JOB' },
+    ...marshall(
+      {
+        record,
+        version: record.version,
+        jobQueueName: record.jobQueueName,
+        status: record.status,
+        activity: finished ? `STOPPED#${activityAt.slice(0, 10)}` : 'ACTIVE',
+        activityAt,
+        expiresAt: Math.floor(expiresFrom / 1000) + RETENTION_DAYS * 86_400,
+      },
+      { removeUndefinedValues: true },
+    ),
+  };
+}
+
+export function jobFromItem(item: Record<string, AttributeValue>): JobRecord {
+  return (unmarshall(item) as { record: JobRecord }).record;
+}
+
+function startOfUtcDay(date: Date): number {
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
+  );
+}
