@@ -17,6 +17,7 @@ module.exports = {
         '<rootDir>/packages/*/src/**/*.test.ts',
         '<rootDir>/services/*/src/**/*.test.ts',
         '<rootDir>/stacksets/src/**/*.test.ts',
+        '<rootDir>/bench/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
     },
