@@ -40,6 +40,27 @@ describe('parseRolloutConfig', () => {
     expect(() => parseRolloutConfig(config, 'test')).toThrow(/propagationRoleArn is not in hub.accountId/);
   });
 
+  it('takes the guardian schedule and price overrides, and refuses bad ones by name', () => {
+    const spoke = { roleName: 'org-budgets-spoke', alertEmail: '' };
+    const config = parseRolloutConfig(
+      {
+        ...minimal,
+        spoke: { ...spoke, guardianSchedule: 'rate(1 minute)', guardianPrices: { fargateSpotDiscount: 0.6 } },
+      },
+      'test',
+    );
+    expect(config.spoke).toMatchObject({
+      guardianSchedule: 'rate(1 minute)',
+      guardianPrices: { fargateSpotDiscount: 0.6 },
+    });
+    expect(() =>
+      parseRolloutConfig({ ...minimal, spoke: { ...spoke, guardianSchedule: 'every 5 min' } }, 'test'),
+    ).toThrow(/schedule expression[\s\S]*spoke.guardianSchedule/);
+    expect(() =>
+      parseRolloutConfig({ ...minimal, spoke: { ...spoke, guardianPrices: { fargat: {} } } }, 'test'),
+    ).toThrow(/guardianPrices/);
+  });
+
   it('refuses unknown keys, so that a typo is not silently ignored', () => {
     expect(() => parseRolloutConfig({ ...minimal, region: 'us-east-1' }, 'test')).toThrow(RolloutConfigError);
   });

@@ -1,3 +1,4 @@
+import { parsePriceOverrides } from '@org-budgets/guardian';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -87,9 +88,29 @@ export const RolloutConfigSchema = z
           .regex(/^[\w+=,.@-]{1,64}$/)
           .default('org-budgets-spoke'),
         alertEmail: z.union([z.literal(''), z.email()]).default(''),
+        /** How often the cost guardian checks every budget of an account. */
+        guardianSchedule: z
+          .string()
+          .regex(
+            /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+            'must be a schedule expression such as rate(5 minutes)',
+          )
+          .default('rate(5 minutes)'),
+        /** Price overrides of the guardian's cost model (README, "Cost guardian"). */
+        guardianPrices: z
+          .unknown()
+          .optional()
+          .superRefine((value, context) => {
+            if (value === undefined) return;
+            try {
+              parsePriceOverrides(value);
+            } catch (error) {
+              context.addIssue({ code: 'custom', message: (error as Error).message });
+            }
+          }),
       })
       .strict()
-      .default({ roleName: 'org-budgets-spoke', alertEmail: '' }),
+      .default({ roleName: 'org-budgets-spoke', alertEmail: '', guardianSchedule: 'rate(5 minutes)' }),
     /** Environment variable that holds the ExternalId (never in this file; the hub's spokeExternalId). */
     spokeExternalIdEnv: z
       .string()

@@ -53,6 +53,19 @@ export const STACKSET_PARAMETERS = {
     AllowedPattern: '^[\\w+=,.@-]{1,64}$',
     ConstraintDescription: 'must be an IAM role name',
   },
+  GuardianSchedule: {
+    Type: 'String',
+    Description: 'How often the cost guardian checks every budget of the account (an EventBridge rate or cron expression)',
+    Default: 'rate(5 minutes)',
+    AllowedPattern: '^(rate\\(\\d+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$',
+    ConstraintDescription: 'must be a schedule expression such as rate(5 minutes)',
+  },
+  GuardianPrices: {
+    Type: 'String',
+    Description: "Price overrides of the cost guardian's model, JSON (see the README); empty for the defaults",
+    Default: '',
+    MaxLength: 4096,
+  },
   ArtifactBucketPrefix: {
     Type: 'String',
     Description:
@@ -78,6 +91,8 @@ export const SERVICE_PARAMS: Readonly<Record<string, StackSetParameterName>> = {
   hubStatusBusArn: 'HubStatusBusArn',
   alertEmail: 'AlertEmail',
   spokeRoleName: 'SpokeRoleName',
+  guardianSchedule: 'GuardianSchedule',
+  guardianPrices: 'GuardianPrices',
 };
 
 /** Groups for the CloudFormation console (AWS::CloudFormation::Interface). */
@@ -87,6 +102,7 @@ export const PARAMETER_GROUPS: ReadonlyArray<{ label: string; parameters: StackS
     parameters: ['HubAccountId', 'HubPropagationRoleArn', 'HubStatusBusArn', 'OrganizationId', 'SpokeExternalId'],
   },
   { label: 'Spoke', parameters: ['SpokeRoleName', 'AlertEmail'] },
+  { label: 'Cost guardian', parameters: ['GuardianSchedule', 'GuardianPrices'] },
   {
     label: 'Function code (set by stacksets/src/deploy.ts)',
     parameters: ['ArtifactBucketPrefix', 'ArtifactKeyPrefix'],

@@ -22,6 +22,8 @@ export function stackSetParameters(
     HubStatusBusArn: config.hub.statusBusArn,
     AlertEmail: config.spoke.alertEmail,
     SpokeRoleName: config.spoke.roleName,
+    GuardianSchedule: config.spoke.guardianSchedule,
+    GuardianPrices: config.spoke.guardianPrices === undefined ? '' : JSON.stringify(config.spoke.guardianPrices),
     ArtifactBucketPrefix: config.artifactBucketPrefix,
     ArtifactKeyPrefix: manifest.artifactKeyPrefix,
   };

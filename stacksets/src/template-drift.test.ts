@@ -35,6 +35,8 @@ const SERVICE_VALUES: Record<string, string> = {
   ...PACKAGE_PARAMS,
   alertEmail: '',
   spokeRoleName: 'org-budgets-spoke',
+  guardianSchedule: 'rate(5 minutes)',
+  guardianPrices: '',
 };
 
 /** Replaces Refs to the given parameters by their values, and their Fn::Sub variables too. */

@@ -268,13 +268,13 @@ describe('spoke StackSet rollout on moto', () => {
   });
 
   it('updates the StackSet when a parameter changes', async () => {
-    const result = await deploy({ spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: 'finance@example.com' } });
+    const result = await deploy({ spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: 'finance@example.com', guardianSchedule: 'rate(5 minutes)' } });
 
     expect(result.plan.steps).toEqual([
       { kind: 'update-stack-set', reasons: [expect.stringMatching(/^parameters or tags changed/)] },
     ]);
     expect(result.operations.map((o) => o.status)).toEqual(['SUCCEEDED']);
-    const again = await deploy({ spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: 'finance@example.com' } });
+    const again = await deploy({ spoke: { roleName: SPOKE_ROLE_NAME, alertEmail: 'finance@example.com', guardianSchedule: 'rate(5 minutes)' } });
     expect(again.plan.steps).toEqual([]);
   });
 

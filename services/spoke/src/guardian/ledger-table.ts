@@ -93,10 +93,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
     return Item ? jobFromItem(Item) : undefined;
   }
 
-  async function queryAll(
-    activity: string,
-    sinceIso?: string,
-  ): Promise<Record<string, AttributeValue>[]> {
+  async function queryAll(activity: string, sinceIso?: string): Promise<Record<string, AttributeValue>[]> {
     const items: Record<string, AttributeValue>[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -179,7 +176,14 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
             Item: {
               ...stateKey(budgetName),
               ...marshall(
-                { budgetName, state, version, activity: 'GUARDIAN', activityAt: budgetName, updatedAt: new Date().toISOString() },
+                {
+                  budgetName,
+                  state,
+                  version,
+                  activity: 'GUARDIAN',
+                  activityAt: budgetName,
+                  updatedAt: new Date().toISOString(),
+                },
                 { removeUndefinedValues: true },
               ),
             },

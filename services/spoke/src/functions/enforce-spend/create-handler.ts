@@ -102,13 +102,20 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
     }
   }
 
-  return middy<EventBridgeEvent<string, Record<string, unknown>>, BudgetRunSummary[] | { result: 'ignored'; reason: string }>()
+  return middy<
+    EventBridgeEvent<string, Record<string, unknown>>,
+    BudgetRunSummary[] | { result: 'ignored'; reason: string }
+  >()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context: Context) => {
       const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
       const trigger = triggerOf(event, accountId);
       if ('ignored' in trigger) {
-        logger.warn('event ignored', { reason: trigger.ignored, source: event.source, detailType: event['detail-type'] });
+        logger.warn('event ignored', {
+          reason: trigger.ignored,
+          source: event.source,
+          detailType: event['detail-type'],
+        });
         return { result: 'ignored', reason: trigger.ignored };
       }
       logger.appendKeys({ trigger: trigger.kind });

@@ -26,7 +26,11 @@ function parameter(overrides: Record<string, unknown> = {}): CurrentBudgetParame
     ...overrides,
   });
   if (!result.valid) throw new Error(result.message);
-  return { exists: true, valid: true, parameter: toBudgetParameter(result.item, '7', new Date('2026-11-01T00:00:00Z')) };
+  return {
+    exists: true,
+    valid: true,
+    parameter: toBudgetParameter(result.item, '7', new Date('2026-11-01T00:00:00Z')),
+  };
 }
 
 /** A Fargate x86 job of 16 vCPU and 120 GiB that has run since `start` (about $1.18 an hour). */
@@ -90,8 +94,18 @@ class FakeLedger implements GuardianLedger {
 
 class FakeBatch implements BatchQueues {
   queues: JobQueueView[] = [
-    { name: 'research-a', arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/research-a`, state: 'ENABLED', guardTagged: true },
-    { name: 'research-b', arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/research-b`, state: 'ENABLED', guardTagged: true },
+    {
+      name: 'research-a',
+      arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/research-a`,
+      state: 'ENABLED',
+      guardTagged: true,
+    },
+    {
+      name: 'research-b',
+      arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/research-b`,
+      state: 'ENABLED',
+      guardTagged: true,
+    },
     { name: 'ops', arn: `arn:aws:batch:us-east-1:${ACCOUNT}:job-queue/ops`, state: 'ENABLED', guardTagged: false },
   ];
   active: ActiveJobView[] = [];
@@ -209,7 +223,12 @@ describe('enforceSpend', () => {
 
   it('a termination that fails fails the run, and is asked for again by the next run', async () => {
     const { deps, batch, ledger } = setup({ actual: 120 });
-    batch.active = ['j1', 'j2'].map((id) => ({ jobId: id, jobName: id, jobQueueName: 'research-a', status: 'RUNNING' as const }));
+    batch.active = ['j1', 'j2'].map((id) => ({
+      jobId: id,
+      jobName: id,
+      jobQueueName: 'research-a',
+      status: 'RUNNING' as const,
+    }));
     batch.failTerminationOf.add('j2');
     await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(EnforceSpendFailedError);
     expect(ledger.states.get('research')?.state.terminationRequests.map((r) => r.jobId)).toEqual(['j1']);
@@ -236,7 +255,10 @@ describe('enforceSpend', () => {
   });
 
   it('mode notify: changes nothing, records what it would do, and says "would"', async () => {
-    const { deps, batch, ledger, notices } = setup({ actual: 100, budget: parameter({ guardian: { mode: 'notify' } }) });
+    const { deps, batch, ledger, notices } = setup({
+      actual: 100,
+      budget: parameter({ guardian: { mode: 'notify' } }),
+    });
     batch.active = [{ jobId: 'j1', jobName: 'j1', jobQueueName: 'research-a', status: 'RUNNING' }];
     await enforceSpend({ kind: 'schedule' }, deps);
     expect(batch.queueChanges).toEqual([]);
@@ -265,7 +287,13 @@ describe('enforceSpend', () => {
             .filter((q) => q.guardTagged)
             .map((q) => ({ name: q.name, arn: q.arn, since: NOW.toISOString(), dryRun: false })),
           terminationRequests: [],
-          notices: [{ key: '2026-11-01T00:00:00.000Z#1#QUEUES_DISABLED#done', kind: 'QUEUES_DISABLED', sentAt: NOW.toISOString() }],
+          notices: [
+            {
+              key: '2026-11-01T00:00:00.000Z#1#QUEUES_DISABLED#done',
+              kind: 'QUEUES_DISABLED',
+              sentAt: NOW.toISOString(),
+            },
+          ],
         },
       });
       for (const q of batch.queues.filter((q) => q.guardTagged)) q.state = 'DISABLED';

@@ -204,7 +204,10 @@ async function act(
   if (failed.length > 0) {
     deps.logger.error('some guardian actions failed', {
       ...fields,
-      failures: outcomes.filter((o) => o.error).slice(0, 20).map((o) => ({ target: targetOf(o.action), error: o.error })),
+      failures: outcomes
+        .filter((o) => o.error)
+        .slice(0, 20)
+        .map((o) => ({ target: targetOf(o.action), error: o.error })),
     });
   } else {
     deps.logger.info('guardian acted', fields);
@@ -251,7 +254,9 @@ async function releaseAll(budgetName: string, why: string, deps: EnforceSpendDep
   const queues = held.length > 0 ? await deps.batch.listQueues() : [];
   const toEnable = held.flatMap((h) => {
     const queue = queues.find((q) => q.name === h.name);
-    return queue && queue.state === 'DISABLED' ? [{ type: 'ENABLE_QUEUE' as const, queueName: queue.name, queueArn: queue.arn }] : [];
+    return queue && queue.state === 'DISABLED'
+      ? [{ type: 'ENABLE_QUEUE' as const, queueName: queue.name, queueArn: queue.arn }]
+      : [];
   });
   const outcomes = await perform(toEnable, deps);
   const failed = outcomes.filter((o) => o.error !== undefined);

@@ -10,8 +10,7 @@ export interface TrackBatchJobsDeps {
 }
 
 export type TrackOutcome =
-  | { result: 'recorded'; jobId: string; status: string }
-  | { result: 'unchanged'; jobId: string; status: string };
+  { result: 'recorded'; jobId: string; status: string } | { result: 'unchanged'; jobId: string; status: string };
 
 /**
  * Records one Batch Job State Change in the ledger. The merge in @org-budgets/guardian makes a
