@@ -84,6 +84,24 @@ describe('identifyCall', () => {
     expect(lambda).toMatchObject({ service: 'lambda', operation: 'GET', protocol: 'rest-json' });
   });
 
+  it.each([
+    ['POST', '/v1/submitjob', 'SubmitJob'],
+    ['POST', '/v1/describejobqueues', 'DescribeJobQueues'],
+    ['POST', '/v1/listjobs', 'ListJobs'],
+    ['POST', `/v1/tags/${encodeURIComponent('arn:aws:batch:eu-west-1:111111111111:job/abc')}`, 'TagResource'],
+    ['GET', `/v1/tags/${encodeURIComponent('arn:aws:batch:eu-west-1:111111111111:job/abc')}`, 'ListTagsForResource'],
+    ['DELETE', '/v1/tags/arn%3Aaws%3Abatch%3Aeu-west-1%3A111111111111%3Ajob%2Fabc?tagKeys=a', 'UntagResource'],
+    ['POST', '/v1/unknownthing', 'POST'],
+  ])('names the Batch call %s %s %s', (method, url, operation) => {
+    const call = identifyCall({
+      method,
+      url,
+      headers: { authorization: auth('batch'), 'content-type': 'application/json' },
+      body: Buffer.from('{"jobName":"a"}'),
+    });
+    expect(call).toMatchObject({ service: 'batch', protocol: 'rest-json', operation });
+  });
+
   it('reads the operation of an rpc-v2-cbor call from its path', () => {
     const call = identifyCall({
       method: 'POST',

@@ -87,9 +87,69 @@ export function identifyCall(request: {
   return {
     ...base,
     protocol: 'rest-json',
-    operation: method,
+    operation: (service === 'batch' ? batchOperation(method, path) : undefined) ?? method,
     body: contentType.includes('json') ? parseJsonBody(body) : undefined,
   };
+}
+
+/** AWS Batch operations (REST-JSON): each is `POST /v1/<name in lower case>`, but the tag calls. */
+const BATCH_OPERATIONS: ReadonlyMap<string, string> = new Map(
+  [
+    'CancelJob',
+    'CancelJobs',
+    'CreateComputeEnvironment',
+    'CreateConsumableResource',
+    'CreateJobQueue',
+    'CreateQuotaShare',
+    'CreateSchedulingPolicy',
+    'CreateServiceEnvironment',
+    'DeleteComputeEnvironment',
+    'DeleteConsumableResource',
+    'DeleteJobQueue',
+    'DeleteQuotaShare',
+    'DeleteSchedulingPolicy',
+    'DeleteServiceEnvironment',
+    'DeregisterJobDefinition',
+    'DescribeComputeEnvironments',
+    'DescribeConsumableResource',
+    'DescribeJobDefinitions',
+    'DescribeJobQueues',
+    'DescribeJobs',
+    'DescribeQuotaShare',
+    'DescribeSchedulingPolicies',
+    'DescribeServiceEnvironments',
+    'DescribeServiceJob',
+    'GetJobQueueSnapshot',
+    'ListConsumableResources',
+    'ListJobs',
+    'ListJobsByConsumableResource',
+    'ListQuotaShares',
+    'ListSchedulingPolicies',
+    'ListServiceJobs',
+    'RegisterJobDefinition',
+    'SubmitJob',
+    'SubmitServiceJob',
+    'TerminateJob',
+    'TerminateJobs',
+    'TerminateServiceJob',
+    'TerminateServiceJobs',
+    'UpdateComputeEnvironment',
+    'UpdateConsumableResource',
+    'UpdateJobQueue',
+    'UpdateQuotaShare',
+    'UpdateSchedulingPolicy',
+    'UpdateServiceEnvironment',
+    'UpdateServiceJob',
+  ].map((operation) => [operation.toLowerCase(), operation]),
+);
+
+/** `POST /v1/submitjob` → SubmitJob; `/v1/tags/{arn}` → TagResource (POST), ListTagsForResource (GET), UntagResource (DELETE). */
+function batchOperation(method: string, path: string): string | undefined {
+  if (path.startsWith('/v1/tags/')) {
+    return { GET: 'ListTagsForResource', POST: 'TagResource', DELETE: 'UntagResource' }[method];
+  }
+  const match = /^\/v1\/([a-z]+)\/?$/.exec(path);
+  return match ? BATCH_OPERATIONS.get(match[1] as string) : undefined;
 }
 
 function readCredentialScope(headers: IncomingHttpHeaders): CredentialScope | undefined {
