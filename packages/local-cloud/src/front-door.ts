@@ -5,6 +5,13 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { headerValue, identifyCall, type AwsProtocol, type CallInfo } from './aws-call';
 import { renderAwsError } from './aws-error';
+import { answerBatchRequest, isSimulatedBatchCall } from './batch/batch-service';
+import {
+  BatchJobSimulator,
+  type BatchLookup,
+  type BatchSimulationSettings,
+  type SimulatedBatchJob,
+} from './batch/batch-simulator';
 import { BudgetsError } from './budgets/budgets-errors';
 import { answerBudgetsRequest, BUDGETS_SIGNING_NAME, BUDGETS_TARGET_PREFIX } from './budgets/budgets-service';
 import { BudgetsStore, type BudgetRecord, type BudgetSpendUpdate } from './budgets/budgets-store';
@@ -50,6 +57,8 @@ export interface FrontDoorOptions {
    * account, 123456789012, unless moto runs with MOTO_ACCOUNT_ID).
    */
   defaultAccountId?: string;
+  /** How simulated Batch jobs run (see BatchSimulationSettings): 300 s and 50 ms steps by default. */
+  batchSimulation?: Partial<BatchSimulationSettings>;
 }
 
 /** One call that came through the front door. */
@@ -138,6 +147,22 @@ export interface FrontDoor {
    * subscriptions (the outbox). Counted in eventsSettled. Returns the unsubscribe.
    */
   onSnsPublish(listener: (publish: SnsPublish) => void | Promise<void>): () => void;
+
+  /**
+   * Copies of every AWS Batch job the front door simulates (SubmitJob, ListJobs, DescribeJobs,
+   * TerminateJob(s), CancelJob(s) are answered here, not by moto), oldest first: account, region,
+   * queue, status with its history, timestamps, resources, platform, planned run time and exit code.
+   */
+  batchJobs(): SimulatedBatchJob[];
+  /**
+   * Changes how simulated Batch jobs run from now on: `defaultRunSeconds` (how long a job stays
+   * RUNNING when its environment has no LOCAL_CLOUD_JOB_SECONDS; fixed per job at SubmitJob) and
+   * `stepDelayMs` (each step SUBMITTED → PENDING → RUNNABLE → STARTING → RUNNING). Returns the
+   * settings now in force; throws on a negative or non-numeric value.
+   */
+  setBatchSimulation(settings: Partial<BatchSimulationSettings>): BatchSimulationSettings;
+  /** Forgets every simulated Batch job and cancels their timers (also done on moto's POST /moto-api/reset). */
+  resetBatchJobs(): void;
 }
 
 /** Paths under this prefix are the front door's own control API and never forwarded. */
@@ -198,6 +223,10 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   let busPutHandler: ((put: BusPut) => void) | undefined;
   const requiredRoles = new Set(options.requireExistingRoles ?? []);
   const snsListeners = new Set<(publish: SnsPublish) => void | Promise<void>>();
+  const batchSimulator = new BatchJobSimulator({
+    emit: (event) => bus.emit(event),
+    ...(options.batchSimulation === undefined ? {} : { settings: options.batchSimulation }),
+  });
   const parameterChanges = new ParameterChangeObserver({
     emit: (event) => bus.emit(event),
     // Once stopping, lookups fail for want of an upstream connection: not worth a warning.
@@ -261,6 +290,11 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
 
     if (isBudgetsCall(call)) {
       serveBudgets(res, call, body);
+      return;
+    }
+
+    if (isSimulatedBatchCall(call.service, call.operation, call.path)) {
+      await serveBatch(req, res, call, body);
       return;
     }
 
@@ -342,8 +376,11 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return;
     }
 
-    // moto forgets every parameter: so does what the front door learned about them.
-    if (call.method === 'POST' && call.path === '/moto-api/reset') parameterChanges.clear();
+    // moto forgets every parameter and job queue: so does what the front door learned about them.
+    if (call.method === 'POST' && call.path === '/moto-api/reset') {
+      parameterChanges.clear();
+      batchSimulator.reset();
+    }
     await forward(req, res, body, record);
   };
 
@@ -425,6 +462,48 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     res.end(reply.body);
   };
 
+  /** AWS Batch job calls: answered by the simulator, which reads queues and job definitions from moto. */
+  const serveBatch = async (req: IncomingMessage, res: ServerResponse, call: CallInfo, body: Buffer): Promise<void> => {
+    const queryStart = (req.url ?? '').indexOf('?');
+    const reply = await answerBatchRequest(
+      batchSimulator,
+      {
+        operation: call.operation,
+        path: call.path,
+        search: new URLSearchParams(queryStart === -1 ? '' : (req.url ?? '').slice(queryStart + 1)),
+        body,
+      },
+      { accountId: callerAccount(call), region: call.region ?? 'us-east-1', lookup: batchLookup(req.headers) },
+      randomUUID(),
+    );
+    res.writeHead(reply.status, reply.headers);
+    res.end(reply.body);
+  };
+
+  /** Batch queues, job definitions and compute environments from moto, with the caller's credentials. */
+  const batchLookup = (incoming: IncomingMessage['headers']): BatchLookup => {
+    const describeAll = async (path: string, payload: Record<string, unknown>, field: string): Promise<unknown[]> => {
+      const found: unknown[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = (await callUpstreamRestJson(incoming, path, {
+          ...payload,
+          ...(nextToken === undefined ? {} : { nextToken }),
+        })) as Record<string, unknown> | null;
+        const items = page?.[field];
+        if (Array.isArray(items)) found.push(...(items as unknown[]));
+        nextToken = typeof page?.nextToken === 'string' && page.nextToken !== '' ? page.nextToken : undefined;
+      } while (nextToken !== undefined);
+      return found;
+    };
+    return {
+      describeJobQueues: (jobQueues) => describeAll('/v1/describejobqueues', { jobQueues }, 'jobQueues'),
+      describeJobDefinitions: (request) => describeAll('/v1/describejobdefinitions', request, 'jobDefinitions'),
+      describeComputeEnvironments: (computeEnvironments) =>
+        describeAll('/v1/describecomputeenvironments', { computeEnvironments }, 'computeEnvironments'),
+    };
+  };
+
   /**
    * Reads parameters' type and description from moto with the caller's own credentials (moto
    * does not check signatures; the access key and region pick the account and region).
@@ -452,6 +531,55 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       } while (nextToken !== undefined);
       return found;
     };
+
+  /** One REST-JSON call (`POST path`, as AWS Batch's) to the upstream with the caller's credential headers. */
+  const callUpstreamRestJson = (
+    incoming: IncomingMessage['headers'],
+    path: string,
+    payload: unknown,
+  ): Promise<unknown> =>
+    new Promise((resolveCall, rejectCall) => {
+      const body = Buffer.from(JSON.stringify(payload));
+      const headers: OutgoingHttpHeaders = {
+        host: upstream.host,
+        'content-type': 'application/json',
+        'content-length': body.length,
+      };
+      for (const name of ['authorization', 'x-amz-security-token', 'x-amz-date', 'x-moto-account-id']) {
+        const value = headerValue(incoming, name);
+        if (value !== undefined) headers[name] = value;
+      }
+      const outgoing = transport.request(
+        {
+          protocol: upstream.protocol,
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: 'POST',
+          path: upstreamBasePath + path,
+          headers,
+          agent,
+        },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.once('error', rejectCall);
+          answer.once('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (answer.statusCode !== 200) {
+              rejectCall(new Error(`POST ${path} answered HTTP ${answer.statusCode ?? '?'}: ${text.slice(0, 300)}`));
+              return;
+            }
+            try {
+              resolveCall(JSON.parse(text) as unknown);
+            } catch (error) {
+              rejectCall(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+        },
+      );
+      outgoing.once('error', rejectCall);
+      outgoing.end(body);
+    });
 
   /** One JSON-protocol call to the upstream with the caller's credential headers. */
   const callUpstreamJson = (incoming: IncomingMessage['headers'], target: string, payload: unknown): Promise<unknown> =>
@@ -598,6 +726,19 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           bus.clear();
           sendJson(res, 200, { events: 0 });
           return;
+        case `GET ${CONTROL_PREFIX}batch/jobs`:
+          sendJson(res, 200, { jobs: batchSimulator.snapshot() });
+          return;
+        case `DELETE ${CONTROL_PREFIX}batch/jobs`:
+          batchSimulator.reset();
+          sendJson(res, 200, { jobs: 0 });
+          return;
+        case `GET ${CONTROL_PREFIX}batch/simulation`:
+          sendJson(res, 200, { simulation: batchSimulator.settings() });
+          return;
+        case `POST ${CONTROL_PREFIX}batch/simulation`:
+          sendJson(res, 200, { simulation: batchSimulator.configure(parseBatchSimulation(parseJson(body))) });
+          return;
         default:
           sendJson(res, 404, { message: `front door: no control route ${route}` });
       }
@@ -640,6 +781,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     stop() {
       stopping ??= new Promise<void>((resolveStop, rejectStop) => {
         shutdown.abort();
+        batchSimulator.stop();
         server.close((error) => (error ? rejectStop(error) : resolveStop()));
         server.closeAllConnections();
         agent.destroy();
@@ -683,7 +825,29 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       bus.clear();
     },
     eventsSettled: () => bus.settled(),
+    batchJobs: () => batchSimulator.snapshot(),
+    setBatchSimulation: (settings) => batchSimulator.configure(settings),
+    resetBatchJobs() {
+      batchSimulator.reset();
+    },
   };
+}
+
+/** The body of POST /_front-door/batch/simulation: `{ defaultRunSeconds?, stepDelayMs? }`. */
+function parseBatchSimulation(value: unknown): Partial<BatchSimulationSettings> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error('batch simulation must be an object { defaultRunSeconds?, stepDelayMs? }');
+  }
+  const { defaultRunSeconds, stepDelayMs, ...rest } = value as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new Error(`batch simulation has unknown field(s): ${unknown.join(', ')}`);
+  const settings: Partial<BatchSimulationSettings> = {};
+  for (const [name, setting] of Object.entries({ defaultRunSeconds, stepDelayMs })) {
+    if (setting === undefined) continue;
+    if (typeof setting !== 'number') throw new Error(`batch simulation: ${name} must be a number`);
+    settings[name as keyof BatchSimulationSettings] = setting;
+  }
+  return settings;
 }
 
 /** A call to AWS Budgets: signed for `budgets`, or with its X-Amz-Target (as from an unsigned client). */

@@ -1,5 +1,6 @@
 export * from './aws-call';
 export * from './aws-error';
+export * from './batch';
 export * from './budgets';
 export * from './dynamodb-stream-reader';
 export * from './events';
