@@ -42,6 +42,15 @@ const DAY_MS = 86_400_000;
 export interface StoredGuardianState {
   state: GuardianState;
   version: number;
+  /** The AWS Budgets spend the guardian last read: see `effectiveSpendRefresh` in enforce-spend. */
+  spendSeen?: SpendSeen;
+}
+
+/** AWS Budgets' actual spend as last read, and when it was (as the guardian counts it) refreshed. */
+export interface SpendSeen {
+  actual: number;
+  /** ISO 8601. */
+  refreshedAt: string;
 }
 
 /** One enforce-spend run's record: the decision's numbers and every action with its outcome. */
@@ -75,7 +84,12 @@ export interface GuardianLedger {
    * Saves a state if it is still at `expectedVersion` (undefined: if there is none yet); throws
    * StateWriteConflictError otherwise. Resolves with the new version.
    */
-  saveState(budgetName: string, state: GuardianState, expectedVersion: number | undefined): Promise<number>;
+  saveState(
+    budgetName: string,
+    state: GuardianState,
+    expectedVersion: number | undefined,
+    spendSeen?: SpendSeen,
+  ): Promise<number>;
   deleteState(budgetName: string, expectedVersion: number): Promise<void>;
   recordRun(run: GuardianRunRecord): Promise<void>;
 }
@@ -158,8 +172,8 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
         new GetItemCommand({ TableName: tableName, Key: stateKey(budgetName), ConsistentRead: true }),
       );
       if (!Item) return undefined;
-      const item = unmarshall(Item) as { state: GuardianState; version: number };
-      return { state: item.state, version: item.version };
+      const item = unmarshall(Item) as StoredGuardianState;
+      return { state: item.state, version: item.version, ...(item.spendSeen ? { spendSeen: item.spendSeen } : {}) };
     },
 
     async budgetsWithState() {
@@ -167,7 +181,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
       return items.map((item) => (unmarshall(item) as { budgetName: string }).budgetName);
     },
 
-    async saveState(budgetName, state, expectedVersion) {
+    async saveState(budgetName, state, expectedVersion, spendSeen) {
       const version = (expectedVersion ?? 0) + 1;
       try {
         await dynamodb.send(
@@ -180,6 +194,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
                   budgetName,
                   state,
                   version,
+                  spendSeen,
                   activity: 'GUARDIAN',
                   activityAt: budgetName,
                   updatedAt: new Date().toISOString(),

@@ -9,8 +9,13 @@ import {
   type JobRecord,
 } from '@org-budgets/guardian';
 import type { BatchQueues } from '../../guardian/batch-queues';
-import { StateWriteConflictError, type GuardianLedger, type GuardianRunRecord } from '../../guardian/ledger-table';
-import { enforceSpend, EnforceSpendFailedError, type EnforceSpendDeps } from './enforce-spend';
+import {
+  StateWriteConflictError,
+  type GuardianLedger,
+  type GuardianRunRecord,
+  type SpendSeen,
+} from '../../guardian/ledger-table';
+import { effectiveSpendRefresh, enforceSpend, EnforceSpendFailedError, type EnforceSpendDeps } from './enforce-spend';
 
 const ACCOUNT = '111111111111';
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -58,7 +63,7 @@ function runningJob(jobId: string, start: Date, queue = 'research-a'): JobRecord
 
 class FakeLedger implements GuardianLedger {
   jobs: JobRecord[] = [];
-  states = new Map<string, { state: GuardianState; version: number }>();
+  states = new Map<string, { state: GuardianState; version: number; spendSeen?: SpendSeen }>();
   runs: GuardianRunRecord[] = [];
   /** Called before each saveState: lets a test slip in a competing write. */
   beforeSave: (() => void) | undefined;
@@ -75,12 +80,12 @@ class FakeLedger implements GuardianLedger {
   async budgetsWithState() {
     return [...this.states.keys()];
   }
-  async saveState(name: string, state: GuardianState, expected: number | undefined) {
+  async saveState(name: string, state: GuardianState, expected: number | undefined, spendSeen?: SpendSeen) {
     this.beforeSave?.();
     const current = this.states.get(name);
     if ((current?.version ?? undefined) !== expected) throw new StateWriteConflictError(name);
     const version = (expected ?? 0) + 1;
-    this.states.set(name, { state: structuredClone(state), version });
+    this.states.set(name, { state: structuredClone(state), version, ...(spendSeen ? { spendSeen } : {}) });
     return version;
   }
   async deleteState(name: string, expected: number) {
@@ -327,5 +332,40 @@ describe('enforceSpend', () => {
       throw new Error('budget research not found in account 111111111111');
     };
     await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(/research: budget research not found/);
+  });
+});
+
+describe('effectiveSpendRefresh', () => {
+  const seen = { actual: 40, refreshedAt: '2026-11-23T06:00:00.000Z' };
+  it('takes a new refresh time when the actual spend changed', () => {
+    expect(effectiveSpendRefresh({ actual: 45, lastUpdated: new Date('2026-11-23T12:00:00Z') }, seen)).toEqual({
+      actual: 45,
+      refreshedAt: '2026-11-23T12:00:00.000Z',
+    });
+  });
+  it('keeps the refresh time seen when only the budget was changed (same actual spend)', () => {
+    expect(effectiveSpendRefresh({ actual: 40, lastUpdated: new Date('2026-11-23T12:00:00Z') }, seen)).toBe(seen);
+  });
+  it('counts the whole period when AWS gives no time', () => {
+    expect(effectiveSpendRefresh({ actual: 0, lastUpdated: undefined }, undefined).refreshedAt).toBe(
+      '1970-01-01T00:00:00.000Z',
+    );
+  });
+});
+
+describe('enforceSpend after finance changed the budget', () => {
+  it('does not drop the Batch cost tracked since the last real refresh', async () => {
+    const { deps, ledger, world, batch } = setup({ actual: 70 });
+    ledger.jobs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id) =>
+      runningJob(id, new Date(REFRESHED.getTime())),
+    );
+    const [first] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(first?.level).toBe('TERMINATE'); // 70 + 10 jobs × 6 h × $1.18 ≈ 140.9
+    // Finance nudges the threshold; AWS moves LastUpdatedTime, the actual spend is the same.
+    world.budget = parameter({ amount: 100, notes: 'reviewed' });
+    world.refreshed = new Date(NOW.getTime() - 60_000);
+    batch.active = [];
+    const [second] = await enforceSpend({ kind: 'applied', budgetName: 'research' }, deps);
+    expect(second?.percentOfBudget).toBeGreaterThan(100);
   });
 });

@@ -16,7 +16,12 @@ import {
   type PriceBook,
 } from '@org-budgets/guardian';
 import type { BatchQueues } from '../../guardian/batch-queues';
-import { StateWriteConflictError, type GuardianLedger, type GuardianRunRecord } from '../../guardian/ledger-table';
+import {
+  StateWriteConflictError,
+  type GuardianLedger,
+  type GuardianRunRecord,
+  type SpendSeen,
+} from '../../guardian/ledger-table';
 
 /** What starts a run: the schedule (every budget of the account) or one budget just applied. */
 export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetName: string };
@@ -116,8 +121,9 @@ async function guardBudget(
 
   const spend = await deps.readSpend(budgetName);
   const now = deps.now();
-  // Unknown refresh time: count every tracked job of the period (over-counts rather than under).
-  const actualSpend = { amount: spend.actual, lastUpdated: spend.lastUpdated ?? new Date(0) };
+  let stored = await deps.ledger.getState(budgetName);
+  const spendSeen = effectiveSpendRefresh(spend, stored?.spendSeen);
+  const actualSpend = { amount: spend.actual, lastUpdated: new Date(spendSeen.refreshedAt) };
   const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
   const jobs = await deps.ledger.jobsActiveSince(since, now);
   const batchCostAccruedSince = (from: Date) => accruedSince(jobs, from, now, deps.prices);
@@ -125,7 +131,6 @@ async function guardBudget(
   const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now });
   const terminating = levelFor(estimate.percentOfBudget, budget.guardian) === 'TERMINATE';
 
-  let stored = await deps.ledger.getState(budgetName);
   for (let attempt = 1; ; attempt++) {
     // Read after the state: a run that claimed the state before us has changed the queues first.
     const tagged = queuesTheGuardianMayChange(budget, await deps.batch.listQueues(), deps, attempt === 1);
@@ -141,20 +146,29 @@ async function guardBudget(
       now,
     });
     const performs = decision.actions.length + decision.wouldActions.length + decision.notices.length > 0;
-    if (!decision.stateChanged && !performs) {
+    const spendChanged = JSON.stringify(stored?.spendSeen) !== JSON.stringify(spendSeen);
+    const checkedOnly = !decision.stateChanged && !performs;
+    if (checkedOnly && !(spendChanged && stored)) {
       deps.logger.info('guardian checked the budget', summaryFields(decision, budgetName));
       return summary(budgetName, 'checked', decision, 0);
     }
     let version: number;
     try {
-      version = await deps.ledger.saveState(budgetName, decision.nextState, stored?.version);
+      version = await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, spendSeen);
+      if (checkedOnly) {
+        deps.logger.info(
+          'guardian checked the budget (new AWS Budgets spend noted)',
+          summaryFields(decision, budgetName),
+        );
+        return summary(budgetName, 'checked', decision, 0);
+      }
     } catch (error) {
       if (!(error instanceof StateWriteConflictError) || attempt >= MAX_DECISION_ATTEMPTS) throw error;
       deps.logger.info('another run changed the guardian state meanwhile; deciding again', { budgetName, attempt });
       stored = await deps.ledger.getState(budgetName);
       continue;
     }
-    return act(budgetName, budget, decision, version, deps);
+    return act(budgetName, budget, decision, version, spendSeen, deps);
   }
 }
 
@@ -164,13 +178,14 @@ async function act(
   budget: BudgetParameter,
   decision: Decision,
   version: number,
+  spendSeen: SpendSeen,
   deps: EnforceSpendDeps,
 ): Promise<BudgetRunSummary> {
   const outcomes = await perform(decision.actions, deps);
   const failed = outcomes.filter((o) => o.error !== undefined).map((o) => o.action);
   if (failed.length > 0) {
     // Remember only what happened: a queue not disabled is not held, a job not terminated is asked again.
-    await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version);
+    await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version, spendSeen);
   }
   const run: GuardianRunRecord = {
     budgetName,
@@ -342,4 +357,21 @@ function summary(
     actions,
     notices: decision.notices.length,
   };
+}
+
+/**
+ * When AWS Budgets' actual spend was last refreshed, as the estimate must count it. AWS moves a
+ * budget's LastUpdatedTime when the budget itself is changed too (finance raising the amount), not
+ * only when new spend arrives; taking that as a refresh would drop the tracked Batch cost since the
+ * real refresh. So a new LastUpdatedTime with the same actual spend keeps the refresh time seen
+ * before (at worst counting some Batch cost twice: over, never under). An unknown time counts every
+ * tracked job of the period.
+ */
+export function effectiveSpendRefresh(
+  spend: { actual: number; lastUpdated: Date | undefined },
+  seen: SpendSeen | undefined,
+): SpendSeen {
+  const reported = (spend.lastUpdated ?? new Date(0)).toISOString();
+  if (seen && seen.actual === spend.actual && seen.refreshedAt < reported) return seen;
+  return { actual: spend.actual, refreshedAt: reported };
 }
