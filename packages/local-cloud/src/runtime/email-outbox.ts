@@ -1,11 +1,13 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  GetSubscriptionAttributesCommand,
   GetTopicAttributesCommand,
   ListSubscriptionsByTopicCommand,
   SNSClient,
   type Subscription,
 } from '@aws-sdk/client-sns';
+import { matchesEventPattern, parseEventPattern } from '../event-pattern';
 import { parseArn, type AccountCredentials } from './account-credentials';
 
 /** An sns:Publish that moto accepted (what the front door saw, plus the MessageId moto answered). */
@@ -18,6 +20,8 @@ export interface SnsPublish {
   messageStructure?: string;
   /** When it was published; now by default. */
   timestamp?: Date;
+  /** The publish's MessageAttributes, for subscriptions' filter policies. */
+  messageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
 }
 
 /** One email, as the outbox writes it. */
@@ -100,7 +104,11 @@ export class EmailOutbox {
       subscriptions.push(...(page.Subscriptions ?? []));
       nextToken = page.NextToken;
     } while (nextToken);
-    const emails = subscriptions.filter((s) => s.Protocol === 'email' || s.Protocol === 'email-json');
+    const emails: Subscription[] = [];
+    for (const subscription of subscriptions) {
+      if (subscription.Protocol !== 'email' && subscription.Protocol !== 'email-json') continue;
+      if (await this.passesFilterPolicy(sns, subscription, publish)) emails.push(subscription);
+    }
     if (emails.length === 0) return [];
     const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn: publish.topicArn }));
     const displayName = Attributes?.['DisplayName'] || 'AWS Notifications';
@@ -143,6 +151,33 @@ export class EmailOutbox {
       );
     }
     return files;
+  }
+
+  /**
+   * Whether a subscription's filter policy (scope MessageAttributes, the default) lets the publish
+   * through, as SNS decides it: the policy's syntax is EventBridge's pattern syntax, over the
+   * message attributes (a String.Array attribute matches when any of its values does).
+   */
+  private async passesFilterPolicy(sns: SNSClient, subscription: Subscription, publish: SnsPublish): Promise<boolean> {
+    const arn = subscription.SubscriptionArn;
+    if (!arn || !arn.startsWith('arn:')) return true; // pending confirmation: moto gives no attributes
+    const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
+    const policy = Attributes?.['FilterPolicy'];
+    if (!policy) return true;
+    if ((Attributes?.['FilterPolicyScope'] ?? 'MessageAttributes') !== 'MessageAttributes') {
+      return matchesEventPattern(parseEventPattern(policy), safeJson(publish.message));
+    }
+    const attributes: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(publish.messageAttributes ?? {})) {
+      if (value.StringValue === undefined) continue;
+      attributes[name] =
+        value.DataType === 'String.Array'
+          ? safeJson(value.StringValue)
+          : value.DataType === 'Number'
+            ? Number(value.StringValue)
+            : value.StringValue;
+    }
+    return matchesEventPattern(parseEventPattern(policy), attributes);
   }
 
   /** The emails delivered to `address`, oldest first. */
@@ -222,4 +257,12 @@ function messageFor(publish: SnsPublish, protocol: string): string {
 
 function unsubscribeUrl(region: string, subscriptionArn: string): string {
   return `https://sns.${region}.amazonaws.com/unsubscribe.html?SubscriptionArn=${encodeURIComponent(subscriptionArn)}`;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
