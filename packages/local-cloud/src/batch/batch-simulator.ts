@@ -582,7 +582,6 @@ export class BatchJobSimulator {
       stoppedAt,
       statusReason,
     });
-    job.stoppedAt = stoppedAt;
     delete job.current;
   }
 
@@ -590,7 +589,10 @@ export class BatchJobSimulator {
   private finish(job: SimulatedJob, status: 'SUCCEEDED' | 'FAILED'): void {
     clearTimeout(job.timer);
     delete job.timer;
-    if (job.attempts.length === 0) delete job.stoppedAt;
+    // AWS: stoppedAt is when the job went from RUNNING (its last attempt) to SUCCEEDED or FAILED.
+    const lastStop = job.attempts[job.attempts.length - 1]?.stoppedAt;
+    if (lastStop === undefined) delete job.stoppedAt;
+    else job.stoppedAt = lastStop;
     this.changeStatus(job, status);
     for (const other of this.jobs.values()) {
       if (other.status === 'PENDING' && other.dependsOn.some((dependency) => dependency.jobId === job.jobId)) {
@@ -641,10 +643,10 @@ export class BatchJobSimulator {
 
   // ---- views ----
 
-  /** The job as DescribeJobs answers it. */
+  /** The job as DescribeJobs answers it (absent fields left out, not undefined). */
   private detail(job: SimulatedJob): JobDetail {
     const spec = job.spec;
-    return {
+    const detail = {
       jobArn: job.jobArn,
       jobName: job.jobName,
       jobId: job.jobId,
@@ -656,7 +658,7 @@ export class BatchJobSimulator {
       ...(job.statusReason === undefined ? {} : { statusReason: job.statusReason }),
       createdAt: job.createdAt,
       ...(spec.retryStrategy === undefined ? {} : { retryStrategy: structuredClone(spec.retryStrategy) }),
-      startedAt: job.startedAt,
+      ...(job.startedAt === undefined ? {} : { startedAt: job.startedAt }),
       ...(job.stoppedAt === undefined ? {} : { stoppedAt: job.stoppedAt }),
       dependsOn: job.dependsOn.map((dependency) => ({ ...dependency })) as JobDetail['dependsOn'],
       jobDefinition: job.jobDefinitionArn,
@@ -669,6 +671,7 @@ export class BatchJobSimulator {
       ...(job.isCancelled ? { isCancelled: true } : {}),
       ...(job.isTerminated ? { isTerminated: true } : {}),
     };
+    return detail as JobDetail;
   }
 
   /** The job as ListJobs answers it. */

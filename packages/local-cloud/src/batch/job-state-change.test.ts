@@ -135,6 +135,13 @@ describe('Batch Job State Change events of the simulator', () => {
       'FAILED',
     ]);
     expect(retried.at(-1)?.attempts).toHaveLength(2);
+    // Between attempts the job has not stopped: stoppedAt comes with the final status only.
+    expect(retried[3]?.stoppedAt).toBeUndefined();
+    expect(retried[3]?.attempts).toHaveLength(1);
+    expect(retried.at(-1)?.stoppedAt).toBe(retried.at(-1)?.attempts[1]?.stoppedAt);
+    // Fields a job does not have yet are left out of the detail, not set to undefined.
+    const firstEvent = events.find((event) => (event.detail as { jobId?: string }).jobId === flaky.jobId);
+    expect(Object.keys(firstEvent?.detail ?? {})).not.toContain('startedAt');
   });
 
   it('builds the documented envelope around a DescribeJobs detail', () => {
