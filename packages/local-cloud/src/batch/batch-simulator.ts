@@ -166,6 +166,8 @@ interface SimulatedJob extends ListableJob {
   history: { status: BatchJobStatus; at: number }[];
 }
 
+/** The longest delay setTimeout honours (2^31 - 1 ms, about 24.8 days). */
+const MAX_TIMER_MS = 2_147_483_647;
 const ACTIVE = new Set<BatchJobStatus>(['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING']);
 const NOT_STARTED = new Set<BatchJobStatus>(['SUBMITTED', 'PENDING', 'RUNNABLE']);
 
@@ -440,10 +442,13 @@ export class BatchJobSimulator {
     clearTimeout(job.timer);
     delete job.timer;
     if (this.stopped) return;
+    // Node fires longer timeouts at once: a job meant to run for weeks waits in hops.
+    const hop = Math.min(ms, MAX_TIMER_MS);
     job.timer = setTimeout(() => {
       delete job.timer;
-      step();
-    }, ms);
+      if (ms > hop) this.after(job, step, ms - hop);
+      else step();
+    }, hop);
     job.timer.unref();
   }
 
