@@ -49,7 +49,11 @@ describe('org-budgets deployed on the local cloud', () => {
       'org-budgets-hub-local-recordSpokeStatus',
     ]);
     for (const account of cloud.memberAccounts) {
-      expect(names(account)).toEqual(['org-budgets-spoke-local-applyBudget']);
+      expect(names(account).sort()).toEqual([
+        'org-budgets-spoke-local-applyBudget',
+        'org-budgets-spoke-local-enforceSpend',
+        'org-budgets-spoke-local-trackBatchJobs',
+      ]);
       // What moto's CloudFormation skipped (EventInvokeConfig) was put in place from the template.
       expect(cloud.runtime.findFunction('org-budgets-spoke-local-applyBudget', account).eventInvokeConfig).toEqual({
         maximumRetryAttempts: 2,

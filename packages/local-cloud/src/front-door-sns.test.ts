@@ -1,5 +1,5 @@
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { startFrontDoor, type FrontDoor } from './front-door';
+import { snsMessageAttributes, startFrontDoor, type FrontDoor } from './front-door';
 import { startMotoServer, type MotoServer } from './moto-server';
 import type { SnsPublish } from './runtime/email-outbox';
 
@@ -44,5 +44,27 @@ describe('front door: SNS publishes for the outbox', () => {
         message: '80% of 100 USD',
       }),
     ]);
+  });
+});
+
+describe('snsMessageAttributes', () => {
+  it('reads the query protocol’s flattened entries and the JSON protocol’s map', () => {
+    expect(
+      snsMessageAttributes({
+        TopicArn: 'arn:aws:sns:us-east-1:111111111111:t',
+        'MessageAttributes.entry.1.Name': 'recipients',
+        'MessageAttributes.entry.1.Value.DataType': 'String.Array',
+        'MessageAttributes.entry.1.Value.StringValue': '["lab@example.org"]',
+        'MessageAttributes.entry.2.Name': 'kind',
+        'MessageAttributes.entry.2.Value.DataType': 'String',
+        'MessageAttributes.entry.2.Value.StringValue': 'QUEUES_DISABLED',
+      }),
+    ).toEqual({
+      recipients: { DataType: 'String.Array', StringValue: '["lab@example.org"]' },
+      kind: { DataType: 'String', StringValue: 'QUEUES_DISABLED' },
+    });
+    expect(snsMessageAttributes({ MessageAttributes: { n: { DataType: 'Number', StringValue: '3' } } })).toEqual({
+      n: { DataType: 'Number', StringValue: '3' },
+    });
   });
 });

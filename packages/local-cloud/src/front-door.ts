@@ -361,6 +361,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           messageId,
           ...(typeof request['Subject'] === 'string' ? { subject: request['Subject'] } : {}),
           ...(typeof request['MessageStructure'] === 'string' ? { messageStructure: request['MessageStructure'] } : {}),
+          messageAttributes: snsMessageAttributes(request),
           timestamp: new Date(),
         };
         for (const listener of [...snsListeners]) {
@@ -1024,4 +1025,34 @@ function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
     }, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The MessageAttributes of an SNS Publish request: the JSON protocol's map, or the query
+ * protocol's flattened `MessageAttributes.entry.N.Name` / `.Value.DataType` / `.Value.StringValue`.
+ */
+export function snsMessageAttributes(
+  request: Record<string, unknown>,
+): Record<string, { DataType: string; StringValue?: string }> {
+  const attributes: Record<string, { DataType: string; StringValue?: string }> = {};
+  const map = request['MessageAttributes'];
+  if (map && typeof map === 'object') {
+    for (const [name, value] of Object.entries(map as Record<string, { DataType?: unknown; StringValue?: unknown }>)) {
+      if (typeof value?.DataType !== 'string') continue;
+      attributes[name] = {
+        DataType: value.DataType,
+        ...(typeof value.StringValue === 'string' ? { StringValue: value.StringValue } : {}),
+      };
+    }
+  }
+  for (const [key, name] of Object.entries(request)) {
+    const entry = /^MessageAttributes\.entry\.(\d+)\.Name$/.exec(key);
+    if (!entry || typeof name !== 'string') continue;
+    const prefix = `MessageAttributes.entry.${entry[1]}.Value.`;
+    const dataType = request[`${prefix}DataType`];
+    const stringValue = request[`${prefix}StringValue`];
+    if (typeof dataType !== 'string') continue;
+    attributes[name] = { DataType: dataType, ...(typeof stringValue === 'string' ? { StringValue: stringValue } : {}) };
+  }
+  return attributes;
 }

@@ -55,6 +55,8 @@ export interface BudgetSpendUpdate {
   actual: number | string;
   /** Forecasted spend for the period; left as it was when undefined, removed when null. */
   forecasted?: number | string | null;
+  /** When AWS calculated it (LastUpdatedTime); now by default. */
+  calculatedAt?: Date;
 }
 
 interface StoredNotification {
@@ -336,7 +338,7 @@ export class BudgetsStore {
     if (update.forecasted === null) stored.forecastedSpend = undefined;
     else if (update.forecasted !== undefined)
       stored.forecastedSpend = spendAmountString(update.forecasted, 'forecasted');
-    stored.lastUpdated = this.now().getTime();
+    stored.lastUpdated = (update.calculatedAt ?? this.now()).getTime();
   }
 
   /** Every budget of every account, ordered by account and name: copies, for assertions. */

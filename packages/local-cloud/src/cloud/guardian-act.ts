@@ -9,6 +9,7 @@ import {
   type JobDetail,
 } from '@aws-sdk/client-batch';
 import { DynamoDBClient, ListTablesCommand, paginateScan } from '@aws-sdk/client-dynamodb';
+import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StoredEmail } from '../runtime/email-outbox';
@@ -44,7 +45,14 @@ function clientConfig(cloud: Cloud, accountId: string) {
 export async function setUpLabBatch(cloud: Cloud, accountId: string): Promise<void> {
   const iam = new IAMClient(clientConfig(cloud, accountId));
   const batch = new BatchClient(clientConfig(cloud, accountId));
+  const ec2 = new EC2Client(clientConfig(cloud, accountId));
   try {
+    // moto's Batch checks that the compute environment's subnets and security groups exist.
+    const { Vpc } = await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }));
+    const { Subnet } = await ec2.send(new CreateSubnetCommand({ VpcId: Vpc?.VpcId, CidrBlock: '10.20.1.0/24' }));
+    const { GroupId } = await ec2.send(
+      new CreateSecurityGroupCommand({ GroupName: 'lab-batch', Description: 'lab Batch jobs', VpcId: Vpc?.VpcId }),
+    );
     const { Role } = await iam.send(
       new CreateRoleCommand({
         RoleName: 'AWSBatchServiceRole',
@@ -60,7 +68,12 @@ export async function setUpLabBatch(cloud: Cloud, accountId: string): Promise<vo
         type: 'MANAGED',
         state: 'ENABLED',
         serviceRole: Role?.Arn,
-        computeResources: { type: 'FARGATE', maxvCpus: 10_000, subnets: ['subnet-lab'], securityGroupIds: ['sg-lab'] },
+        computeResources: {
+          type: 'FARGATE',
+          maxvCpus: 10_000,
+          subnets: [Subnet?.SubnetId ?? ''],
+          securityGroupIds: [GroupId ?? ''],
+        },
       }),
     );
     for (const [name, tags] of [
@@ -100,6 +113,7 @@ export async function setUpLabBatch(cloud: Cloud, accountId: string): Promise<vo
   } finally {
     iam.destroy();
     batch.destroy();
+    ec2.destroy();
   }
 }
 
@@ -300,14 +314,15 @@ export async function playGuardianAct(
   const budget = guardianBudget(accountId);
   const edit = await cloud.putItem(budget);
   await waitApplied(cloud, edit, 'the guardian budget');
-  // AWS Budgets refreshed a moment ago: $2.50 of this month's spend is known.
+  // AWS Budgets refreshed an hour ago: $2.50 of this month's spend is known; what ran since is not.
   cloud.frontDoor.setBudgetSpend({
     accountId,
     budgetName: budget.budgetName,
     actual: 2.5,
+    calculatedAt: new Date(Date.now() - 3_600_000),
   });
   progress(
-    `guardian: budget ${budget.budgetName} $10/month in ${accountId}, AWS Budgets actual $2.50; queues ${GUARDED_QUEUES.join(', ')} guarded, ${UNGUARDED_QUEUE} not`,
+    `guardian: budget ${budget.budgetName} $10/month in ${accountId}, AWS Budgets actual $2.50 (an hour old); queues ${GUARDED_QUEUES.join(', ')} guarded, ${UNGUARDED_QUEUE} not`,
   );
 
   const guardedJobIds = [
