@@ -6,7 +6,9 @@
  * into the management account, rolls the spoke out to the OU with the StackSet code, and runs
  * the deployed bundles in the local Lambda runtime. Then finance sets budgets for the three
  * accounts and makes three edits (a typo, a raise, a deletion), and the demo shows what each
- * item says and what each member account holds.
+ * item says and what each member account holds. Last, the cost guardian: AWS Batch jobs in the
+ * front door's simulator push a $10 budget past 80% (job queues disabled, a notice in the
+ * outbox) and past 100% (300 jobs terminated), and finance's raise gives the queues back.
  *
  *   pnpm demo              play the scenario, then stop everything (exit code 0 when it all worked)
  *   pnpm demo -- --keep    keep running afterwards: edit items with the AWS CLI (Ctrl-C stops)
@@ -17,8 +19,11 @@ import {
   demoAccounts,
   describeBudget,
   LocalCloudInterruptedError,
+  GUARDED_QUEUES,
   makeThreeEdits,
+  playGuardianAct,
   setInitialBudgets,
+  UNGUARDED_QUEUE,
   startLocalCloud,
   type DemoAccounts,
   type DemoEdit,
@@ -116,6 +121,28 @@ async function main(): Promise<void> {
     `timings: start ${s(t['total'])} (hub serverless deploy ${s(t['hub deploy'])}, spoke StackSet build ${s(t['spoke build'])} ` +
       `alongside, StackSet rollout ${s(t['spoke rollout'])}, runtime ${s(t['runtime start'])}); scenario ${s(Date.now() - deployedAt)}`,
   );
+
+  step("the cost guardian: the genomics lab's AWS Batch jobs against a $10 budget (guardian mode enforce)");
+  const guardianStart = Date.now();
+  const act = await playGuardianAct(local, {
+    accountId: accounts.genomics,
+    progress: (message) => line(`[${clock()}] ${message}`),
+  });
+  const [disabled, terminated, raised] = act.steps;
+  check(
+    GUARDED_QUEUES.every((q) => disabled?.queues[q] === 'DISABLED') && disabled?.queues[UNGUARDED_QUEUE] === 'ENABLED',
+    'past 80% the guarded queues were not disabled (or the unguarded one was)',
+  );
+  check(terminated?.jobs['FAILED'] === act.guardedJobIds.length, 'past 100% not every research job was terminated');
+  check(
+    GUARDED_QUEUES.every((q) => raised?.queues[q] === 'ENABLED'),
+    'the guarded queues were not enabled again after the raise',
+  );
+  check(raised?.emails.length === 3, `the lab got ${raised?.emails.length ?? 0} notices, not 3`);
+  check(local.runtime.asyncFailures.length === 0 && local.runtime.deadLetters.length === 0, 'invocations failed');
+  line("the lab's mailbox (the local outbox), one notice per action:");
+  for (const email of raised?.emails ?? []) line(`  ✉ ${email.subject}`);
+  line(`guardian act: ${((Date.now() - guardianStart) / 1000).toFixed(1)} s`);
 
   if (!keep) {
     step('done: stopping everything');
