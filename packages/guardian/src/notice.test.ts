@@ -118,7 +118,7 @@ describe('renderNotice', () => {
     });
 
     expect(subject).toBe(
-      '[org-budgets] 111111111111/genomics-lab: AWS Batch job queues re-enabled, spend at 40.7% of the budget',
+      '[org-budgets] 111111111111/genomics-lab: AWS Batch job queues re-enabled at 40.7% of the budget',
     );
     expect(body).toContain('disables job queues: the budget was raised.');
     expect(body).toContain('    - cpu');

@@ -148,8 +148,8 @@ const REENABLE_REASONS: Record<ReenableReason, string> = {
 function renderQueuesReenabled(n: NoticeContext & { queues: string[]; reason: ReenableReason }): RenderedNotice {
   const pct = formatPercent(n.estimate.percentOfBudget);
   const subject = n.dryRun
-    ? `${prefix(n)}: AWS Batch job queues would be re-enabled, spend at ${pct} of the budget (notify mode)`
-    : `${prefix(n)}: AWS Batch job queues re-enabled, spend at ${pct} of the budget`;
+    ? `${prefix(n)}: job queues would be re-enabled at ${pct} (notify mode)`
+    : `${prefix(n)}: AWS Batch job queues re-enabled at ${pct} of the budget`;
   const happened = n.dryRun
     ? [
         `The cost guardian is in notify mode: it changed nothing. In enforce mode it would now re-enable`,
