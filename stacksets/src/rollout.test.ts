@@ -172,6 +172,8 @@ describe('deploySpokeStackSet', () => {
       HubStatusBusArn: 'arn:aws:events:us-east-1:999999999999:event-bus/status',
       AlertEmail: '',
       SpokeRoleName: 'org-budgets-spoke',
+      GuardianSchedule: 'rate(5 minutes)',
+      GuardianPrices: '',
       ArtifactBucketPrefix: 'artifacts',
       ArtifactKeyPrefix: `spoke/${SHA}`,
     });
