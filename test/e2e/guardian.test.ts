@@ -96,13 +96,23 @@ describe('the cost guardian on the local cloud', () => {
     expect((research[0]?.['record'] as Record<string, unknown>)['capacity']).toBe('ON_DEMAND');
 
     const runs = ledger.filter((item) => String(item['sk']).startsWith('RUN#'));
-    const actions = runs.flatMap((run) => run['actions'] as { type: string; outcome: string }[]);
-    const count = (type: string) => actions.filter((a) => a.type === type && a.outcome === 'DONE').length;
+    const count = (type: string) =>
+      runs.reduce(
+        (n, run) => n + ((run['actionCounts'] as Record<string, Record<string, number>>)[type]?.['DONE'] ?? 0),
+        0,
+      );
     expect(count('DISABLE_QUEUE')).toBe(2);
     expect(count('TERMINATE_JOB')).toBe(300);
     expect(count('ENABLE_QUEUE')).toBe(2);
+    const notices = runs.flatMap((run) => run['notices'] as { kind: string; sent: boolean }[]);
+    expect(notices.map((n) => `${n.kind} ${n.sent}`).sort()).toEqual([
+      'JOBS_TERMINATED true',
+      'QUEUES_DISABLED true',
+      'QUEUES_REENABLED true',
+    ]);
     const state = ledger.find((item) => item['sk'] === 'GUARDIAN');
-    expect(state?.['state']).toMatchObject({ heldQueues: [], over: false });
+    expect(state?.['summary']).toMatchObject({ heldQueues: [], over: false, terminationRequests: 0 });
+    expect(state?.['lease']).toBeUndefined();
   });
 
   it('dead-letters nothing', async () => {

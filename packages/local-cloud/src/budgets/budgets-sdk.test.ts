@@ -132,8 +132,10 @@ describe('AWS Budgets through the front door with @aws-sdk/client-budgets', () =
       BudgetLimit: { Amount: '400.5', Unit: 'USD' },
       CostFilters: {},
       TimePeriod: { Start: start },
-      CalculatedSpend: { ActualSpend: { Amount: '12.34' }, ForecastedSpend: { Amount: '300', Unit: 'USD' } },
+      // "When you modify a budget, the calculatedSpend drops to zero until AWS has new usage data."
+      CalculatedSpend: { ActualSpend: { Amount: '0' } },
     });
+    expect(updated?.CalculatedSpend?.ForecastedSpend).toBeUndefined();
     // UpdateBudget leaves notifications alone.
     const { Notifications } = await budgets.send(
       new DescribeNotificationsForBudgetCommand({ AccountId: ACCOUNT, BudgetName: 'team-a' }),

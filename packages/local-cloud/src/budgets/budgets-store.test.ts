@@ -193,7 +193,7 @@ describe('BudgetsStore', () => {
       );
     });
 
-    it('replaces the definition on update, keeping notifications, subscribers, tags and spend', () => {
+    it('replaces the definition on update, keeping notifications, subscribers and tags; the spend drops to zero as on AWS', () => {
       store.createBudget(ACCOUNT, {
         Budget: budget({ CostFilters: { Service: ['Amazon EC2'] } }),
         NotificationsWithSubscribers: [{ Notification: actualAt(80), Subscribers: [email('a@example.com')] }],
@@ -209,10 +209,7 @@ describe('BudgetsStore', () => {
         TimeUnit: 'QUARTERLY',
         CostFilters: {},
         TimePeriod: { Start: seconds('2026-10-01T00:00:00Z'), End: DEFAULT_BUDGET_END_SECONDS },
-        CalculatedSpend: {
-          ActualSpend: { Amount: '12.5', Unit: 'USD' },
-          ForecastedSpend: { Amount: '40', Unit: 'USD' },
-        },
+        CalculatedSpend: { ActualSpend: { Amount: '0', Unit: 'USD' } },
         LastUpdatedTime: seconds('2026-11-24T00:00:00Z'),
       });
       expect(record?.notifications).toEqual([

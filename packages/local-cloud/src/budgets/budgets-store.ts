@@ -167,10 +167,16 @@ export class BudgetsStore {
       : { Budgets: budgets };
   }
 
-  /** Replaces the definition; keeps notifications, subscribers, tags and the calculated spend. */
+  /**
+   * Replaces the definition; keeps notifications, subscribers and tags. As AWS documents it, "when
+   * you modify a budget, the calculatedSpend drops to zero until AWS has new usage data": the
+   * spend is zero until the next `setSpend`.
+   */
   updateBudget(accountId: string, newBudget: Budget): void {
     const stored = this.budget(accountId, newBudget.BudgetName, 'update budget');
     stored.definition = this.normalizeDefinition(newBudget);
+    stored.actualSpend = '0';
+    stored.forecastedSpend = undefined;
     stored.lastUpdated = this.now().getTime();
   }
 

@@ -8,6 +8,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   applyObservation,
   isTerminalStatus,
@@ -42,8 +43,21 @@ const DAY_MS = 86_400_000;
 export interface StoredGuardianState {
   state: GuardianState;
   version: number;
-  /** The AWS Budgets spend the guardian last read: see `effectiveSpendRefresh` in enforce-spend. */
+  /** The AWS Budgets spend the guardian counts: see `countedSpend` in enforce-spend. */
   spendSeen?: SpendSeen;
+  /** A run acting on the budget: others wait until it saves again or `until` (epoch ms) passes. */
+  lease?: Lease;
+}
+
+export interface Lease {
+  owner: string;
+  until: number;
+}
+
+/** What is saved beside the state: the spend seen, and the lease (`null` releases it). */
+export interface StateExtras {
+  spendSeen?: SpendSeen;
+  lease?: Lease | null;
 }
 
 /** AWS Budgets' actual spend as last read, and when it was (as the guardian counts it) refreshed. */
@@ -62,8 +76,11 @@ export interface GuardianRunRecord {
   level: string;
   estimate: Record<string, unknown>;
   actions: { type: string; target: string; outcome: 'DONE' | 'FAILED' | 'WOULD'; error?: string }[];
-  notices: string[];
+  notices: { kind: string; subject: string; sent: boolean; body?: string }[];
 }
+
+/** Actions written out in a run record; all of them are in `actionsGz` (gzip of JSON) as well. */
+export const RUN_ACTIONS_LISTED = 100;
 
 export class StateWriteConflictError extends Error {
   override readonly name = 'StateWriteConflictError';
@@ -88,7 +105,7 @@ export interface GuardianLedger {
     budgetName: string,
     state: GuardianState,
     expectedVersion: number | undefined,
-    spendSeen?: SpendSeen,
+    extras?: StateExtras,
   ): Promise<number>;
   deleteState(budgetName: string, expectedVersion: number): Promise<void>;
   recordRun(run: GuardianRunRecord): Promise<void>;
@@ -172,8 +189,16 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
         new GetItemCommand({ TableName: tableName, Key: stateKey(budgetName), ConsistentRead: true }),
       );
       if (!Item) return undefined;
-      const item = unmarshall(Item) as StoredGuardianState;
-      return { state: item.state, version: item.version, ...(item.spendSeen ? { spendSeen: item.spendSeen } : {}) };
+      const item = unmarshall(Item) as StoredGuardianState & { stateGz?: Uint8Array };
+      const state = item.stateGz
+        ? (JSON.parse(gunzipSync(item.stateGz).toString('utf8')) as GuardianState)
+        : item.state;
+      return {
+        state,
+        version: item.version,
+        ...(item.spendSeen ? { spendSeen: item.spendSeen } : {}),
+        ...(item.lease ? { lease: item.lease } : {}),
+      };
     },
 
     async budgetsWithState() {
@@ -181,7 +206,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
       return items.map((item) => (unmarshall(item) as { budgetName: string }).budgetName);
     },
 
-    async saveState(budgetName, state, expectedVersion, spendSeen) {
+    async saveState(budgetName, state, expectedVersion, extras = {}) {
       const version = (expectedVersion ?? 0) + 1;
       try {
         await dynamodb.send(
@@ -192,9 +217,17 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
               ...marshall(
                 {
                   budgetName,
-                  state,
+                  // Compressed: termination requests of thousands of jobs stay far below 400 KB.
+                  stateGz: gzipSync(JSON.stringify(state)),
+                  summary: {
+                    periodStart: state.periodStart,
+                    over: state.over,
+                    heldQueues: state.heldQueues.map((h) => h.name),
+                    terminationRequests: state.terminationRequests.length,
+                  },
                   version,
-                  spendSeen,
+                  spendSeen: extras.spendSeen,
+                  lease: extras.lease ?? undefined,
                   activity: 'GUARDIAN',
                   activityAt: budgetName,
                   updatedAt: new Date().toISOString(),
@@ -250,7 +283,9 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
                 mode: run.mode,
                 level: run.level,
                 estimate: run.estimate,
-                actions: run.actions,
+                actionCounts: countActions(run.actions),
+                actions: run.actions.slice(0, RUN_ACTIONS_LISTED),
+                actionsGz: run.actions.length > RUN_ACTIONS_LISTED ? gzipSync(JSON.stringify(run.actions)) : undefined,
                 notices: run.notices,
                 expiresAt: Math.floor(run.at.getTime() / 1000) + RETENTION_DAYS * 86_400,
               },
@@ -261,6 +296,16 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
       );
     },
   };
+}
+
+/** `{ TERMINATE_JOB: { DONE: 300 } }`: how many actions of each type ended how. */
+export function countActions(actions: GuardianRunRecord['actions']): Record<string, Record<string, number>> {
+  const counts: Record<string, Record<string, number>> = {};
+  for (const action of actions) {
+    const byOutcome = (counts[action.type] ??= {});
+    byOutcome[action.outcome] = (byOutcome[action.outcome] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** The DynamoDB item of a job record, with its index keys and TTL. */

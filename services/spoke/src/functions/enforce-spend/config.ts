@@ -11,6 +11,7 @@ const configSchema = z.object({
   GUARDIAN_PRICES: z.string().default(''),
   LIST_JOBS_PAGE_SIZE: positiveInteger(1000).default(100),
   TERMINATE_CONCURRENCY: positiveInteger(50).default(10),
+  BILLING_DATA_LAG_HOURS: z.coerce.number().min(0).max(72).default(8),
 });
 
 export interface EnforceSpendConfig {
@@ -21,6 +22,8 @@ export interface EnforceSpendConfig {
   prices: PriceOverrides;
   listJobsPageSize: number;
   terminateConcurrency: number;
+  /** How far AWS Budgets' actual spend trails usage (see countedSpend). */
+  billingDataLagHours: number;
 }
 
 /** Reads the function's configuration once, at cold start; a missing or bad variable fails by name. */
@@ -47,5 +50,6 @@ export function loadEnforceSpendConfig(env: NodeJS.ProcessEnv): EnforceSpendConf
     prices,
     listJobsPageSize: data.LIST_JOBS_PAGE_SIZE,
     terminateConcurrency: data.TERMINATE_CONCURRENCY,
+    billingDataLagHours: data.BILLING_DATA_LAG_HOURS,
   };
 }

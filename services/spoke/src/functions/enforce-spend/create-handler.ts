@@ -30,8 +30,12 @@ export interface HandlerOverrides {
   credentials?: AwsCredentialIdentity;
 }
 
-/** SNS allows subjects of at most 100 characters. */
-const MAX_SUBJECT = 100;
+/** SNS takes subjects of fewer than 100 characters. */
+const MAX_SUBJECT = 99;
+/** A run holds a budget while it acts for at most this long: more than the function's timeout (300 s). */
+const LEASE_MS = 360_000;
+/** How long a run waits for another run's lease before it fails (and Lambda retries it). */
+const LEASE_WAIT_MS = 60_000;
 
 /**
  * Wires enforce-spend: the schedule (every budget of the account) and the "Budget Apply Status"
@@ -85,6 +89,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   }
 
   async function subscribeEmails(emails: readonly string[]) {
+    const failures: string[] = [];
     for (const email of emails) {
       try {
         // Same endpoint, same attributes: SNS answers with the existing subscription.
@@ -97,9 +102,11 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
           }),
         );
       } catch (error) {
-        logger.warn('could not subscribe an email to the guardian notices', { email, error });
+        logger.error('could not subscribe an email to the guardian notices', { email, error });
+        failures.push(`${email}: ${(error as Error).name}: ${(error as Error).message}`);
       }
     }
+    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   return middy<
@@ -132,6 +139,10 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
         now: overrides.now ?? (() => new Date()),
         runId: context.awsRequestId || randomUUID(),
         terminateConcurrency: config.terminateConcurrency,
+        billingDataLagMs: config.billingDataLagHours * 3_600_000,
+        leaseMs: LEASE_MS,
+        leaseWaitMs: LEASE_WAIT_MS,
+        sleep: (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms)),
         logger,
       });
     });

@@ -13,9 +13,11 @@ import {
   StateWriteConflictError,
   type GuardianLedger,
   type GuardianRunRecord,
+  type Lease,
   type SpendSeen,
+  type StateExtras,
 } from '../../guardian/ledger-table';
-import { effectiveSpendRefresh, enforceSpend, EnforceSpendFailedError, type EnforceSpendDeps } from './enforce-spend';
+import { countedSpend, enforceSpend, EnforceSpendFailedError, type EnforceSpendDeps } from './enforce-spend';
 
 const ACCOUNT = '111111111111';
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -63,7 +65,7 @@ function runningJob(jobId: string, start: Date, queue = 'research-a'): JobRecord
 
 class FakeLedger implements GuardianLedger {
   jobs: JobRecord[] = [];
-  states = new Map<string, { state: GuardianState; version: number; spendSeen?: SpendSeen }>();
+  states = new Map<string, { state: GuardianState; version: number; spendSeen?: SpendSeen; lease?: Lease }>();
   runs: GuardianRunRecord[] = [];
   /** Called before each saveState: lets a test slip in a competing write. */
   beforeSave: (() => void) | undefined;
@@ -80,12 +82,17 @@ class FakeLedger implements GuardianLedger {
   async budgetsWithState() {
     return [...this.states.keys()];
   }
-  async saveState(name: string, state: GuardianState, expected: number | undefined, spendSeen?: SpendSeen) {
+  async saveState(name: string, state: GuardianState, expected: number | undefined, extras: StateExtras = {}) {
     this.beforeSave?.();
     const current = this.states.get(name);
     if ((current?.version ?? undefined) !== expected) throw new StateWriteConflictError(name);
     const version = (expected ?? 0) + 1;
-    this.states.set(name, { state: structuredClone(state), version, ...(spendSeen ? { spendSeen } : {}) });
+    this.states.set(name, {
+      state: structuredClone(state),
+      version,
+      ...(extras.spendSeen ? { spendSeen: extras.spendSeen } : {}),
+      ...(extras.lease ? { lease: extras.lease } : {}),
+    });
     return version;
   }
   async deleteState(name: string, expected: number) {
@@ -143,7 +150,7 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
   const batch = new FakeBatch();
   const notices: GuardianNotice[] = [];
   const subscribed: string[] = [];
-  const world = { budget: options.budget ?? parameter(), actual: options.actual, refreshed: REFRESHED };
+  const world = { budget: options.budget ?? parameter(), actual: options.actual, refreshed: REFRESHED, now: NOW };
   const deps: EnforceSpendDeps = {
     accountId: ACCOUNT,
     readBudget: async () => world.budget,
@@ -158,9 +165,15 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
       subscribed.push(...emails);
     },
     prices: resolvePriceBook('us-east-1'),
-    now: () => NOW,
+    now: () => world.now,
     runId: 'run-1',
     terminateConcurrency: 4,
+    billingDataLagMs: 0,
+    leaseMs: 360_000,
+    leaseWaitMs: 60_000,
+    sleep: async (ms) => {
+      world.now = new Date(world.now.getTime() + ms);
+    },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
   return { ledger, batch, notices, subscribed, world, deps };
@@ -335,37 +348,85 @@ describe('enforceSpend', () => {
   });
 });
 
-describe('effectiveSpendRefresh', () => {
+describe('countedSpend', () => {
+  const periodStart = new Date('2026-11-01T00:00:00Z');
   const seen = { actual: 40, refreshedAt: '2026-11-23T06:00:00.000Z' };
-  it('takes a new refresh time when the actual spend changed', () => {
-    expect(effectiveSpendRefresh({ actual: 45, lastUpdated: new Date('2026-11-23T12:00:00Z') }, seen)).toEqual({
-      actual: 45,
-      refreshedAt: '2026-11-23T12:00:00.000Z',
-    });
+  it('counts a higher figure from when this run saw it (LastUpdatedTime is the budget’s own change)', () => {
+    expect(countedSpend({ actual: 45, lastUpdated: new Date('2026-11-23T07:00:00Z') }, seen, periodStart, NOW)).toEqual(
+      {
+        actual: 45,
+        refreshedAt: NOW.toISOString(),
+      },
+    );
   });
-  it('keeps the refresh time seen when only the budget was changed (same actual spend)', () => {
-    expect(effectiveSpendRefresh({ actual: 40, lastUpdated: new Date('2026-11-23T12:00:00Z') }, seen)).toBe(seen);
+  it('keeps the figure seen when AWS reports less: an updated budget’s spend drops to zero for a while', () => {
+    expect(countedSpend({ actual: 0, lastUpdated: NOW }, seen, periodStart, NOW)).toBe(seen);
+    expect(countedSpend({ actual: 40, lastUpdated: NOW }, seen, periodStart, NOW)).toBe(seen);
+  });
+  it('starts afresh in a new period', () => {
+    expect(
+      countedSpend(
+        { actual: 3, lastUpdated: new Date('2026-12-01T05:00:00Z') },
+        seen,
+        new Date('2026-12-01T00:00:00Z'),
+        new Date('2026-12-01T06:00:00Z'),
+      ),
+    ).toEqual({ actual: 3, refreshedAt: '2026-12-01T05:00:00.000Z' });
   });
   it('counts the whole period when AWS gives no time', () => {
-    expect(effectiveSpendRefresh({ actual: 0, lastUpdated: undefined }, undefined).refreshedAt).toBe(
-      '1970-01-01T00:00:00.000Z',
+    expect(countedSpend({ actual: 0, lastUpdated: undefined }, undefined, periodStart, NOW).refreshedAt).toBe(
+      NOW.toISOString(),
     );
   });
 });
 
 describe('enforceSpend after finance changed the budget', () => {
-  it('does not drop the Batch cost tracked since the last real refresh', async () => {
-    const { deps, ledger, world, batch } = setup({ actual: 70 });
-    ledger.jobs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id) =>
-      runningJob(id, new Date(REFRESHED.getTime())),
-    );
+  it('does not take the zero AWS Budgets reports after an update for a refund', async () => {
+    const { deps, ledger, world } = setup({ actual: 70 });
+    ledger.jobs = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'].map((id) => runningJob(id, REFRESHED));
     const [first] = await enforceSpend({ kind: 'schedule' }, deps);
     expect(first?.level).toBe('TERMINATE'); // 70 + 10 jobs × 6 h × $1.18 ≈ 140.9
-    // Finance nudges the threshold; AWS moves LastUpdatedTime, the actual spend is the same.
-    world.budget = parameter({ amount: 100, notes: 'reviewed' });
-    world.refreshed = new Date(NOW.getTime() - 60_000);
-    batch.active = [];
+    // Finance raises the budget a little; UpdateBudget zeroes the spend AWS reports.
+    world.budget = parameter({ amount: 120 });
+    world.actual = 0;
+    world.refreshed = NOW;
     const [second] = await enforceSpend({ kind: 'applied', budgetName: 'research' }, deps);
     expect(second?.percentOfBudget).toBeGreaterThan(100);
+  });
+});
+
+describe('enforceSpend while another run acts', () => {
+  it('waits for the other run’s lease, then decides from what it did', async () => {
+    const { deps, ledger, world, batch } = setup({ actual: 90 });
+    await enforceSpend({ kind: 'schedule' }, deps); // disables both queues
+    const stored = ledger.states.get('research');
+    stored!.lease = { owner: 'other-run', until: NOW.getTime() + 10_000 };
+    batch.queueChanges = [];
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(world.now.getTime()).toBeGreaterThanOrEqual(NOW.getTime() + 10_000);
+    expect(summary?.result).toBe('checked');
+    expect(batch.queueChanges).toEqual([]);
+  });
+
+  it('fails (to be retried) when the other run holds the budget too long', async () => {
+    const { deps, ledger } = setup({ actual: 90 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    ledger.states.get('research')!.lease = { owner: 'other-run', until: NOW.getTime() + 3_600_000 };
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(/still acting on budget research/);
+  });
+});
+
+describe('enforceSpend when a notice cannot be sent', () => {
+  it('acts, keeps the notice in the ledger, releases the budget and fails the run (retries, dead-letter queue)', async () => {
+    const { deps, ledger, batch } = setup({ actual: 85 });
+    deps.publishNotice = async () => {
+      throw Object.assign(new Error('Topic does not exist'), { name: 'NotFound' });
+    };
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(/notices not sent.*Topic does not exist/);
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
+    expect(ledger.runs[0]?.notices).toEqual([
+      expect.objectContaining({ kind: 'QUEUES_DISABLED', sent: false, body: expect.stringContaining('research-a') }),
+    ]);
+    expect(ledger.states.get('research')?.lease).toBeUndefined();
   });
 });

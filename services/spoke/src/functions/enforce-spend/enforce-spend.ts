@@ -3,6 +3,7 @@ import type { CurrentBudgetParameter } from '@org-budgets/aws';
 import type { BudgetParameter } from '@org-budgets/contracts';
 import {
   accruedSince,
+  budgetPeriodBounds,
   decideGuardianActions,
   estimateSpend,
   levelFor,
@@ -16,12 +17,7 @@ import {
   type PriceBook,
 } from '@org-budgets/guardian';
 import type { BatchQueues } from '../../guardian/batch-queues';
-import {
-  StateWriteConflictError,
-  type GuardianLedger,
-  type GuardianRunRecord,
-  type SpendSeen,
-} from '../../guardian/ledger-table';
+import { StateWriteConflictError, type GuardianLedger, type SpendSeen } from '../../guardian/ledger-table';
 
 /** What starts a run: the schedule (every budget of the account) or one budget just applied. */
 export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetName: string };
@@ -44,7 +40,21 @@ export interface EnforceSpendDeps {
   runId: string;
   /** TerminateJob calls at once. */
   terminateConcurrency: number;
+  /** How far AWS Budgets' figure trails usage: tracked cost is counted from this long before its refresh. */
+  billingDataLagMs: number;
+  /** How long a run holds a budget while it acts (longer than the function's timeout). */
+  leaseMs: number;
+  /** How long a run waits for another run's lease before it gives up (and is retried). */
+  leaseWaitMs: number;
+  sleep(ms: number): Promise<void>;
   logger: Logger;
+}
+
+export class GuardianBusyError extends Error {
+  override readonly name = 'GuardianBusyError';
+  constructor(budgetName: string, owner: string) {
+    super(`another run (${owner}) is still acting on budget ${budgetName}; this run will be retried`);
+  }
 }
 
 export interface BudgetRunSummary {
@@ -94,7 +104,27 @@ export async function enforceSpend(trigger: EnforceTrigger, deps: EnforceSpendDe
   for (const budgetName of names) {
     try {
       const current = parameters.get(budgetName) ?? { exists: false };
-      summaries.push(await guardBudget(budgetName, current, trigger, deps));
+      // After an apply: the budget's emails get their subscriptions (a failure is reported, the check goes on).
+      let subscriptionError: string | undefined;
+      if (trigger.kind === 'applied' && current.exists && current.valid) {
+        const { guardian, emails } = current.parameter;
+        if (guardian.mode !== 'off' && emails.length > 0) {
+          subscriptionError = await deps.subscribeEmails(emails).then(
+            () => undefined,
+            (error: unknown) => `notice subscriptions: ${(error as Error).message}`,
+          );
+        }
+      }
+      const result = await guardBudget(budgetName, current, deps);
+      summaries.push(
+        subscriptionError === undefined
+          ? result
+          : {
+              ...result,
+              failedActions: (result.failedActions ?? 0) + 1,
+              error: [result.error, subscriptionError].filter(Boolean).join('; '),
+            },
+      );
     } catch (error) {
       deps.logger.error('the guardian could not check this budget', { budgetName, error });
       summaries.push({ budgetName, result: 'failed', error: (error as Error).message });
@@ -108,34 +138,44 @@ export async function enforceSpend(trigger: EnforceTrigger, deps: EnforceSpendDe
 
 async function guardBudget(
   budgetName: string,
-  current: CurrentBudgetParameter,
-  trigger: EnforceTrigger,
+  listed: CurrentBudgetParameter,
   deps: EnforceSpendDeps,
 ): Promise<BudgetRunSummary> {
-  if (!current.exists || !current.valid || current.parameter.guardian.mode === 'off') {
-    const why = !current.exists ? 'budget deleted' : !current.valid ? 'parameter unreadable' : 'guardian turned off';
-    return releaseAll(budgetName, why, deps);
-  }
-  const budget = current.parameter;
-  if (trigger.kind === 'applied' && budget.emails.length > 0) await deps.subscribeEmails(budget.emails);
-
-  const spend = await deps.readSpend(budgetName);
-  const now = deps.now();
-  let stored = await deps.ledger.getState(budgetName);
-  const spendSeen = effectiveSpendRefresh(spend, stored?.spendSeen);
-  const actualSpend = { amount: spend.actual, lastUpdated: new Date(spendSeen.refreshedAt) };
-  const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
-  const jobs = await deps.ledger.jobsActiveSince(since, now);
-  const batchCostAccruedSince = (from: Date) => accruedSince(jobs, from, now, deps.prices);
-  // Listing every active job costs calls: only when the estimate is at the termination level.
-  const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now });
-  const terminating = levelFor(estimate.percentOfBudget, budget.guardian) === 'TERMINATE';
-
+  let current = listed;
+  const waitUntil = deps.now().getTime() + deps.leaseWaitMs;
   for (let attempt = 1; ; attempt++) {
-    // Read after the state: a run that claimed the state before us has changed the queues first.
+    if (attempt > 1) current = await deps.readBudget(budgetName); // re-read everything after a conflict
+    if (!current.exists || !current.valid || current.parameter.guardian.mode === 'off') {
+      const why = !current.exists ? 'budget deleted' : !current.valid ? 'parameter unreadable' : 'guardian turned off';
+      return releaseAll(budgetName, why, deps);
+    }
+    const budget = current.parameter;
+
+    const stored = await deps.ledger.getState(budgetName);
+    const now = deps.now();
+    if (stored?.lease && stored.lease.until > now.getTime() && stored.lease.owner !== deps.runId) {
+      // Another run is acting on this budget: wait for it, then decide from what it did.
+      if (now.getTime() >= waitUntil) throw new GuardianBusyError(budgetName, stored.lease.owner);
+      await deps.sleep(Math.min(2_000, waitUntil - now.getTime()));
+      continue;
+    }
+    const spend = await deps.readSpend(budgetName);
+    const { start: periodStart } = budgetPeriodBounds(budget.period, now);
+    const spendSeen = countedSpend(spend, stored?.spendSeen, periodStart, now);
+    const actualSpend = {
+      amount: spendSeen.actual,
+      lastUpdated: new Date(Date.parse(spendSeen.refreshedAt) - deps.billingDataLagMs),
+    };
+    const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
+    const jobs = await deps.ledger.jobsActiveSince(since, now);
+    const batchCostAccruedSince = (from: Date) => accruedSince(jobs, from, now, deps.prices);
+    // Listing every active job costs calls: only when the estimate is at the termination level.
+    const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now });
+    const terminating = levelFor(estimate.percentOfBudget, budget.guardian) === 'TERMINATE';
     const tagged = queuesTheGuardianMayChange(budget, await deps.batch.listQueues(), deps, attempt === 1);
     const guardedNames = resolveGuardedQueues(budget.guardian, tagged).guarded.map((q) => q.name);
     const activeJobs = terminating && guardedNames.length > 0 ? await deps.batch.listActiveJobs(guardedNames) : [];
+
     const decision = decideGuardianActions({
       budget,
       actualSpend,
@@ -152,27 +192,30 @@ async function guardBudget(
       deps.logger.info('guardian checked the budget', summaryFields(decision, budgetName));
       return summary(budgetName, 'checked', decision, 0);
     }
-    let version: number;
     try {
-      version = await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, spendSeen);
       if (checkedOnly) {
+        await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, { spendSeen });
         deps.logger.info(
           'guardian checked the budget (new AWS Budgets spend noted)',
           summaryFields(decision, budgetName),
         );
         return summary(budgetName, 'checked', decision, 0);
       }
+      // Claim the decision and hold the budget while acting: no other run decides meanwhile.
+      const lease = { owner: deps.runId, until: now.getTime() + deps.leaseMs };
+      const version = await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, {
+        spendSeen,
+        lease,
+      });
+      return await act(budgetName, budget, decision, version, spendSeen, deps);
     } catch (error) {
       if (!(error instanceof StateWriteConflictError) || attempt >= MAX_DECISION_ATTEMPTS) throw error;
       deps.logger.info('another run changed the guardian state meanwhile; deciding again', { budgetName, attempt });
-      stored = await deps.ledger.getState(budgetName);
-      continue;
     }
-    return act(budgetName, budget, decision, version, spendSeen, deps);
   }
 }
 
-/** The decision is ours (its state is saved): perform it, then record and notify. */
+/** The decision is ours (its state is saved, the budget leased): perform it, notify, record, release. */
 async function act(
   budgetName: string,
   budget: BudgetParameter,
@@ -183,11 +226,21 @@ async function act(
 ): Promise<BudgetRunSummary> {
   const outcomes = await perform(decision.actions, deps);
   const failed = outcomes.filter((o) => o.error !== undefined).map((o) => o.action);
-  if (failed.length > 0) {
-    // Remember only what happened: a queue not disabled is not held, a job not terminated is asked again.
-    await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version, spendSeen);
+  const succeeded = new Set(outcomes.filter((o) => o.error === undefined).map((o) => o.action.type));
+  // A notice tells what happened: none for a kind of action that failed every time.
+  const notices = decision.notices.filter((n) => decision.dryRun || succeeded.has(NOTICE_ACTION[n.kind]));
+  const noticeErrors: string[] = [];
+  for (const notice of notices) {
+    try {
+      await deps.publishNotice(notice, budget);
+    } catch (error) {
+      noticeErrors.push(`${notice.kind}: ${(error as Error).name}: ${(error as Error).message}`);
+    }
   }
-  const run: GuardianRunRecord = {
+  // Remember only what happened (a queue not disabled is not held, a job not terminated is asked
+  // again) and give the budget back to the next run.
+  await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version, { spendSeen, lease: null });
+  await deps.ledger.recordRun({
     budgetName,
     runId: deps.runId,
     at: deps.now(),
@@ -203,22 +256,25 @@ async function act(
       })),
       ...decision.wouldActions.map((a) => ({ type: a.type, target: targetOf(a), outcome: 'WOULD' as const })),
     ],
-    notices: decision.notices.map((n) => n.key),
-  };
-  await deps.ledger.recordRun(run);
-  for (const notice of decision.notices) {
-    await deps.publishNotice(notice, budget);
-  }
+    // Kept whole, so that a notice SNS did not take is still on record.
+    notices: notices.map((n) => ({
+      kind: n.kind,
+      subject: n.subject,
+      sent: !noticeErrors.some((e) => e.startsWith(`${n.kind}:`)),
+      ...(noticeErrors.some((e) => e.startsWith(`${n.kind}:`)) ? { body: n.body } : {}),
+    })),
+  });
   const fields = {
     ...summaryFields(decision, budgetName),
     actions: outcomes.length,
     failedActions: failed.length,
     wouldActions: decision.wouldActions.length,
-    notices: decision.notices.map((n) => n.kind),
+    notices: notices.map((n) => n.kind),
   };
-  if (failed.length > 0) {
-    deps.logger.error('some guardian actions failed', {
+  if (failed.length > 0 || noticeErrors.length > 0) {
+    deps.logger.error('some guardian actions or notices failed', {
       ...fields,
+      noticeErrors,
       failures: outcomes
         .filter((o) => o.error)
         .slice(0, 20)
@@ -227,8 +283,18 @@ async function act(
   } else {
     deps.logger.info('guardian acted', fields);
   }
-  return { ...summary(budgetName, 'acted', decision, outcomes.length), failedActions: failed.length };
+  return {
+    ...summary(budgetName, 'acted', decision, outcomes.length),
+    failedActions: failed.length + noticeErrors.length,
+    ...(noticeErrors.length > 0 ? { error: `notices not sent (kept in the ledger): ${noticeErrors.join('; ')}` } : {}),
+  };
 }
+
+const NOTICE_ACTION: Record<GuardianNotice['kind'], GuardianAction['type']> = {
+  QUEUES_DISABLED: 'DISABLE_QUEUE',
+  JOBS_TERMINATED: 'TERMINATE_JOB',
+  QUEUES_REENABLED: 'ENABLE_QUEUE',
+};
 
 interface ActionOutcome {
   action: GuardianAction;
@@ -360,18 +426,29 @@ function summary(
 }
 
 /**
- * When AWS Budgets' actual spend was last refreshed, as the estimate must count it. AWS moves a
- * budget's LastUpdatedTime when the budget itself is changed too (finance raising the amount), not
- * only when new spend arrives; taking that as a refresh would drop the tracked Batch cost since the
- * real refresh. So a new LastUpdatedTime with the same actual spend keeps the refresh time seen
- * before (at worst counting some Batch cost twice: over, never under). An unknown time counts every
- * tracked job of the period.
+ * The AWS Budgets figure the estimate counts, and from when. Two AWS facts shape it:
+ * - "When you modify a budget, the calculatedSpend drops to zero until AWS has new usage data"
+ *   (UpdateBudget): apply-budget's update of a raised budget must not look like a refund. Within
+ *   a period, actual spend only grows: a lower figure keeps the one seen before.
+ * - `LastUpdatedTime` is when the budget was last changed, not when its spend was refreshed. So a
+ *   new, higher figure counts as refreshed when this run first saw it (at most one schedule
+ *   after AWS refreshed it); the first figure of a period, at its LastUpdatedTime.
+ * The estimate adds the Batch cost tracked since `refreshedAt` less the billing-data lag (the
+ * caller's `billingDataLagMs`), since AWS's figure trails usage by hours: it may count some Batch
+ * cost twice (stopping a little early), never zero times.
  */
-export function effectiveSpendRefresh(
+export function countedSpend(
   spend: { actual: number; lastUpdated: Date | undefined },
   seen: SpendSeen | undefined,
+  periodStart: Date,
+  now: Date,
 ): SpendSeen {
-  const reported = (spend.lastUpdated ?? new Date(0)).toISOString();
-  if (seen && seen.actual === spend.actual && seen.refreshedAt < reported) return seen;
-  return { actual: spend.actual, refreshedAt: reported };
+  const samePeriod = seen !== undefined && Date.parse(seen.refreshedAt) >= periodStart.getTime();
+  if (seen && samePeriod && spend.actual <= seen.actual) return seen;
+  if (seen && samePeriod) return { actual: spend.actual, refreshedAt: now.toISOString() };
+  const reported = spend.lastUpdated && spend.lastUpdated <= now ? spend.lastUpdated : now;
+  return {
+    actual: spend.actual,
+    refreshedAt: new Date(Math.max(reported.getTime(), periodStart.getTime())).toISOString(),
+  };
 }
