@@ -300,4 +300,67 @@ describe('IAM in the generated templates', () => {
       expect(await put('/finance/secret')).not.toBe('Allowed');
     });
   });
+
+  describe('the cost guardian (policy evaluation)', () => {
+    const queueArn = (name: string) => `arn:aws:batch:${REGION}:${SPOKE}:job-queue/${name}`;
+
+    it('lets enforce-spend change only job queues tagged org-budgets:guard=true', async () => {
+      const enforce = role(spoke, 'EnforceSpendRole', SPOKE);
+      const update = (tags: Record<string, string>) =>
+        decide({
+          identityPolicies: enforce.policies,
+          request: {
+            principal: `arn:aws:iam::${SPOKE}:role/EnforceSpendRole`,
+            action: 'batch:UpdateJobQueue',
+            resource: { resource: queueArn('research-a'), accountId: SPOKE },
+            contextVariables: Object.fromEntries(
+              Object.entries(tags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+            ),
+          },
+        });
+
+      expect(await update({ 'org-budgets:guard': 'true' })).toBe('Allowed');
+      expect(await update({ team: 'ops' })).not.toBe('Allowed');
+      expect(await update({ 'org-budgets:guard': 'false' })).not.toBe('Allowed');
+    });
+
+    it('lets track-batch-jobs write job items of the ledger and nothing else', async () => {
+      const track = role(spoke, 'TrackBatchJobsRole', SPOKE);
+      const tableArn = `arn:aws:dynamodb:${REGION}:${SPOKE}:table/ledger`;
+      const put = (leadingKey: string) =>
+        decide({
+          identityPolicies: JSON.parse(
+            JSON.stringify(track.policies).replaceAll('getatt:GuardianLedgerTable.Arn', tableArn),
+          ) as typeof track.policies,
+          request: {
+            principal: `arn:aws:iam::${SPOKE}:role/TrackBatchJobsRole`,
+            action: 'dynamodb:PutItem',
+            resource: { resource: tableArn, accountId: SPOKE },
+            contextVariables: { 'dynamodb:LeadingKeys': [leadingKey] },
+          },
+        });
+
+      expect(await put('JOB#4c7599ae-0a82-49aa-ba5a-4727fcce14a8')).toBe('Allowed');
+      expect(await put('BUDGET#research')).not.toBe('Allowed');
+    });
+
+    it('does not let track-batch-jobs change queues or stop jobs', async () => {
+      const track = role(spoke, 'TrackBatchJobsRole', SPOKE);
+      for (const [action, resource] of [
+        ['batch:UpdateJobQueue', queueArn('research-a')],
+        ['batch:TerminateJob', `arn:aws:batch:${REGION}:${SPOKE}:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8`],
+      ] as const) {
+        const decision = await decide({
+          identityPolicies: track.policies,
+          request: {
+            principal: `arn:aws:iam::${SPOKE}:role/TrackBatchJobsRole`,
+            action,
+            resource: { resource, accountId: SPOKE },
+            contextVariables: { 'aws:ResourceTag/org-budgets:guard': 'true' },
+          },
+        });
+        expect(decision).not.toBe('Allowed');
+      }
+    });
+  });
 });

@@ -2,6 +2,7 @@ import {
   BatchClient,
   DescribeComputeEnvironmentsCommand,
   DescribeJobQueuesCommand,
+  DescribeJobsCommand,
   ListJobsCommand,
   TerminateJobCommand,
   UpdateJobQueueCommand,
@@ -27,6 +28,8 @@ export interface BatchQueues {
    */
   listActiveJobs(queueNames: readonly string[]): Promise<ActiveJobView[]>;
   setQueueState(queueArn: string, state: 'ENABLED' | 'DISABLED'): Promise<void>;
+  /** The jobs as DescribeJobs gives them (100 ids a call); ids Batch no longer knows are left out. */
+  describeJobs(jobIds: readonly string[]): Promise<Record<string, unknown>[]>;
   terminateJob(jobId: string, reason: string): Promise<void>;
 }
 
@@ -75,6 +78,15 @@ export function createBatchQueues(batch: BatchClient, options: { listJobsPageSiz
 
     async setQueueState(queueArn, state) {
       await batch.send(new UpdateJobQueueCommand({ jobQueue: queueArn, state }));
+    },
+
+    async describeJobs(jobIds) {
+      const jobs: Record<string, unknown>[] = [];
+      for (let i = 0; i < jobIds.length; i += 100) {
+        const page = await batch.send(new DescribeJobsCommand({ jobs: jobIds.slice(i, i + 100) }));
+        jobs.push(...((page.jobs ?? []) as unknown as Record<string, unknown>[]));
+      }
+      return jobs;
     },
 
     async terminateJob(jobId, reason) {

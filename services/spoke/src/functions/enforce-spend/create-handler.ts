@@ -128,6 +128,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
       logger.appendKeys({ trigger: trigger.kind });
       return enforceSpend(trigger, {
         accountId,
+        region: config.region,
         readBudget: (name) => getBudgetParameter(ssm, name),
         listBudgets,
         readSpend: (name) => createSpokeBudgets(budgetsClient, accountId, config.partition).readSpend(name),

@@ -5,9 +5,11 @@ import {
   type ActiveJobView,
   type GuardianNotice,
   type GuardianState,
+  type JobObservation,
   type JobQueueView,
   type JobRecord,
 } from '@org-budgets/guardian';
+import { fargateJobEvent } from '../../../../../packages/guardian/src/testing/batch-events';
 import type { BatchQueues } from '../../guardian/batch-queues';
 import {
   StateWriteConflictError,
@@ -69,8 +71,10 @@ class FakeLedger implements GuardianLedger {
   runs: GuardianRunRecord[] = [];
   /** Called before each saveState: lets a test slip in a competing write. */
   beforeSave: (() => void) | undefined;
-  async recordObservation(): Promise<boolean> {
-    throw new Error('not used');
+  observed: JobObservation[] = [];
+  async recordObservation(observation: JobObservation): Promise<boolean> {
+    this.observed.push(observation);
+    return true;
   }
   async jobsActiveSince() {
     return this.jobs;
@@ -125,6 +129,13 @@ class FakeBatch implements BatchQueues {
   queueChanges: string[] = [];
   terminated: string[] = [];
   failTerminationOf = new Set<string>();
+  /** What DescribeJobs answers, by job id. */
+  details = new Map<string, Record<string, unknown>>();
+  describeCalls = 0;
+  async describeJobs(ids: readonly string[]) {
+    this.describeCalls += 1;
+    return ids.flatMap((id) => (this.details.has(id) ? [this.details.get(id) as Record<string, unknown>] : []));
+  }
   async listQueues() {
     return this.queues.map((q) => ({ ...q }));
   }
@@ -153,6 +164,7 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
   const world = { budget: options.budget ?? parameter(), actual: options.actual, refreshed: REFRESHED, now: NOW };
   const deps: EnforceSpendDeps = {
     accountId: ACCOUNT,
+    region: 'us-east-1',
     readBudget: async () => world.budget,
     listBudgets: async () => new Map(world.budget.exists ? [['research', world.budget]] : []),
     readSpend: async () => ({ actual: world.actual, lastUpdated: world.refreshed }),
@@ -428,5 +440,32 @@ describe('enforceSpend when a notice cannot be sent', () => {
       expect.objectContaining({ kind: 'QUEUES_DISABLED', sent: false, body: expect.stringContaining('research-a') }),
     ]);
     expect(ledger.states.get('research')?.lease).toBeUndefined();
+  });
+});
+
+describe('enforceSpend and jobs without news', () => {
+  it('asks Batch about an unfinished job silent for 30 minutes, and counts it only until it stopped', async () => {
+    const { deps, ledger, batch } = setup({ actual: 70 });
+    const started = new Date(NOW.getTime() - 5 * HOUR);
+    const job = { ...runningJob('4c7599ae-0a82-49aa-ba5a-4727fcce14a8', started), jobQueueName: 'research-fargate' };
+    // 20 such jobs would be $118 over 5 h; the one lost its SUCCEEDED event after 10 minutes.
+    ledger.jobs = [job];
+    const stoppedAt = started.getTime() + 10 * 60_000;
+    batch.details.set(job.jobId, {
+      ...fargateJobEvent({
+        jobId: job.jobId,
+        status: 'SUCCEEDED',
+        vcpu: '16',
+        memory: '122880',
+        startedAt: started.getTime(),
+        stoppedAt,
+        attempts: [{ startedAt: started.getTime(), stoppedAt }],
+      }).detail,
+    });
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.describeCalls).toBe(1);
+    expect(ledger.observed.map((o) => o.status)).toEqual(['SUCCEEDED']);
+    // 70 + 10 minutes of one job (about $0.20), not 5 hours of it.
+    expect(summary?.percentOfBudget).toBeCloseTo(70.2, 1);
   });
 });

@@ -3,7 +3,13 @@ import type { CurrentBudgetParameter } from '@org-budgets/aws';
 import type { BudgetParameter } from '@org-budgets/contracts';
 import {
   accruedSince,
+  applyObservation,
+  BATCH_EVENT_SOURCE,
+  BATCH_JOB_STATE_CHANGE,
   budgetPeriodBounds,
+  isTerminalStatus,
+  parseBatchJobEvent,
+  type JobRecord,
   decideGuardianActions,
   estimateSpend,
   levelFor,
@@ -24,6 +30,7 @@ export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetNam
 
 export interface EnforceSpendDeps {
   accountId: string;
+  region: string;
   readBudget(budgetName: string): Promise<CurrentBudgetParameter>;
   /** Every budget parameter of the account, by budget name. */
   listBudgets(): Promise<Map<string, CurrentBudgetParameter>>;
@@ -167,7 +174,7 @@ async function guardBudget(
       lastUpdated: new Date(Date.parse(spendSeen.refreshedAt) - deps.billingDataLagMs),
     };
     const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
-    const jobs = await deps.ledger.jobsActiveSince(since, now);
+    const jobs = await refreshStaleJobs(await deps.ledger.jobsActiveSince(since, now), now, deps);
     const batchCostAccruedSince = (from: Date) => accruedSince(jobs, from, now, deps.prices);
     // Listing every active job costs calls: only when the estimate is at the termination level.
     const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now });
@@ -288,6 +295,50 @@ async function act(
     failedActions: failed.length + noticeErrors.length,
     ...(noticeErrors.length > 0 ? { error: `notices not sent (kept in the ledger): ${noticeErrors.join('; ')}` } : {}),
   };
+}
+
+/** An unfinished job not heard of for this long is looked up (its stop event may have been lost). */
+export const STALE_JOB_MS = 30 * 60_000;
+
+/**
+ * Jobs the ledger holds as unfinished but has heard nothing of for STALE_JOB_MS: asks Batch
+ * (DescribeJobs) and merges what it says, as if the event had come. A job whose final event was
+ * lost would otherwise be counted as running for ever. Jobs Batch no longer knows are kept (and
+ * logged): counting them errs high, never low.
+ */
+async function refreshStaleJobs(jobs: JobRecord[], now: Date, deps: EnforceSpendDeps): Promise<JobRecord[]> {
+  const stale = jobs.filter((job) => !isTerminalStatus(job.status) && now.getTime() - job.lastEventTime > STALE_JOB_MS);
+  if (stale.length === 0) return jobs;
+  const described = await deps.batch.describeJobs(stale.map((job) => job.jobId));
+  const fresh = new Map<string, JobRecord>();
+  for (const detail of described) {
+    const observation = parseBatchJobEvent({
+      version: '0',
+      id: `describe-jobs-${deps.runId}`,
+      'detail-type': BATCH_JOB_STATE_CHANGE,
+      source: BATCH_EVENT_SOURCE,
+      account: deps.accountId,
+      time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: deps.region,
+      resources: [],
+      detail,
+    });
+    const current = stale.find((job) => job.jobId === observation.jobId);
+    const merged = applyObservation(current, { ...observation, capacity: current?.capacity ?? observation.capacity });
+    if (merged) {
+      await deps.ledger.recordObservation({ ...observation, capacity: current?.capacity ?? observation.capacity });
+      fresh.set(merged.jobId, merged);
+    }
+  }
+  const unknown = stale.filter((job) => !described.some((d) => d['jobId'] === job.jobId)).map((job) => job.jobId);
+  if (unknown.length > 0) {
+    deps.logger.warn('jobs unknown to AWS Batch are still counted as running', {
+      jobs: unknown.slice(0, 20),
+      count: unknown.length,
+    });
+  }
+  deps.logger.info('looked up jobs without news', { looked: stale.length, changed: fresh.size });
+  return jobs.map((job) => fresh.get(job.jobId) ?? job);
 }
 
 const NOTICE_ACTION: Record<GuardianNotice['kind'], GuardianAction['type']> = {
