@@ -218,6 +218,15 @@ async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id:
   aws dynamodb delete-item --endpoint-url ${endpoint} --table-name ${tableName} \\
     --key '{"accountId":{"S":"${accounts.sandbox}"},"budgetName":{"S":"gpu"}}'
 `);
+  const lab = await local.accountCredentials.forAccount(accounts.genomics);
+  console.log(`  # the cost guardian: the genomics account's lab (queues ${GUARDED_QUEUES.join(', ')} guarded, ${UNGUARDED_QUEUE} not;
+  # budget batch-grant, now $20). Jobs run in the front door's Batch simulator; the guardian checks every 5 minutes.
+  export AWS_ACCESS_KEY_ID=${lab.accessKeyId} AWS_SECRET_ACCESS_KEY=${lab.secretAccessKey} AWS_SESSION_TOKEN=${lab.sessionToken ?? ''} AWS_DEFAULT_REGION=${region}
+  for i in $(seq 1 100); do aws batch submit-job --endpoint-url ${endpoint} --job-queue ${GUARDED_QUEUES[0]} \
+    --job-definition simulate-16vcpu --job-name try-$i --container-overrides 'environment=[{name=LOCAL_CLOUD_JOB_SECONDS,value=3600}]' >/dev/null; done
+  aws batch describe-job-queues --endpoint-url ${endpoint} --query 'jobQueues[].[jobQueueName,state]' --output text
+  ls ${local.runtime.outbox.dir}/lab@example.org/
+`);
   local.watcher.onChange((change) => {
     const item = `${change.key.accountId} (${name(change.key.accountId)}) ${change.key.budgetName}`;
     if (change.kind === 'propagation') {
