@@ -251,8 +251,8 @@ describe('enforceSpend', () => {
     expect(notices.map((n) => n.kind)).toEqual(['QUEUES_DISABLED', 'JOBS_TERMINATED']);
   });
 
-  it('a termination that fails fails the run, and is asked for again by the next run', async () => {
-    const { deps, batch, ledger } = setup({ actual: 120 });
+  it('a termination that fails fails the run, is left out of the notice, and is asked for again by the next run', async () => {
+    const { deps, batch, ledger, notices } = setup({ actual: 120 });
     batch.active = ['j1', 'j2'].map((id) => ({
       jobId: id,
       jobName: id,
@@ -263,6 +263,10 @@ describe('enforceSpend', () => {
     await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(EnforceSpendFailedError);
     expect(ledger.states.get('research')?.state.terminationRequests.map((r) => r.jobId)).toEqual(['j1']);
     expect(ledger.runs[0]?.actions.find((a) => a.target === 'j2')).toMatchObject({ outcome: 'FAILED' });
+    const terminatedNotice = notices.find((n) => n.kind === 'JOBS_TERMINATED');
+    expect(terminatedNotice?.subject).toMatch(/\b1 AWS Batch job terminated/);
+    expect(terminatedNotice?.body).toContain('j1');
+    expect(terminatedNotice?.body).not.toContain('j2');
 
     batch.failTerminationOf.clear();
     await enforceSpend({ kind: 'schedule' }, deps);

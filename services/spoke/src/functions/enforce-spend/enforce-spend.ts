@@ -9,7 +9,9 @@ import {
   budgetPeriodBounds,
   isTerminalStatus,
   parseBatchJobEvent,
+  renderNotice,
   type JobRecord,
+  type NoticeContent,
   decideGuardianActions,
   estimateSpend,
   levelFor,
@@ -233,9 +235,7 @@ async function act(
 ): Promise<BudgetRunSummary> {
   const outcomes = await perform(decision.actions, deps);
   const failed = outcomes.filter((o) => o.error !== undefined).map((o) => o.action);
-  const succeeded = new Set(outcomes.filter((o) => o.error === undefined).map((o) => o.action.type));
-  // A notice tells what happened: none for a kind of action that failed every time.
-  const notices = decision.notices.filter((n) => decision.dryRun || succeeded.has(NOTICE_ACTION[n.kind]));
+  const notices = decision.dryRun ? decision.notices : noticesOfWhatHappened(decision.notices, outcomes);
   const noticeErrors: string[] = [];
   for (const notice of notices) {
     try {
@@ -341,13 +341,35 @@ async function refreshStaleJobs(jobs: JobRecord[], now: Date, deps: EnforceSpend
   return jobs.map((job) => fresh.get(job.jobId) ?? job);
 }
 
-const NOTICE_ACTION: Record<GuardianNotice['kind'], GuardianAction['type']> = {
-  QUEUES_DISABLED: 'DISABLE_QUEUE',
-  JOBS_TERMINATED: 'TERMINATE_JOB',
-  QUEUES_REENABLED: 'ENABLE_QUEUE',
-};
+/**
+ * The notices, told of what happened: a queue that could not be disabled or enabled, or a job
+ * that could not be terminated, is left out (the run fails and says so; the next run tries
+ * again), and a notice none of whose actions happened is not sent.
+ */
+export function noticesOfWhatHappened(
+  notices: readonly GuardianNotice[],
+  outcomes: readonly ActionOutcome[],
+): GuardianNotice[] {
+  const done = new Set(
+    outcomes.filter((o) => o.error === undefined).map((o) => `${o.action.type} ${targetOf(o.action)}`),
+  );
+  const told: GuardianNotice[] = [];
+  for (const notice of notices) {
+    let content: NoticeContent;
+    if (notice.kind === 'JOBS_TERMINATED') {
+      content = { ...notice, jobs: notice.jobs.filter((job) => done.has(`TERMINATE_JOB ${job.jobId}`)) };
+      if (content.jobs.length === 0) continue;
+    } else {
+      const type = notice.kind === 'QUEUES_DISABLED' ? 'DISABLE_QUEUE' : 'ENABLE_QUEUE';
+      content = { ...notice, queues: notice.queues.filter((queue) => done.has(`${type} ${queue}`)) };
+      if (content.queues.length === 0) continue;
+    }
+    told.push({ ...content, ...renderNotice(content), key: notice.key });
+  }
+  return told;
+}
 
-interface ActionOutcome {
+export interface ActionOutcome {
   action: GuardianAction;
   error?: string;
 }
