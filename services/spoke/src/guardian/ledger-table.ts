@@ -26,8 +26,10 @@ import {
  *   pk `BUDGET#<name>`,    sk `RUN#<iso>#<id>`  what one enforce-spend run did for the budget
  *
  * Index `byActivity` (pk `activity`, sk `activityAt`) finds what a run needs without a scan:
- *   `ACTIVE`              jobs not finished (sk: created/first-seen time)
- *   `STOPPED#<yyyy-mm-dd>` finished jobs by the UTC day they stopped (sk: stop time, ISO)
+ *   `ACTIVE#<shard>`              jobs not finished (sk: created/first-seen time)
+ *   `STOPPED#<yyyy-mm-dd>#<shard>` finished jobs by the UTC day they stopped (sk: stop time, ISO)
+ * Jobs are spread over ACTIVITY_SHARDS shards (by job id), so that a burst of thousands of array
+ * children does not write one index partition key beyond what a partition takes.
  *   `GUARDIAN`            every budget's guardian state (sk: budget name)
  * Every item but the states carries `expiresAt` (TTL): jobs and runs are kept 400 days, longer
  * than an annual budget period.
@@ -37,6 +39,7 @@ import {
  */
 
 export const ACTIVITY_INDEX = 'byActivity';
+export const ACTIVITY_SHARDS = 8;
 export const RETENTION_DAYS = 400;
 const DAY_MS = 86_400_000;
 
@@ -176,12 +179,19 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
     },
 
     async jobsActiveSince(since, now) {
-      const items = await queryAll('ACTIVE');
       const sinceIso = since.toISOString();
-      for (let day = startOfUtcDay(since); day <= now.getTime(); day += DAY_MS) {
-        items.push(...(await queryAll(`STOPPED#${new Date(day).toISOString().slice(0, 10)}`, sinceIso)));
+      const partitions: { activity: string; since?: string }[] = [];
+      for (let shard = 0; shard < ACTIVITY_SHARDS; shard++) {
+        partitions.push({ activity: `ACTIVE#${shard}` });
+        for (let day = startOfUtcDay(since); day <= now.getTime(); day += DAY_MS) {
+          partitions.push({
+            activity: `STOPPED#${new Date(day).toISOString().slice(0, 10)}#${shard}`,
+            since: sinceIso,
+          });
+        }
       }
-      return items.map(jobFromItem);
+      const pages = await Promise.all(partitions.map((p) => queryAll(p.activity, p.since)));
+      return pages.flat().map(jobFromItem);
     },
 
     async getState(budgetName) {
@@ -325,7 +335,9 @@ export function jobItem(record: JobRecord): Record<string, AttributeValue> {
         version: record.version,
         jobQueueName: record.jobQueueName,
         status: record.status,
-        activity: finished ? `STOPPED#${activityAt.slice(0, 10)}` : 'ACTIVE',
+        activity: finished
+          ? `STOPPED#${activityAt.slice(0, 10)}#${shardOf(record.jobId)}`
+          : `ACTIVE#${shardOf(record.jobId)}`,
         activityAt,
         expiresAt: Math.floor(expiresFrom / 1000) + RETENTION_DAYS * 86_400,
       },
@@ -336,6 +348,13 @@ export function jobItem(record: JobRecord): Record<string, AttributeValue> {
 
 export function jobFromItem(item: Record<string, AttributeValue>): JobRecord {
   return (unmarshall(item) as { record: JobRecord }).record;
+}
+
+/** The index shard of a job: a stable hash of its id. */
+export function shardOf(jobId: string): number {
+  let hash = 0;
+  for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
+  return hash % ACTIVITY_SHARDS;
 }
 
 function startOfUtcDay(date: Date): number {
