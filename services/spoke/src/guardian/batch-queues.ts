@@ -33,7 +33,7 @@ export interface BatchQueues {
   terminateJob(jobId: string, reason: string): Promise<void>;
 }
 
-/** AWS's default ListJobs page. */
+/** Jobs per ListJobs page: AWS allows up to 1000 with a status (enforce-spend's LIST_JOBS_PAGE_SIZE). */
 export const DEFAULT_LIST_JOBS_PAGE_SIZE = 100;
 
 export function createBatchQueues(batch: BatchClient, options: { listJobsPageSize?: number } = {}): BatchQueues {
