@@ -1,14 +1,26 @@
+import { acceptPutEvents } from '../events/put-events';
 import { EventRouter, type BusEvent, type DeadLetter, type Rule } from './event-router';
 
 const HUB = '123456789012';
 const SPOKE = '111111111111';
 
+/** A status event as the spoke's PutEvents puts it on its default bus. */
 function statusEvent(): BusEvent {
-  return EventRouter.eventFromEntry(SPOKE, 'us-east-1', {
-    Source: 'org-budgets.spoke',
-    DetailType: 'Budget Apply Status',
-    Detail: JSON.stringify({ status: 'APPLIED' }),
-  });
+  const { puts } = acceptPutEvents(
+    {
+      Entries: [
+        {
+          Source: 'org-budgets.spoke',
+          DetailType: 'Budget Apply Status',
+          Detail: JSON.stringify({ status: 'APPLIED' }),
+        },
+      ],
+    },
+    { accountId: SPOKE, region: 'us-east-1' },
+  );
+  const [put] = puts;
+  if (!put) throw new Error('PutEvents refused the status event');
+  return put.event;
 }
 
 describe('EventRouter', () => {

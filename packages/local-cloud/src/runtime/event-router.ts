@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { matchesEventPattern, parseEventPattern, type EventPattern } from '../event-pattern';
 
 /** An event as EventBridge delivers it to targets. */
@@ -126,25 +125,6 @@ export class EventRouter {
   /** The rules registered now (copies of the list, the rules themselves are shared). */
   listRules(): Rule[] {
     return [...this.rules];
-  }
-
-  /** Builds an event as PutEvents would from an entry sent by `account`. */
-  static eventFromEntry(
-    account: string,
-    region: string,
-    entry: { Source: string; DetailType: string; Detail: string; Resources?: string[]; Time?: string },
-  ): BusEvent {
-    return {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': entry.DetailType,
-      source: entry.Source,
-      account,
-      time: entry.Time ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region,
-      resources: entry.Resources ?? [],
-      detail: JSON.parse(entry.Detail) as unknown,
-    };
   }
 
   /**
