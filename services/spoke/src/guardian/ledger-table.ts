@@ -50,6 +50,8 @@ export interface StoredGuardianState {
   spendSeen?: SpendSeen;
   /** A run acting on the budget: others wait until it saves again or `until` (epoch ms) passes. */
   lease?: Lease;
+  /** The budget's emails when last saved: who is told when the guardian lets go of a deleted budget. */
+  recipients?: string[];
 }
 
 export interface Lease {
@@ -61,6 +63,7 @@ export interface Lease {
 export interface StateExtras {
   spendSeen?: SpendSeen;
   lease?: Lease | null;
+  recipients?: readonly string[];
 }
 
 /** AWS Budgets' actual spend as last read, and when it was (as the guardian counts it) refreshed. */
@@ -208,6 +211,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
         version: item.version,
         ...(item.spendSeen ? { spendSeen: item.spendSeen } : {}),
         ...(item.lease ? { lease: item.lease } : {}),
+        ...(item.recipients ? { recipients: item.recipients } : {}),
       };
     },
 
@@ -238,6 +242,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
                   version,
                   spendSeen: extras.spendSeen,
                   lease: extras.lease ?? undefined,
+                  recipients: extras.recipients === undefined ? undefined : [...extras.recipients],
                   activity: 'GUARDIAN',
                   activityAt: budgetName,
                   updatedAt: new Date().toISOString(),

@@ -16,13 +16,19 @@ import {
   SPOKE_STATUS_DETAIL_TYPE,
   SPOKE_STATUS_SOURCE,
 } from '@org-budgets/contracts';
-import { resolvePriceBook, type GuardianNotice } from '@org-budgets/guardian';
+import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { createBatchQueues } from '../../guardian/batch-queues';
 import { createGuardianLedger } from '../../guardian/ledger-table';
 import type { EnforceSpendConfig } from './config';
-import { enforceSpend, type BudgetRunSummary, type EnforceTrigger } from './enforce-spend';
+import {
+  enforceSpend,
+  type BudgetRunSummary,
+  type EnforceTrigger,
+  type NoticeMessage,
+  type NoticeRecipients,
+} from './enforce-spend';
 
 export interface HandlerOverrides {
   logger?: Logger;
@@ -72,7 +78,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
     return found;
   }
 
-  async function publishNotice(notice: GuardianNotice, budget: { emails: string[]; budgetName: string }) {
+  async function publishNotice(notice: NoticeMessage, budget: NoticeRecipients) {
     await sns.send(
       new PublishCommand({
         TopicArn: config.noticesTopicArn,

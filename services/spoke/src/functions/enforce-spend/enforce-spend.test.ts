@@ -3,7 +3,6 @@ import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
 import {
   resolvePriceBook,
   type ActiveJobView,
-  type GuardianNotice,
   type GuardianState,
   type JobObservation,
   type JobQueueView,
@@ -19,7 +18,13 @@ import {
   type SpendSeen,
   type StateExtras,
 } from '../../guardian/ledger-table';
-import { countedSpend, enforceSpend, EnforceSpendFailedError, type EnforceSpendDeps } from './enforce-spend';
+import {
+  countedSpend,
+  enforceSpend,
+  EnforceSpendFailedError,
+  type EnforceSpendDeps,
+  type NoticeMessage,
+} from './enforce-spend';
 
 const ACCOUNT = '111111111111';
 const NOW = new Date('2026-11-23T12:00:00Z');
@@ -67,7 +72,10 @@ function runningJob(jobId: string, start: Date, queue = 'research-a'): JobRecord
 
 class FakeLedger implements GuardianLedger {
   jobs: JobRecord[] = [];
-  states = new Map<string, { state: GuardianState; version: number; spendSeen?: SpendSeen; lease?: Lease }>();
+  states = new Map<
+    string,
+    { state: GuardianState; version: number; spendSeen?: SpendSeen; lease?: Lease; recipients?: string[] }
+  >();
   runs: GuardianRunRecord[] = [];
   /** Called before each saveState: lets a test slip in a competing write. */
   beforeSave: (() => void) | undefined;
@@ -96,6 +104,7 @@ class FakeLedger implements GuardianLedger {
       version,
       ...(extras.spendSeen ? { spendSeen: extras.spendSeen } : {}),
       ...(extras.lease ? { lease: extras.lease } : {}),
+      ...(extras.recipients ? { recipients: [...extras.recipients] } : {}),
     });
     return version;
   }
@@ -159,7 +168,7 @@ class FakeBatch implements BatchQueues {
 function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { actual: 50 }) {
   const ledger = new FakeLedger();
   const batch = new FakeBatch();
-  const notices: GuardianNotice[] = [];
+  const notices: (NoticeMessage & { to: readonly string[] })[] = [];
   const subscribed: string[] = [];
   const world = { budget: options.budget ?? parameter(), actual: options.actual, refreshed: REFRESHED, now: NOW };
   const deps: EnforceSpendDeps = {
@@ -170,8 +179,8 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
     readSpend: async () => ({ actual: world.actual, lastUpdated: world.refreshed }),
     ledger,
     batch,
-    publishNotice: async (notice) => {
-      notices.push(notice);
+    publishNotice: async (notice, to) => {
+      notices.push({ ...notice, to: to.emails });
     },
     subscribeEmails: async (emails) => {
       subscribed.push(...emails);
@@ -338,8 +347,8 @@ describe('enforceSpend', () => {
     expect(ledger.runs).toEqual([]);
   });
 
-  it('budget deleted: gives back the queues it held and forgets the budget', async () => {
-    const { deps, batch, world, ledger } = setup({ actual: 90 });
+  it('budget deleted: gives back the queues it held, says so, and forgets the budget', async () => {
+    const { deps, batch, world, ledger, notices } = setup({ actual: 90 });
     await enforceSpend({ kind: 'schedule' }, deps);
     expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
     world.budget = { exists: false };
@@ -347,6 +356,11 @@ describe('enforceSpend', () => {
     expect(summary).toMatchObject({ result: 'released', actions: 2, failedActions: 0 });
     expect(batch.queues.filter((q) => q.guardTagged).every((q) => q.state === 'ENABLED')).toBe(true);
     expect(ledger.states.size).toBe(0);
+    // And says so, to the emails the deleted budget had.
+    const last = notices.at(-1);
+    expect(last?.subject).toMatch(/job queues re-enabled \(budget deleted\)/);
+    expect(last?.body).toContain('research-a');
+    expect(last?.to).toEqual(['lab@example.org']);
   });
 
   it('after a budget is applied, subscribes its emails to the notices', async () => {

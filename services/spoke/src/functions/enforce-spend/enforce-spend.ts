@@ -41,7 +41,7 @@ export interface EnforceSpendDeps {
   ledger: GuardianLedger;
   batch: BatchQueues;
   /** Sends one notice to the budget's emails (the spoke's guardian topic). */
-  publishNotice(notice: GuardianNotice, budget: BudgetParameter): Promise<void>;
+  publishNotice(notice: NoticeMessage, to: NoticeRecipients): Promise<void>;
   /** Makes sure every address has its subscription to the guardian topic. */
   subscribeEmails(emails: readonly string[]): Promise<void>;
   prices: PriceBook;
@@ -57,6 +57,14 @@ export interface EnforceSpendDeps {
   leaseWaitMs: number;
   sleep(ms: number): Promise<void>;
   logger: Logger;
+}
+
+/** What a notice says. */
+export type NoticeMessage = Pick<GuardianNotice, 'kind' | 'subject' | 'body'>;
+/** Whom a notice is for: the budget's emails (each address's subscription filters on them). */
+export interface NoticeRecipients {
+  budgetName: string;
+  emails: readonly string[];
 }
 
 export class GuardianBusyError extends Error {
@@ -156,7 +164,7 @@ async function guardBudget(
     if (attempt > 1) current = await deps.readBudget(budgetName); // re-read everything after a conflict
     if (!current.exists || !current.valid || current.parameter.guardian.mode === 'off') {
       const why = !current.exists ? 'budget deleted' : !current.valid ? 'parameter unreadable' : 'guardian turned off';
-      return releaseAll(budgetName, why, deps);
+      return releaseAll(budgetName, why, current.exists && current.valid ? current.parameter.emails : undefined, deps);
     }
     const budget = current.parameter;
 
@@ -203,7 +211,10 @@ async function guardBudget(
     }
     try {
       if (checkedOnly) {
-        await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, { spendSeen });
+        await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, {
+          spendSeen,
+          recipients: budget.emails,
+        });
         deps.logger.info(
           'guardian checked the budget (new AWS Budgets spend noted)',
           summaryFields(decision, budgetName),
@@ -246,7 +257,11 @@ async function act(
   }
   // Remember only what happened (a queue not disabled is not held, a job not terminated is asked
   // again) and give the budget back to the next run.
-  await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version, { spendSeen, lease: null });
+  await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version, {
+    spendSeen,
+    lease: null,
+    recipients: budget.emails,
+  });
   await deps.ledger.recordRun({
     budgetName,
     runId: deps.runId,
@@ -401,7 +416,12 @@ async function perform(actions: readonly GuardianAction[], deps: EnforceSpendDep
  * The budget is gone, unreadable or its guardian turned off: give back the queues the guardian
  * disabled for it (if they are still disabled) and forget its state.
  */
-async function releaseAll(budgetName: string, why: string, deps: EnforceSpendDeps): Promise<BudgetRunSummary> {
+async function releaseAll(
+  budgetName: string,
+  why: string,
+  emails: readonly string[] | undefined,
+  deps: EnforceSpendDeps,
+): Promise<BudgetRunSummary> {
   const stored = await deps.ledger.getState(budgetName);
   if (!stored) return { budgetName, result: 'off' };
   const held = stored.state.heldQueues.filter((h) => !h.dryRun);
@@ -414,6 +434,32 @@ async function releaseAll(budgetName: string, why: string, deps: EnforceSpendDep
   });
   const outcomes = await perform(toEnable, deps);
   const failed = outcomes.filter((o) => o.error !== undefined);
+  const reenabled = outcomes.filter((o) => o.error === undefined).map((o) => targetOf(o.action));
+  // Say so, to the budget's emails (a deleted budget's, as the guardian last saw them).
+  const to = { budgetName, emails: emails ?? stored.recipients ?? [] };
+  let noticeError: string | undefined;
+  const notice: NoticeMessage | undefined =
+    reenabled.length === 0
+      ? undefined
+      : {
+          kind: 'QUEUES_REENABLED',
+          subject: `[org-budgets] ${deps.accountId}/${budgetName}: AWS Batch job queues re-enabled (${why})`,
+          body: [
+            `The cost guardian re-enabled the AWS Batch job queues it had disabled for budget ${budgetName}`,
+            `in account ${deps.accountId}: ${why}, so it no longer guards them. They accept new jobs again:`,
+            '',
+            ...reenabled.map((name) => `  - ${name}`),
+            '',
+            'Jobs it terminated are not restarted: submit them again.',
+          ].join('\n'),
+        };
+  if (notice) {
+    try {
+      await deps.publishNotice(notice, to);
+    } catch (error) {
+      noticeError = `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  }
   await deps.ledger.recordRun({
     budgetName,
     runId: deps.runId,
@@ -427,15 +473,31 @@ async function releaseAll(budgetName: string, why: string, deps: EnforceSpendDep
       outcome: o.error === undefined ? ('DONE' as const) : ('FAILED' as const),
       ...(o.error === undefined ? {} : { error: o.error }),
     })),
-    notices: [],
+    notices: notice
+      ? [
+          {
+            kind: notice.kind,
+            subject: notice.subject,
+            sent: noticeError === undefined,
+            ...(noticeError ? { body: notice.body } : {}),
+          },
+        ]
+      : [],
   });
   if (failed.length === 0) await deps.ledger.deleteState(budgetName, stored.version);
   deps.logger.info(`${why}: the guardian gave back the queues it had disabled`, {
     budgetName,
-    reenabled: outcomes.filter((o) => !o.error).map((o) => targetOf(o.action)),
+    reenabled,
     failed: failed.map((o) => ({ target: targetOf(o.action), error: o.error })),
+    ...(noticeError ? { noticeError } : {}),
   });
-  return { budgetName, result: 'released', actions: outcomes.length, failedActions: failed.length };
+  return {
+    budgetName,
+    result: 'released',
+    actions: outcomes.length,
+    failedActions: failed.length + (noticeError ? 1 : 0),
+    ...(noticeError ? { error: `notice not sent (kept in the ledger): ${noticeError}` } : {}),
+  };
 }
 
 /**
