@@ -14,7 +14,6 @@
  *                  [--max-workers 96]
  */
 import { EventEmitter } from 'node:events';
-import { parseArgs } from 'node:util';
 import type { LatencyRule } from '../packages/local-cloud/src';
 import {
   itemKeyString,
@@ -23,41 +22,32 @@ import {
   type LocalCloud,
   type SyncOutcome,
 } from '../packages/local-cloud/src/cloud';
+import { numberOptions } from './options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // The front door's injected delays each listen on one AbortSignal: hundreds at once are expected.
 EventEmitter.defaultMaxListeners = 1000;
 
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    accounts: { type: 'string', default: '500' },
-    edits: { type: 'string', default: '200' },
-    rate: { type: 'string', default: '4' },
-    'latency-accounts': { type: 'string', default: '20' },
-    'sts-ms': { type: 'string', default: '100' },
-    'ssm-ms': { type: 'string', default: '30' },
-    'ddb-ms': { type: 'string', default: '10' },
-    'budgets-ms': { type: 'string', default: '100' },
-    'events-ms': { type: 'string', default: '20' },
-    'max-workers': { type: 'string', default: '96' },
-  },
+const options = numberOptions({
+  accounts: 500,
+  edits: 200,
+  rate: 4,
+  'latency-accounts': 20,
+  'sts-ms': 100,
+  'ssm-ms': 30,
+  'ddb-ms': 10,
+  'budgets-ms': 100,
+  'events-ms': 20,
+  'max-workers': 96,
 });
-const number = (name: keyof typeof values): number => {
-  const value = Number(values[name]);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${String(values[name])}`);
-  return value;
-};
-const accounts = number('accounts');
-const edits = number('edits');
-const rate = number('rate');
-const latencyAccounts = Math.min(number('latency-accounts'), accounts);
+const { accounts, edits, rate } = options;
+const latencyAccounts = Math.min(options['latency-accounts'], accounts);
 const latency: LatencyRule[] = [
-  { service: 'sts', delayMs: number('sts-ms') },
-  { service: 'ssm', delayMs: number('ssm-ms') },
-  { service: 'dynamodb', delayMs: number('ddb-ms') },
-  { service: 'budgets', delayMs: number('budgets-ms') },
-  { service: 'events', delayMs: number('events-ms') },
+  { service: 'sts', delayMs: options['sts-ms'] },
+  { service: 'ssm', delayMs: options['ssm-ms'] },
+  { service: 'dynamodb', delayMs: options['ddb-ms'] },
+  { service: 'budgets', delayMs: options['budgets-ms'] },
+  { service: 'events', delayMs: options['events-ms'] },
 ];
 
 const started = Date.now();
@@ -139,7 +129,7 @@ async function main(): Promise<void> {
   const cloud = await startLocalCloud({
     memberAccounts: accounts,
     progress: (message) => log(message),
-    runtime: { maxWorkerProcesses: number('max-workers') },
+    runtime: { maxWorkerProcesses: options['max-workers'] },
   });
   try {
     cloud.frontDoor.setLatency(latency);

@@ -18,7 +18,6 @@
  *                       [--ddb-ms 10] [--batch-ms 40] [--budgets-ms 100] [--ssm-ms 30] [--sns-ms 30]
  */
 import { EventEmitter } from 'node:events';
-import { parseArgs } from 'node:util';
 import type { CallRecord, LatencyRule } from '../packages/local-cloud/src';
 import {
   startLocalCloud,
@@ -38,37 +37,30 @@ import {
   renderComparison,
   scheduledRunsPerMonth,
 } from './guardian-cost';
+import { numberOptions } from './options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 EventEmitter.defaultMaxListeners = 1000;
 
-const { values } = parseArgs({
-  args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: {
-    jobs: { type: 'string', default: '300' },
-    runs: { type: 'string', default: '5' },
-    'jobs-per-month': { type: 'string', default: '10000' },
-    'ddb-ms': { type: 'string', default: '10' },
-    'batch-ms': { type: 'string', default: '40' },
-    'budgets-ms': { type: 'string', default: '100' },
-    'ssm-ms': { type: 'string', default: '30' },
-    'sns-ms': { type: 'string', default: '30' },
-  },
+const options = numberOptions({
+  jobs: 300,
+  runs: 5,
+  'jobs-per-month': 10_000,
+  'ddb-ms': 10,
+  'batch-ms': 40,
+  'budgets-ms': 100,
+  'ssm-ms': 30,
+  'sns-ms': 30,
 });
-const number = (name: keyof typeof values): number => {
-  const value = Number(values[name]);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${String(values[name])}`);
-  return value;
-};
-const jobs = Math.max(2, Math.round(number('jobs')));
-const runs = Math.max(1, Math.round(number('runs')));
-const jobsPerMonth = number('jobs-per-month');
+const jobs = Math.max(2, Math.round(options.jobs));
+const runs = Math.max(1, Math.round(options.runs));
+const jobsPerMonth = options['jobs-per-month'];
 const latency: LatencyRule[] = [
-  { service: 'dynamodb', delayMs: number('ddb-ms') },
-  { service: 'batch', delayMs: number('batch-ms') },
-  { service: 'budgets', delayMs: number('budgets-ms') },
-  { service: 'ssm', delayMs: number('ssm-ms') },
-  { service: 'sns', delayMs: number('sns-ms') },
+  { service: 'dynamodb', delayMs: options['ddb-ms'] },
+  { service: 'batch', delayMs: options['batch-ms'] },
+  { service: 'budgets', delayMs: options['budgets-ms'] },
+  { service: 'ssm', delayMs: options['ssm-ms'] },
+  { service: 'sns', delayMs: options['sns-ms'] },
 ];
 /** Schedule of the spoke by default (services/spoke/serverless.yml guardianSchedule). */
 const SCHEDULE_MINUTES = 5;
@@ -142,11 +134,11 @@ async function main(): Promise<void> {
       .events()
       .slice(eventsBefore)
       .filter((event) => event.source === 'aws.batch').length;
-    const trackerCalls = countCalls(cloud.frontDoor.calls(), accountId);
-    for (const key of Object.keys(trackerCalls))
-      if (!key.startsWith('dynamodb:') && !key.startsWith('batch:Describe')) delete trackerCalls[key];
-    // DescribeJobQueues/DescribeComputeEnvironments of the tracker (capacity lookups) only; the bench's own DescribeJobs polls are left out.
-    delete trackerCalls['batch:DescribeJobs'];
+    // The tracker's calls: the ledger, and its capacity lookups (not the bench's own SubmitJob and DescribeJobs).
+    const trackerOperations = /^(dynamodb:|batch:DescribeJobQueues$|batch:DescribeComputeEnvironments$)/;
+    const trackerCalls = Object.fromEntries(
+      Object.entries(countCalls(cloud.frontDoor.calls(), accountId)).filter(([key]) => trackerOperations.test(key)),
+    );
     const callsPerJobEvent = divide(trackerCalls, jobEvents);
     log(
       `tracker: ${jobEvents} events for ${jobIds.length} jobs in ${seconds(trackMs)}; calls per event: ${formatCounts(callsPerJobEvent)}`,

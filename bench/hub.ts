@@ -9,28 +9,25 @@
  *
  *   pnpm bench:hub [--edits 1000] [--concurrency 32] [--batch-size 100] [--sts-ms 100] [--ssm-ms 30] [--ddb-ms 0]
  */
-import { parseArgs } from 'node:util';
 import type { LatencyRule } from '@org-budgets/local-cloud';
 import { createPropagateHandler } from '../services/hub/src/functions/propagate-budget-edits/create-handler';
 import { HubSandbox, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../test/support/hub-sandbox';
+import { numberOptions } from './options';
 
-const { values } = parseArgs({
-  options: {
-    edits: { type: 'string', default: '1000' },
-    concurrency: { type: 'string', default: '32' },
-    'batch-size': { type: 'string', default: '100' },
-    'sts-ms': { type: 'string', default: '100' },
-    'ssm-ms': { type: 'string', default: '30' },
-    'ddb-ms': { type: 'string', default: '0' },
-  },
+const options = numberOptions({
+  edits: 1000,
+  concurrency: 32,
+  'batch-size': 100,
+  'sts-ms': 100,
+  'ssm-ms': 30,
+  'ddb-ms': 0,
 });
-const edits = Number(values.edits);
-const concurrency = Number(values.concurrency);
-const batchSize = Number(values['batch-size']);
+const { edits, concurrency } = options;
+const batchSize = options['batch-size'];
 const latency: LatencyRule[] = [
-  { service: 'sts', delayMs: Number(values['sts-ms']) },
-  { service: 'ssm', delayMs: Number(values['ssm-ms']) },
-  { service: 'dynamodb', operation: 'UpdateItem', delayMs: Number(values['ddb-ms']) },
+  { service: 'sts', delayMs: options['sts-ms'] },
+  { service: 'ssm', delayMs: options['ssm-ms'] },
+  { service: 'dynamodb', operation: 'UpdateItem', delayMs: options['ddb-ms'] },
 ];
 process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
 
@@ -113,7 +110,7 @@ async function main() {
   const ratio = concurrent.perSecond / sequential.perSecond;
   console.log('\npropagate-budget-edits benchmark (moto + front door)');
   console.log(
-    `  ${edits} edits across ${edits} accounts, batch size ${batchSize}, injected latency: STS ${values['sts-ms']} ms, SSM ${values['ssm-ms']} ms, DynamoDB UpdateItem ${values['ddb-ms']} ms`,
+    `  ${edits} edits across ${edits} accounts, batch size ${batchSize}, injected latency: STS ${options['sts-ms']} ms, SSM ${options['ssm-ms']} ms, DynamoDB UpdateItem ${options['ddb-ms']} ms`,
   );
   console.log(`  AWS calls per run: ${JSON.stringify(concurrent.calls)}`);
   for (const r of [concurrent, sequential]) {

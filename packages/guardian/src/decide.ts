@@ -121,6 +121,8 @@ export interface DecisionInput {
   activeJobs: ActiveJobView[];
   now: Date;
   terminationRetryAfterMs?: number;
+  /** See EstimateSpendInput.billingDataLagMs. */
+  billingDataLagMs?: number;
 }
 
 export interface Decision {
@@ -181,6 +183,7 @@ export function decideGuardianActions(input: DecisionInput): Decision {
     actualSpend: input.actualSpend,
     batchCostAccruedSince: input.batchCostAccruedSince,
     now,
+    ...(input.billingDataLagMs === undefined ? {} : { billingDataLagMs: input.billingDataLagMs }),
   });
   const level = levelFor(estimate.percentOfBudget, guardian);
   const { guarded, unknown } = resolveGuardedQueues(guardian, input.queues);

@@ -18,6 +18,37 @@ describe('budgetPeriodBounds', () => {
 describe('estimateSpend', () => {
   const budget = { amount: 1000, currency: 'USD', period: 'MONTHLY' } as const;
 
+  it('counts tracked cost from the billing-data lag before the refresh, and says when AWS refreshed', () => {
+    const accrued = jest.fn().mockReturnValue(10);
+
+    const estimate = estimateSpend({
+      budget,
+      actualSpend: { amount: 700, lastUpdated: at('2026-11-23T06:00:00Z') },
+      batchCostAccruedSince: accrued,
+      now: at('2026-11-23T12:00:00Z'),
+      billingDataLagMs: 8 * 3_600_000,
+    });
+
+    expect(accrued).toHaveBeenCalledWith(at('2026-11-22T22:00:00Z'));
+    expect(estimate).toMatchObject({
+      actualSpendUpdatedAt: '2026-11-23T06:00:00.000Z',
+      trackedSince: '2026-11-22T22:00:00.000Z',
+      total: 710,
+    });
+  });
+
+  it('never counts tracked cost from before the period, whatever the lag', () => {
+    const accrued = jest.fn().mockReturnValue(0);
+    estimateSpend({
+      budget,
+      actualSpend: { amount: 1, lastUpdated: at('2026-11-01T02:00:00Z') },
+      batchCostAccruedSince: accrued,
+      now: at('2026-11-01T03:00:00Z'),
+      billingDataLagMs: 8 * 3_600_000,
+    });
+    expect(accrued).toHaveBeenCalledWith(at('2026-11-01T00:00:00Z'));
+  });
+
   it('adds the Batch cost accrued since AWS Budgets last refreshed to its actual spend', () => {
     const accrued = jest.fn().mockReturnValue(42.5);
 

@@ -58,23 +58,35 @@ export interface EstimateSpendInput {
   /** Tracked Batch cost (USD) accrued from `since` to now, e.g. `(since) => accruedSince(jobs, since, now, prices)`. */
   batchCostAccruedSince: (since: Date) => number;
   now: Date;
+  /**
+   * How far AWS Budgets' figure trails usage: tracked cost is counted from this long before its
+   * refresh (some Batch cost may be counted twice, none missed). 0 by default.
+   */
+  billingDataLagMs?: number;
 }
 
 /**
  * Start of the window whose tracked Batch cost the estimate adds: the later of AWS Budgets' last
- * refresh and the period start (never after now). Jobs that ran before it are in the actual spend
+ * refresh, less how far its figure trails usage (`billingDataLagMs`), and the period start (never
+ * after now). Jobs that ran before it are in the actual spend
  * already, or belong to an earlier period: the ledger only needs jobs active at or after it.
  */
-export function trackedWindowStart(period: BudgetPeriod, actualSpendUpdated: Date, now: Date): Date {
+export function trackedWindowStart(
+  period: BudgetPeriod,
+  actualSpendUpdated: Date,
+  now: Date,
+  billingDataLagMs = 0,
+): Date {
   const { start } = budgetPeriodBounds(period, now);
-  return new Date(Math.min(now.getTime(), Math.max(actualSpendUpdated.getTime(), start.getTime())));
+  const from = actualSpendUpdated.getTime() - billingDataLagMs;
+  return new Date(Math.min(now.getTime(), Math.max(from, start.getTime())));
 }
 
 export function estimateSpend(input: EstimateSpendInput): SpendEstimate {
   const { budget, actualSpend, now } = input;
   const { start, end } = budgetPeriodBounds(budget.period, now);
   const refreshedThisPeriod = actualSpend.lastUpdated.getTime() >= start.getTime();
-  const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
+  const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now, input.billingDataLagMs);
   const actualSpendCounted = refreshedThisPeriod ? actualSpend.amount : 0;
   const trackedBatchCost = Math.max(0, input.batchCostAccruedSince(since));
   const total = actualSpendCounted + trackedBatchCost;

@@ -533,18 +533,22 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       return found;
     };
 
-  /** One REST-JSON call (`POST path`, as AWS Batch's) to the upstream with the caller's credential headers. */
-  const callUpstreamRestJson = (
+  /**
+   * One JSON call (`POST path`) to the upstream with the caller's credential headers: moto does
+   * not check signatures, the access key and region pick the account and region.
+   */
+  const callUpstream = (
     incoming: IncomingMessage['headers'],
-    path: string,
+    request: { path: string; contentType: string; target?: string; what: string },
     payload: unknown,
   ): Promise<unknown> =>
     new Promise((resolveCall, rejectCall) => {
       const body = Buffer.from(JSON.stringify(payload));
       const headers: OutgoingHttpHeaders = {
         host: upstream.host,
-        'content-type': 'application/json',
+        'content-type': request.contentType,
         'content-length': body.length,
+        ...(request.target === undefined ? {} : { 'x-amz-target': request.target }),
       };
       for (const name of ['authorization', 'x-amz-security-token', 'x-amz-date', 'x-moto-account-id']) {
         const value = headerValue(incoming, name);
@@ -556,7 +560,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           hostname: upstream.hostname,
           port: upstream.port,
           method: 'POST',
-          path: upstreamBasePath + path,
+          path: upstreamBasePath + request.path,
           headers,
           agent,
         },
@@ -567,7 +571,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           answer.once('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             if (answer.statusCode !== 200) {
-              rejectCall(new Error(`POST ${path} answered HTTP ${answer.statusCode ?? '?'}: ${text.slice(0, 300)}`));
+              rejectCall(new Error(`${request.what} answered HTTP ${answer.statusCode ?? '?'}: ${text.slice(0, 300)}`));
               return;
             }
             try {
@@ -582,51 +586,13 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       outgoing.end(body);
     });
 
-  /** One JSON-protocol call to the upstream with the caller's credential headers. */
-  const callUpstreamJson = (incoming: IncomingMessage['headers'], target: string, payload: unknown): Promise<unknown> =>
-    new Promise((resolveCall, rejectCall) => {
-      const body = Buffer.from(JSON.stringify(payload));
-      const headers: OutgoingHttpHeaders = {
-        host: upstream.host,
-        'content-type': 'application/x-amz-json-1.1',
-        'content-length': body.length,
-        'x-amz-target': target,
-      };
-      for (const name of ['authorization', 'x-amz-security-token', 'x-amz-date', 'x-moto-account-id']) {
-        const value = headerValue(incoming, name);
-        if (value !== undefined) headers[name] = value;
-      }
-      const outgoing = transport.request(
-        {
-          protocol: upstream.protocol,
-          hostname: upstream.hostname,
-          port: upstream.port,
-          method: 'POST',
-          path: `${upstreamBasePath}/`,
-          headers,
-          agent,
-        },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.once('error', rejectCall);
-          answer.once('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (answer.statusCode !== 200) {
-              rejectCall(new Error(`${target} answered HTTP ${answer.statusCode ?? '?'}: ${text.slice(0, 300)}`));
-              return;
-            }
-            try {
-              resolveCall(JSON.parse(text) as unknown);
-            } catch (error) {
-              rejectCall(error instanceof Error ? error : new Error(String(error)));
-            }
-          });
-        },
-      );
-      outgoing.once('error', rejectCall);
-      outgoing.end(body);
-    });
+  /** A REST-JSON call (`POST path`, as AWS Batch's). */
+  const callUpstreamRestJson = (incoming: IncomingMessage['headers'], path: string, payload: unknown) =>
+    callUpstream(incoming, { path, contentType: 'application/json', what: `POST ${path}` }, payload);
+
+  /** A JSON-protocol call (`X-Amz-Target`, as SSM's). */
+  const callUpstreamJson = (incoming: IncomingMessage['headers'], target: string, payload: unknown) =>
+    callUpstream(incoming, { path: '/', contentType: 'application/x-amz-json-1.1', target, what: target }, payload);
 
   /**
    * Passes the call to the upstream and its answer back. `onSuccess`, if given, gets the parsed

@@ -42,15 +42,9 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** AWS Batch: a job can depend on up to 20 jobs (User Guide, "Job dependencies"). */
 export const MAX_DEPENDENCIES = 20;
 
-export type Platform = 'FARGATE' | 'EC2';
-export type Architecture = 'X86_64' | 'ARM64';
-
-/** Resources a job reserves: vCPUs, memory in MiB, GPUs. */
-export interface JobResources {
-  vcpus: number;
-  memoryMiB: number;
-  gpus: number;
-}
+// The same words as the guardian, which reads the events this simulator emits.
+export type { Architecture, JobResources, Platform } from '@org-budgets/guardian';
+import type { Architecture, JobResources, Platform } from '@org-budgets/guardian';
 
 /** A SubmitJob request, checked. */
 export interface SubmitJobInput {

@@ -165,12 +165,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
             new PutItemCommand({
               TableName: tableName,
               Item: jobItem(next),
-              ...(condition.kind === 'create'
-                ? { ConditionExpression: 'attribute_not_exists(pk)' }
-                : {
-                    ConditionExpression: 'version = :expected',
-                    ExpressionAttributeValues: { ':expected': { N: String(condition.expectedVersion) } },
-                  }),
+              ...onlyIfVersion(condition.kind === 'create' ? undefined : condition.expectedVersion),
             }),
           );
           return true;
@@ -250,12 +245,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
                 { removeUndefinedValues: true },
               ),
             },
-            ...(expectedVersion === undefined
-              ? { ConditionExpression: 'attribute_not_exists(pk)' }
-              : {
-                  ConditionExpression: 'version = :expected',
-                  ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-                }),
+            ...onlyIfVersion(expectedVersion),
           }),
         );
         return version;
@@ -272,8 +262,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
           new DeleteItemCommand({
             TableName: tableName,
             Key: stateKey(budgetName),
-            ConditionExpression: 'version = :expected',
-            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+            ...onlyIfVersion(expectedVersion),
           }),
         );
       } catch (error) {
@@ -360,6 +349,19 @@ export function shardOf(jobId: string): number {
   let hash = 0;
   for (let i = 0; i < jobId.length; i++) hash = (hash * 31 + jobId.charCodeAt(i)) >>> 0;
   return hash % ACTIVITY_SHARDS;
+}
+
+/** The condition of an optimistic write: the item is still at `expected`, or (undefined) there is none yet. */
+function onlyIfVersion(expected: number | undefined): {
+  ConditionExpression: string;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+} {
+  return expected === undefined
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : {
+        ConditionExpression: 'version = :expected',
+        ExpressionAttributeValues: { ':expected': { N: String(expected) } },
+      };
 }
 
 function startOfUtcDay(date: Date): number {

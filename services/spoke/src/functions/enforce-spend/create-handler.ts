@@ -132,12 +132,13 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
         return { result: 'ignored', reason: trigger.ignored };
       }
       logger.appendKeys({ trigger: trigger.kind });
+      const spokeBudgets = createSpokeBudgets(budgetsClient, accountId, config.partition);
       return enforceSpend(trigger, {
         accountId,
         region: config.region,
         readBudget: (name) => getBudgetParameter(ssm, name),
         listBudgets,
-        readSpend: (name) => createSpokeBudgets(budgetsClient, accountId, config.partition).readSpend(name),
+        readSpend: (name) => spokeBudgets.readSpend(name),
         ledger,
         batch,
         publishNotice,

@@ -179,15 +179,13 @@ async function guardBudget(
     const spend = await deps.readSpend(budgetName);
     const { start: periodStart } = budgetPeriodBounds(budget.period, now);
     const spendSeen = countedSpend(spend, stored?.spendSeen, periodStart, now);
-    const actualSpend = {
-      amount: spendSeen.actual,
-      lastUpdated: new Date(Date.parse(spendSeen.refreshedAt) - deps.billingDataLagMs),
-    };
-    const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now);
+    const actualSpend = { amount: spendSeen.actual, lastUpdated: new Date(spendSeen.refreshedAt) };
+    const lag = { billingDataLagMs: deps.billingDataLagMs };
+    const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now, deps.billingDataLagMs);
     const jobs = await refreshStaleJobs(await deps.ledger.jobsActiveSince(since, now), now, deps);
     const batchCostAccruedSince = (from: Date) => accruedSince(jobs, from, now, deps.prices);
     // Listing every active job costs calls: only when the estimate is at the termination level.
-    const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now });
+    const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now, ...lag });
     const terminating = levelFor(estimate.percentOfBudget, budget.guardian) === 'TERMINATE';
     const tagged = queuesTheGuardianMayChange(budget, await deps.batch.listQueues(), deps, attempt === 1);
     const guardedNames = resolveGuardedQueues(budget.guardian, tagged).guarded.map((q) => q.name);
@@ -201,6 +199,7 @@ async function guardBudget(
       queues: tagged,
       activeJobs,
       now,
+      ...lag,
     });
     const performs = decision.actions.length + decision.wouldActions.length + decision.notices.length > 0;
     const spendChanged = JSON.stringify(stored?.spendSeen) !== JSON.stringify(spendSeen);
@@ -325,6 +324,7 @@ async function refreshStaleJobs(jobs: JobRecord[], now: Date, deps: EnforceSpend
   const stale = jobs.filter((job) => !isTerminalStatus(job.status) && now.getTime() - job.lastEventTime > STALE_JOB_MS);
   if (stale.length === 0) return jobs;
   const described = await deps.batch.describeJobs(stale.map((job) => job.jobId));
+  const staleById = new Map(stale.map((job) => [job.jobId, job]));
   const fresh = new Map<string, JobRecord>();
   for (const detail of described) {
     const observation = parseBatchJobEvent({
@@ -338,14 +338,15 @@ async function refreshStaleJobs(jobs: JobRecord[], now: Date, deps: EnforceSpend
       resources: [],
       detail,
     });
-    const current = stale.find((job) => job.jobId === observation.jobId);
+    const current = staleById.get(observation.jobId);
     const merged = applyObservation(current, { ...observation, capacity: current?.capacity ?? observation.capacity });
     if (merged) {
       await deps.ledger.recordObservation({ ...observation, capacity: current?.capacity ?? observation.capacity });
       fresh.set(merged.jobId, merged);
     }
   }
-  const unknown = stale.filter((job) => !described.some((d) => d['jobId'] === job.jobId)).map((job) => job.jobId);
+  const known = new Set(described.map((d) => d['jobId']));
+  const unknown = stale.filter((job) => !known.has(job.jobId)).map((job) => job.jobId);
   if (unknown.length > 0) {
     deps.logger.warn('jobs unknown to AWS Batch are still counted as running', {
       jobs: unknown.slice(0, 20),
