@@ -5,3 +5,4 @@ export * from './stream-image';
 export * from './sync-status';
 export * from './budget-items';
 export * from './logger';
+export * from './function-config';

@@ -1,3 +1,4 @@
+import { readFunctionConfig } from '@org-budgets/aws';
 import { z } from 'zod';
 
 const configSchema = z.object({
@@ -21,12 +22,7 @@ export interface PropagateConfig {
 
 /** Reads the function's configuration once, at cold start; a missing variable fails by name. */
 export function loadPropagateConfig(env: NodeJS.ProcessEnv): PropagateConfig {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`propagate-budget-edits is misconfigured: ${problems}`);
-  }
-  const c = result.data;
+  const c = readFunctionConfig('propagate-budget-edits', configSchema, env);
   return {
     tableName: c.TABLE_NAME,
     spokeRoleName: c.SPOKE_ROLE_NAME,

@@ -1,3 +1,4 @@
+import { readFunctionConfig } from '@org-budgets/aws';
 import { z } from 'zod';
 
 const configSchema = z.object({
@@ -14,14 +15,10 @@ export interface ApplyBudgetConfig {
 
 /** Reads the function's configuration once, at cold start; a missing variable fails by name. */
 export function loadApplyBudgetConfig(env: NodeJS.ProcessEnv): ApplyBudgetConfig {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`apply-budget is misconfigured: ${problems}`);
-  }
+  const data = readFunctionConfig('apply-budget', configSchema, env);
   return {
-    alertTopicArn: result.data.ALERT_TOPIC_ARN,
-    partition: result.data.PARTITION,
-    statusEventBus: result.data.STATUS_EVENT_BUS,
+    alertTopicArn: data.ALERT_TOPIC_ARN,
+    partition: data.PARTITION,
+    statusEventBus: data.STATUS_EVENT_BUS,
   };
 }

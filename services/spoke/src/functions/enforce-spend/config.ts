@@ -1,3 +1,4 @@
+import { readFunctionConfig } from '@org-budgets/aws';
 import { parsePriceOverrides, type PriceOverrides } from '@org-budgets/guardian';
 import { z } from 'zod';
 
@@ -28,12 +29,7 @@ export interface EnforceSpendConfig {
 
 /** Reads the function's configuration once, at cold start; a missing or bad variable fails by name. */
 export function loadEnforceSpendConfig(env: NodeJS.ProcessEnv): EnforceSpendConfig {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`enforce-spend is misconfigured: ${problems}`);
-  }
-  const data = result.data;
+  const data = readFunctionConfig('enforce-spend', configSchema, env);
   let prices: PriceOverrides = {};
   if (data.GUARDIAN_PRICES.trim() !== '') {
     try {

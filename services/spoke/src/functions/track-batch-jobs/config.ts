@@ -1,3 +1,4 @@
+import { readFunctionConfig } from '@org-budgets/aws';
 import { z } from 'zod';
 
 const configSchema = z.object({
@@ -10,10 +11,6 @@ export interface TrackBatchJobsConfig {
 
 /** Reads the function's configuration once, at cold start; a missing variable fails by name. */
 export function loadTrackBatchJobsConfig(env: NodeJS.ProcessEnv): TrackBatchJobsConfig {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`track-batch-jobs is misconfigured: ${problems}`);
-  }
-  return { ledgerTableName: result.data.LEDGER_TABLE_NAME };
+  const data = readFunctionConfig('track-batch-jobs', configSchema, env);
+  return { ledgerTableName: data.LEDGER_TABLE_NAME };
 }
