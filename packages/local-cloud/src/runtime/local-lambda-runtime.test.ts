@@ -1,7 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateEventBusCommand,
   EventBridgeClient,
@@ -271,18 +276,23 @@ describe('LocalLambdaRuntime on moto', () => {
 
   it('polls the stream: retries a reported failure from its record, bisects to the bad record and sends its failure record to the queue', async () => {
     const ddb = new DynamoDBClient(clientConfig(HUB));
-    for (const [id, fail] of [
-      ['ok', undefined],
-      ['flaky', 'once'],
-      ['poison', 'throw'],
-    ] as const) {
-      await ddb.send(
-        new PutItemCommand({
-          TableName: 'fixture-table',
-          Item: { id: { S: id }, ...(fail ? { fail: { S: fail } } : {}) },
-        }),
-      );
-    }
+    // One request, so that the three records are in the stream before the poller (every 50 ms)
+    // reads it: one batch of three, whatever the machine's load.
+    await ddb.send(
+      new BatchWriteItemCommand({
+        RequestItems: {
+          'fixture-table': (
+            [
+              ['ok', undefined],
+              ['flaky', 'once'],
+              ['poison', 'throw'],
+            ] as const
+          ).map(([id, fail]) => ({
+            PutRequest: { Item: { id: { S: id }, ...(fail ? { fail: { S: fail } } : {}) } },
+          })),
+        },
+      }),
+    );
 
     await runtime.settled();
 
