@@ -6,3 +6,4 @@ export * from './sync-status';
 export * from './budget-items';
 export * from './logger';
 export * from './function-config';
+export * from './client-config';

@@ -16,8 +16,12 @@ export const MAX_NOTIFICATIONS = 10;
 export const MAX_EMAILS = 10;
 export const MAX_THRESHOLD_PERCENT = 1000;
 
-/** Attributes the system owns or that carry no budget meaning; never propagated. */
-export const SYSTEM_ATTRIBUTES = ['sync'] as const;
+/**
+ * Attributes the system owns; never propagated, and a change of only these never triggers a
+ * propagation (the loop guard): `sync` (the outcome finance reads), `delivered` (what the hub
+ * last wrote into the spoke: revision and digest) and `repair` (the reconciler's retries).
+ */
+export const SYSTEM_ATTRIBUTES = ['sync', 'delivered', 'repair'] as const;
 
 export const DEFAULT_ALERT_AT = [50, 80, 100];
 export const DEFAULT_FORECAST_ALERT_AT = [100];
@@ -227,11 +231,16 @@ export const withinNotificationLimit: [
 
 export const budgetItemSchema = z
   .strictObject(
-    { ...budgetItemFields, sync: z.unknown().optional() },
+    {
+      ...budgetItemFields,
+      sync: z.unknown().optional(),
+      delivered: z.unknown().optional(),
+      repair: z.unknown().optional(),
+    },
     { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
   )
   .refine(...withinNotificationLimit)
-  .transform(({ sync: _sync, ...item }) => item);
+  .transform(({ sync: _sync, delivered: _delivered, repair: _repair, ...item }) => item);
 
 /** A valid budget item in normalized form: defaults filled, lists sorted and de-duplicated. */
 export type BudgetItem = z.output<typeof budgetItemSchema>;

@@ -18,5 +18,10 @@ export const spokeStatusDetailSchema = z.object({
   status: z.enum(['APPLIED', 'FAILED']),
   message: z.string().max(2000),
   at: z.iso.datetime(),
+  /**
+   * Set when the spoke found the AWS Budget changed or deleted behind its back (its scheduled
+   * check) and restored it: what it found. The hub alerts the central team with it.
+   */
+  repaired: z.string().max(1000).optional(),
 });
 export type SpokeStatusDetail = z.infer<typeof spokeStatusDetailSchema>;
