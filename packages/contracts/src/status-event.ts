@@ -15,7 +15,11 @@ export const spokeStatusDetailSchema = z.object({
   accountId: accountIdSchema,
   budgetName: budgetNameSchema,
   revision: revisionSchema,
-  status: z.enum(['APPLIED', 'FAILED']),
+  /**
+   * APPLIED or FAILED: the outcome of applying `revision`. DELETED: the spoke deleted the managed
+   * budget because its parameter is gone (the item was deleted); the hub writes no status for it.
+   */
+  status: z.enum(['APPLIED', 'FAILED', 'DELETED']),
   message: z.string().max(2000),
   at: z.iso.datetime(),
   /**
