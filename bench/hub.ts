@@ -62,6 +62,7 @@ async function run(mode: string, maxConcurrency: number): Promise<RunResult> {
       spokeExternalId: SPOKE_EXTERNAL_ID,
       partition: 'aws',
       maxConcurrency,
+      alertsTopicArn: sandbox.alertsTopicArn,
     });
     sandbox.frontDoor.clearCalls();
     const started = performance.now();

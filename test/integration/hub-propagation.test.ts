@@ -15,6 +15,7 @@ const handler = () =>
     spokeExternalId: SPOKE_EXTERNAL_ID,
     partition: 'aws',
     maxConcurrency: 8,
+    alertsTopicArn: sandbox.alertsTopicArn,
   });
 
 beforeAll(async () => {

@@ -1,4 +1,3 @@
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DeleteParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { HubSandbox } from '../support/hub-sandbox';
 
@@ -6,14 +5,12 @@ const ALICE = '111111111111';
 const LATECOMER = '444444444444';
 
 let sandbox: HubSandbox;
-let alertsTopicArn: string;
 
 const propagate = () => sandbox.propagateHandler();
-const reconcile = () => sandbox.reconcile(alertsTopicArn);
+const reconcile = () => sandbox.reconcile();
 
 beforeAll(async () => {
   sandbox = await HubSandbox.start({ spokeAccounts: [ALICE], tableName: 'org-budgets-reconcile' });
-  ({ TopicArn: alertsTopicArn = '' } = await new SNSClient({}).send(new CreateTopicCommand({ Name: 'alerts' })));
 });
 
 afterAll(async () => {

@@ -5,7 +5,6 @@
  * All on one moto, behind the front door, which refuses AssumeRole of a spoke role that does
  * not exist (as AWS would).
  */
-import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,17 +32,15 @@ let organizations: ReturnType<typeof createOrganizationsClient>;
 let members: string[];
 let newcomer: string;
 let spokesOu: string;
-let alertsTopicArn: string;
 const progress: string[] = [];
 
 const propagate = () => sandbox.propagateHandler();
-const reconcile = () => sandbox.reconcile(alertsTopicArn);
+const reconcile = () => sandbox.reconcile();
 
 beforeAll(async () => {
   buildDir = await mkdtemp(join(tmpdir(), 'org-budgets-onboarding-'));
   await buildSpokeStackSet({ outDir: buildDir, stage: 'test' });
   sandbox = await HubSandbox.start({ spokeAccounts: [], tableName: 'org-budgets-onboarding' });
-  ({ TopicArn: alertsTopicArn = '' } = await new SNSClient({}).send(new CreateTopicCommand({ Name: 'alerts' })));
 
   organizations = createOrganizationsClient(REGION);
   const org = await ensureOrganization(organizations);

@@ -7,6 +7,7 @@ import {
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DescribeParametersCommand, GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -72,6 +73,8 @@ export class HubSandbox {
     readonly tableName: string,
     readonly region: string,
     readonly batchSize: number,
+    /** The hub's alerts topic (an SNS topic in moto). */
+    readonly alertsTopicArn: string,
   ) {
     this.ddb = new DynamoDBClient({ region });
     this.reader = createStreamReader({
@@ -103,13 +106,11 @@ export class HubSandbox {
       });
       delete process.env.AWS_SESSION_TOKEN;
       delete process.env.AWS_PROFILE;
-      const sandbox = new HubSandbox(
-        moto,
-        frontDoor,
-        options.tableName ?? 'org-budgets-local',
-        region,
-        options.batchSize ?? 100,
+      const tableName = options.tableName ?? 'org-budgets-local';
+      const { TopicArn: alertsTopicArn = '' } = await new SNSClient({ region }).send(
+        new CreateTopicCommand({ Name: `${tableName}-alerts` }),
       );
+      const sandbox = new HubSandbox(moto, frontDoor, tableName, region, options.batchSize ?? 100, alertsTopicArn);
       await sandbox.createTable();
       await sandbox.addSpokeAccounts(options.spokeAccounts);
       return sandbox;
@@ -199,19 +200,25 @@ export class HubSandbox {
       spokeExternalId: SPOKE_EXTERNAL_ID,
       partition: 'aws',
       maxConcurrency,
+      alertsTopicArn: this.alertsTopicArn,
     });
   }
 
   /** Runs the real reconcile-budgets handler once, as its schedule would. */
-  async reconcile(alertsTopicArn: string): Promise<ReconcileReport> {
-    const handler = createReconcileHandler({
-      TABLE_NAME: this.tableName,
-      SPOKE_ROLE_NAME,
-      SPOKE_EXTERNAL_ID,
-      PARTITION: 'aws',
-      ALERTS_TOPIC_ARN: alertsTopicArn,
-      MAX_CONCURRENCY: 4,
-    });
+  async reconcile(options: { now?: () => Date } = {}): Promise<ReconcileReport> {
+    // The sandbox's spoke accounts are not in moto's organization: only accounts with items.
+    const handler = createReconcileHandler(
+      {
+        TABLE_NAME: this.tableName,
+        SPOKE_ROLE_NAME,
+        SPOKE_EXTERNAL_ID,
+        PARTITION: 'aws',
+        ALERTS_TOPIC_ARN: this.alertsTopicArn,
+        MAX_CONCURRENCY: 4,
+        ACCOUNTS_TO_CHECK: 'items',
+      },
+      options.now ? { now: options.now } : {},
+    );
     return handler(undefined, { ...this.context, functionName: 'org-budgets-hub-local-reconcileBudgets' });
   }
 

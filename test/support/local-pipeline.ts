@@ -54,7 +54,7 @@ export class LocalPipeline {
       hub.frontDoor.routeBusEvents((put) => {
         pipeline.router.put(put.busAccount, put.region, put.busName, put.event);
       });
-      const record = createRecordStatusHandler({ tableName: hub.tableName });
+      const record = createRecordStatusHandler({ TABLE_NAME: hub.tableName, ALERTS_TOPIC_ARN: hub.alertsTopicArn });
       pipeline.router.addRule({
         name: 'org-budgets-hub-local-recordSpokeStatus-rule-1',
         account: MANAGEMENT_ACCOUNT_ID,

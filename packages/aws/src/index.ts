@@ -7,3 +7,6 @@ export * from './budget-items';
 export * from './logger';
 export * from './function-config';
 export * from './client-config';
+export * from './parameter-digest';
+export * from './alerts-topic';
+export * from './organization-accounts';

@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { awsClientConfig } from './client-config';
 import { SpokeRoleUnavailableError } from './errors';
 
 export interface SpokeRoleSettings {
@@ -49,7 +50,7 @@ export function createSpokeCredentials(
   now: () => number = Date.now,
   /** How to make an STS client signing with the access role's credentials (tests replace it). */
   stsWith: (credentials: () => Promise<AwsCredentialIdentity>) => STSClient = (credentials) =>
-    new STSClient({ credentials }),
+    new STSClient({ ...awsClientConfig(), credentials }),
 ): SpokeCredentials {
   const refreshBeforeExpiryMs = settings.refreshBeforeExpiryMs ?? 5 * 60_000;
   const cache = new Map<string, Promise<AwsCredentialIdentity>>();

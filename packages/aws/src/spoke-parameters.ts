@@ -1,12 +1,15 @@
 import {
   DeleteParameterCommand,
   GetParameterCommand,
+  GetParametersByPathCommand,
   ParameterNotFound,
   PutParameterCommand,
   SSMClient,
   type SSMClientConfig,
 } from '@aws-sdk/client-ssm';
 import {
+  BUDGET_PARAMETER_PREFIX,
+  budgetNameFromParameterName,
   budgetParameterName,
   parseBudgetParameter,
   serializeBudgetParameter,
@@ -16,13 +19,23 @@ import {
 import { SpokeParameterError } from './errors';
 import type { SpokeCredentials } from './spoke-credentials';
 
-/** What the spoke currently holds for one budget. */
-export type CurrentBudgetParameter = { exists: false } | ({ exists: true } & BudgetParameterParse);
+/** What the spoke currently holds for one budget: the value as stored, and what it parses to. */
+export type CurrentBudgetParameter = { exists: false } | ({ exists: true; value: string } & BudgetParameterParse);
+
+/** A budget parameter of a spoke, as listed. */
+export interface ListedBudgetParameter {
+  budgetName: string;
+  value: string;
+  lastModified: Date | undefined;
+}
 
 /** The hub's view of the budget parameters in its spokes, one SSM client per account. */
 export interface SpokeParameters {
   get(accountId: string, budgetName: string): Promise<CurrentBudgetParameter>;
-  put(accountId: string, parameter: BudgetParameter): Promise<void>;
+  /** Writes the document; `value` is its serialized form when the caller has it already (its digest was taken). */
+  put(accountId: string, parameter: BudgetParameter, value?: string): Promise<void>;
+  /** Every budget parameter of the account (GetParametersByPath, all pages). */
+  list(accountId: string): Promise<ListedBudgetParameter[]>;
   /** Returns false when there was no parameter to delete. */
   delete(accountId: string, budgetName: string): Promise<boolean>;
 }
@@ -31,7 +44,8 @@ export interface SpokeParameters {
 export async function getBudgetParameter(ssm: SSMClient, budgetName: string): Promise<CurrentBudgetParameter> {
   try {
     const { Parameter } = await ssm.send(new GetParameterCommand({ Name: budgetParameterName(budgetName) }));
-    return { exists: true, ...parseBudgetParameter(Parameter?.Value ?? '') };
+    const value = Parameter?.Value ?? '';
+    return { exists: true, value, ...parseBudgetParameter(value) };
   } catch (error) {
     if (error instanceof ParameterNotFound || (error as Error).name === 'ParameterNotFound') return { exists: false };
     throw error;
@@ -68,17 +82,40 @@ export function createSpokeParameters(
       const name = budgetParameterName(budgetName);
       return call(accountId, name, 'GetParameter', () => getBudgetParameter(ssmFor(accountId), budgetName));
     },
-    async put(accountId, parameter) {
+    async list(accountId) {
+      return call(accountId, BUDGET_PARAMETER_PREFIX, 'GetParametersByPath', async () => {
+        const listed: ListedBudgetParameter[] = [];
+        let nextToken: string | undefined;
+        do {
+          const page = await ssmFor(accountId).send(
+            new GetParametersByPathCommand({
+              Path: BUDGET_PARAMETER_PREFIX.replace(/\/$/, ''),
+              Recursive: true,
+              MaxResults: 10,
+              ...(nextToken ? { NextToken: nextToken } : {}),
+            }),
+          );
+          for (const p of page.Parameters ?? []) {
+            const budgetName = budgetNameFromParameterName(p.Name ?? '');
+            if (budgetName) listed.push({ budgetName, value: p.Value ?? '', lastModified: p.LastModifiedDate });
+          }
+          nextToken = page.NextToken || undefined;
+        } while (nextToken);
+        return listed;
+      });
+    },
+    async put(accountId, parameter, value) {
       const name = budgetParameterName(parameter.budgetName);
       await call(accountId, name, 'PutParameter', () =>
         ssmFor(accountId).send(
           new PutParameterCommand({
             Name: name,
-            Value: serializeBudgetParameter(parameter),
+            Value: value ?? serializeBudgetParameter(parameter),
             Type: 'String',
             Overwrite: true,
-            // Standard while the document fits in 4 KB, Advanced only when it must.
-            Tier: 'Intelligent-Tiering',
+            // Validation keeps every document within 4 KB: Standard, never the Advanced tier
+            // (which costs money and cannot be undone).
+            Tier: 'Standard',
             Description: `org-budgets: budget ${parameter.budgetName}, revision ${parameter.revision}`,
           }),
         ),

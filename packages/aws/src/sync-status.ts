@@ -1,4 +1,10 @@
-import { ConditionalCheckFailedException, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import type { SyncStatus } from '@org-budgets/contracts';
 
 export interface BudgetItemKey {
@@ -8,20 +14,63 @@ export interface BudgetItemKey {
 
 export type SyncWriteResult = 'written' | 'superseded';
 
-/** Writes the `sync` attribute onto budget items in the hub table. */
+/**
+ * What the hub last wrote into the spoke for an item (the item's `delivered` attribute): the
+ * revision, the SHA-256 of the parameter value exactly as written, and when. The hub is the only
+ * source of revisions: what a spoke holds is compared with this, never trusted instead of it.
+ */
+export interface DeliveryRecord {
+  revision: string;
+  digest: string;
+  at: string;
+}
+
+/** The reconciler's retries of an item it could not bring back yet (the item's `repair` attribute). */
+export interface RepairRecord {
+  attempts: number;
+  lastAt: string;
+  reason: string;
+}
+
+/** The system attributes of an item, read consistently. */
+export type ItemSystemState =
+  | { exists: false }
+  | { exists: true; delivered?: DeliveryRecord; sync?: Partial<SyncStatus>; repair?: RepairRecord };
+
+/** Reads and writes the system attributes (`sync`, `delivered`, `repair`) of budget items in the hub table. */
 export interface SyncStatusStore {
-  write(key: BudgetItemKey, sync: SyncStatus): Promise<SyncWriteResult>;
+  /**
+   * Writes `sync` (see SYNC_CONDITION). With `onlyIfDelivered`, only when the item's
+   * `delivered.revision` is the status's revision: a spoke's report counts only for what the hub
+   * delivered to it.
+   */
+  write(key: BudgetItemKey, sync: SyncStatus, options?: { onlyIfDelivered?: boolean }): Promise<SyncWriteResult>;
+  /** Writes `sync` DELIVERED together with what was delivered, never over a newer delivery or status. */
+  recordDelivery(key: BudgetItemKey, delivered: DeliveryRecord, sync: SyncStatus): Promise<SyncWriteResult>;
+  /** The item's system attributes, strongly consistent; `exists: false` when the item is gone. */
+  readState(key: BudgetItemKey): Promise<ItemSystemState>;
   /**
    * Marks an item PENDING so that the stream delivers it again (see the loop guard in
-   * propagate-budget-edits), only if its `sync.revision` is still `expectedRevision` (undefined:
-   * the item has no sync yet); 'superseded' when the item changed or is gone.
+   * propagate-budget-edits), only if its `sync` is still as the caller read it (`expected`:
+   * revision and updatedAt; undefined: the item has no sync yet); 'superseded' when the item
+   * changed or is gone. With `repair`, records the attempt on the item.
    */
   requestRedelivery(
     key: BudgetItemKey,
-    expectedRevision: string | undefined,
+    expected: { revision: string; updatedAt?: string } | undefined,
+    message: string,
+    now: Date,
+    repair?: RepairRecord,
+  ): Promise<SyncWriteResult>;
+  /** Sets `sync` FAILED (stage deliver) with a message, only if `sync` is still as read. */
+  markFailed(
+    key: BudgetItemKey,
+    expected: { revision: string; updatedAt?: string } | undefined,
     message: string,
     now: Date,
   ): Promise<SyncWriteResult>;
+  /** Removes the `repair` attribute (the item is back in sync). */
+  clearRepair(key: BudgetItemKey): Promise<void>;
 }
 
 /**
@@ -35,72 +84,218 @@ export const SYNC_CONDITION =
   'attribute_exists(accountId) AND (attribute_not_exists(#sync.#revision) OR #sync.#revision < :revision' +
   ' OR (#sync.#revision = :revision AND (:stage = :apply OR attribute_not_exists(#sync.#stage) OR #sync.#stage <> :apply)))';
 
-export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): SyncStatusStore {
-  const isConditionFailure = (error: unknown) =>
-    error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException';
+/** A spoke's report: only for the revision the hub delivered. */
+export const DELIVERED_CONDITION = '#delivered.#revision = :revision';
+
+/** A delivery: never behind an earlier one. */
+export const DELIVERY_CONDITION =
+  '(attribute_not_exists(#delivered.#revision) OR #delivered.#revision <= :revision)';
+
+const KEY_NAMES = { '#sync': 'sync', '#revision': 'revision' };
+
+function keyOf(key: BudgetItemKey): Record<string, AttributeValue> {
+  return { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } };
+}
+
+function syncValue(sync: SyncStatus): AttributeValue {
   return {
-    async requestRedelivery(key, expectedRevision, message, now) {
-      try {
-        await ddb.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
-            UpdateExpression: 'SET #sync = :sync',
-            ConditionExpression:
-              expectedRevision === undefined
-                ? 'attribute_exists(accountId) AND attribute_not_exists(#sync.#revision)'
-                : 'attribute_exists(accountId) AND #sync.#revision = :expected',
-            ExpressionAttributeNames: { '#sync': 'sync', '#revision': 'revision' },
-            ExpressionAttributeValues: {
-              ':sync': {
-                M: {
-                  status: { S: 'PENDING' },
-                  stage: { S: 'deliver' },
-                  message: { S: message },
-                  revision: { N: expectedRevision ?? '0' },
-                  updatedAt: { S: now.toISOString() },
-                },
-              },
-              ...(expectedRevision === undefined ? {} : { ':expected': { N: expectedRevision } }),
-            },
-          }),
-        );
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'superseded';
-        throw error;
-      }
+    M: {
+      status: { S: sync.status },
+      stage: { S: sync.stage },
+      message: { S: sync.message },
+      revision: { N: sync.revision },
+      updatedAt: { S: sync.updatedAt },
     },
-    async write(key, sync) {
-      try {
-        await ddb.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
-            UpdateExpression: 'SET #sync = :sync',
-            ConditionExpression: SYNC_CONDITION,
-            ExpressionAttributeNames: { '#sync': 'sync', '#revision': 'revision', '#stage': 'stage' },
-            ExpressionAttributeValues: {
-              ':sync': {
+  };
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException'
+  );
+}
+
+/** `sync` as written, with the revision kept exactly (it is too long for a JS number). */
+export function readSyncAttribute(value: AttributeValue | undefined): Partial<SyncStatus> | undefined {
+  const map = value?.M;
+  if (!map) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of ['status', 'stage', 'message', 'updatedAt'] as const) {
+    const text = map[name]?.S;
+    if (text !== undefined) out[name] = text;
+  }
+  if (map['revision']?.N !== undefined) out['revision'] = map['revision'].N;
+  return out as Partial<SyncStatus>;
+}
+
+export function readDeliveredAttribute(value: AttributeValue | undefined): DeliveryRecord | undefined {
+  const map = value?.M;
+  const revision = map?.['revision']?.N;
+  const digest = map?.['digest']?.S;
+  if (!map || revision === undefined || digest === undefined) return undefined;
+  return { revision, digest, at: map['at']?.S ?? '' };
+}
+
+export function readRepairAttribute(value: AttributeValue | undefined): RepairRecord | undefined {
+  const map = value?.M;
+  if (!map) return undefined;
+  const attempts = Number(map['attempts']?.N ?? '0');
+  return {
+    attempts: Number.isFinite(attempts) ? attempts : 0,
+    lastAt: map['lastAt']?.S ?? '',
+    reason: map['reason']?.S ?? '',
+  };
+}
+
+export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): SyncStatusStore {
+  /** An UpdateItem whose failed condition means 'superseded'. */
+  async function conditionalUpdate(input: ConstructorParameters<typeof UpdateItemCommand>[0]) {
+    try {
+      await ddb.send(new UpdateItemCommand(input));
+      return 'written' as const;
+    } catch (error) {
+      if (isConditionFailure(error)) return 'superseded' as const;
+      throw error;
+    }
+  }
+
+  /** SET sync (and more) only if sync is still what the caller read. */
+  function replaceSyncIfUnchanged(
+    key: BudgetItemKey,
+    expected: { revision: string; updatedAt?: string } | undefined,
+    sync: SyncStatus,
+    repair?: RepairRecord,
+  ) {
+    const condition =
+      expected === undefined
+        ? 'attribute_exists(accountId) AND attribute_not_exists(#sync.#revision)'
+        : `attribute_exists(accountId) AND #sync.#revision = :expected${
+            expected.updatedAt === undefined ? '' : ' AND #sync.#updatedAt = :expectedAt'
+          }`;
+    return conditionalUpdate({
+      TableName: tableName,
+      Key: keyOf(key),
+      UpdateExpression: repair ? 'SET #sync = :sync, #repair = :repair' : 'SET #sync = :sync',
+      ConditionExpression: condition,
+      ExpressionAttributeNames: {
+        ...KEY_NAMES,
+        ...(expected?.updatedAt === undefined ? {} : { '#updatedAt': 'updatedAt' }),
+        ...(repair ? { '#repair': 'repair' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':sync': syncValue(sync),
+        ...(expected === undefined ? {} : { ':expected': { N: expected.revision } }),
+        ...(expected?.updatedAt === undefined ? {} : { ':expectedAt': { S: expected.updatedAt } }),
+        ...(repair
+          ? {
+              ':repair': {
                 M: {
-                  status: { S: sync.status },
-                  stage: { S: sync.stage },
-                  message: { S: sync.message },
-                  revision: { N: sync.revision },
-                  updatedAt: { S: sync.updatedAt },
+                  attempts: { N: String(repair.attempts) },
+                  lastAt: { S: repair.lastAt },
+                  reason: { S: repair.reason },
                 },
               },
-              ':revision': { N: sync.revision },
-              ':stage': { S: sync.stage },
-              ':apply': { S: 'apply' },
-            },
-          }),
-        );
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'superseded';
-        throw error;
-      }
+            }
+          : {}),
+      },
+    });
+  }
+
+  return {
+    async write(key, sync, options = {}) {
+      return conditionalUpdate({
+        TableName: tableName,
+        Key: keyOf(key),
+        UpdateExpression: 'SET #sync = :sync',
+        ConditionExpression: options.onlyIfDelivered ? `${SYNC_CONDITION} AND ${DELIVERED_CONDITION}` : SYNC_CONDITION,
+        ExpressionAttributeNames: {
+          ...KEY_NAMES,
+          '#stage': 'stage',
+          ...(options.onlyIfDelivered ? { '#delivered': 'delivered' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':sync': syncValue(sync),
+          ':revision': { N: sync.revision },
+          ':stage': { S: sync.stage },
+          ':apply': { S: 'apply' },
+        },
+      });
+    },
+
+    async recordDelivery(key, delivered, sync) {
+      return conditionalUpdate({
+        TableName: tableName,
+        Key: keyOf(key),
+        UpdateExpression: 'SET #sync = :sync, #delivered = :delivered',
+        ConditionExpression: `${SYNC_CONDITION} AND ${DELIVERY_CONDITION}`,
+        ExpressionAttributeNames: { ...KEY_NAMES, '#stage': 'stage', '#delivered': 'delivered' },
+        ExpressionAttributeValues: {
+          ':sync': syncValue(sync),
+          ':delivered': {
+            M: { revision: { N: delivered.revision }, digest: { S: delivered.digest }, at: { S: delivered.at } },
+          },
+          ':revision': { N: sync.revision },
+          ':stage': { S: sync.stage },
+          ':apply': { S: 'apply' },
+        },
+      });
+    },
+
+    async readState(key) {
+      const { Item } = await ddb.send(
+        new GetItemCommand({
+          TableName: tableName,
+          Key: keyOf(key),
+          ConsistentRead: true,
+          ProjectionExpression: 'accountId, #sync, #delivered, #repair',
+          ExpressionAttributeNames: { '#sync': 'sync', '#delivered': 'delivered', '#repair': 'repair' },
+        }),
+      );
+      if (!Item) return { exists: false };
+      const delivered = readDeliveredAttribute(Item['delivered']);
+      const sync = readSyncAttribute(Item['sync']);
+      const repair = readRepairAttribute(Item['repair']);
+      return {
+        exists: true,
+        ...(delivered ? { delivered } : {}),
+        ...(sync ? { sync } : {}),
+        ...(repair ? { repair } : {}),
+      };
+    },
+
+    async requestRedelivery(key, expected, message, now, repair) {
+      return replaceSyncIfUnchanged(
+        key,
+        expected,
+        {
+          status: 'PENDING',
+          stage: 'deliver',
+          message,
+          revision: expected?.revision ?? '0',
+          updatedAt: now.toISOString(),
+        },
+        repair,
+      );
+    },
+
+    async markFailed(key, expected, message, now) {
+      return replaceSyncIfUnchanged(key, expected, {
+        status: 'FAILED',
+        stage: 'deliver',
+        message,
+        revision: expected?.revision ?? '0',
+        updatedAt: now.toISOString(),
+      });
+    },
+
+    async clearRepair(key) {
+      await conditionalUpdate({
+        TableName: tableName,
+        Key: keyOf(key),
+        UpdateExpression: 'REMOVE #repair',
+        ConditionExpression: 'attribute_exists(accountId)',
+        ExpressionAttributeNames: { '#repair': 'repair' },
+      });
     },
   };
 }

@@ -8,6 +8,7 @@ const configSchema = z.object({
   PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
   MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(32),
   SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
 });
 
 export interface PropagateConfig {
@@ -18,6 +19,8 @@ export interface PropagateConfig {
   maxConcurrency: number;
   /** The one hub role every spoke trusts; the spoke role is assumed through it. */
   spokeAccessRoleArn?: string;
+  /** Where the hub reports a spoke parameter it did not write. */
+  alertsTopicArn: string;
 }
 
 /** Reads the function's configuration once, at cold start; a missing variable fails by name. */
@@ -29,6 +32,7 @@ export function loadPropagateConfig(env: NodeJS.ProcessEnv): PropagateConfig {
     spokeExternalId: c.SPOKE_EXTERNAL_ID,
     partition: c.PARTITION,
     maxConcurrency: c.MAX_CONCURRENCY,
+    alertsTopicArn: c.ALERTS_TOPIC_ARN,
     ...(c.SPOKE_ACCESS_ROLE_ARN ? { spokeAccessRoleArn: c.SPOKE_ACCESS_ROLE_ARN } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { budgetItem, budgetItemRecord, streamEvent } from '@org-budgets/test-fixtures';
@@ -17,6 +17,7 @@ const config = {
   spokeExternalId: 'ext',
   partition: 'aws',
   maxConcurrency: 4,
+  alertsTopicArn: 'arn:aws:sns:us-east-1:123456789012:org-budgets-test-alerts',
 };
 const context = {
   functionName: 'propagate',
@@ -39,6 +40,7 @@ beforeEach(() => {
   ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: 'none', $metadata: {} }));
   ssm.on(PutParameterCommand).resolves({ Version: 1 });
   ddb.on(UpdateItemCommand).resolves({});
+  ddb.on(GetItemCommand).resolves({ Item: { accountId: { S: '111111111111' } } });
 });
 
 describe('propagate-budget-edits handler', () => {

@@ -2,9 +2,16 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import middy from '@middy/core';
-import { createSpokeCredentials, createSpokeParameters, createSyncStatusStore } from '@org-budgets/aws';
+import {
+  awsClientConfig,
+  createAlertsTopic,
+  createSpokeCredentials,
+  createSpokeParameters,
+  createSyncStatusStore,
+} from '@org-budgets/aws';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { createKeyedScheduler } from '../../lib/keyed-scheduler';
 import type { PropagateConfig } from './config';
@@ -23,7 +30,8 @@ export interface HandlerOverrides {
 /** Wires the propagation: clients, credentials cache and batch processing. */
 export function createPropagateHandler(config: PropagateConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
-  const credentials = createSpokeCredentials(new STSClient({}), {
+  const clientConfig = awsClientConfig();
+  const credentials = createSpokeCredentials(new STSClient(clientConfig), {
     partition: config.partition,
     roleName: config.spokeRoleName,
     externalId: config.spokeExternalId,
@@ -31,8 +39,9 @@ export function createPropagateHandler(config: PropagateConfig, overrides: Handl
     ...(config.spokeAccessRoleArn ? { accessRoleArn: config.spokeAccessRoleArn } : {}),
   });
   const deps: PropagateDeps = {
-    spokeParameters: createSpokeParameters(credentials),
-    syncStatus: createSyncStatusStore(new DynamoDBClient({}), config.tableName),
+    spokeParameters: createSpokeParameters(credentials, awsClientConfig()),
+    syncStatus: createSyncStatusStore(new DynamoDBClient(clientConfig), config.tableName),
+    alerts: createAlertsTopic(new SNSClient(clientConfig), config.alertsTopicArn),
     now: overrides.now ?? (() => new Date()),
     logger,
   };

@@ -1,55 +1,100 @@
-import type { BudgetParameter, SyncStatus } from '@org-budgets/contracts';
-import type { BudgetItemKey, CurrentBudgetParameter, SpokeParameters, SyncStatusStore } from '@org-budgets/aws';
+import {
+  parseBudgetParameter,
+  serializeBudgetParameter,
+  type BudgetParameter,
+  type SyncStatus,
+} from '@org-budgets/contracts';
+import type {
+  BudgetItemKey,
+  CurrentBudgetParameter,
+  DeliveryRecord,
+  ItemSystemState,
+  ListedBudgetParameter,
+  SpokeParameters,
+  SyncStatusStore,
+} from '@org-budgets/aws';
+import { parameterDigest } from '@org-budgets/aws';
 import { applyChange, BAD_BUDGET_ITEMS, budgetItem, budgetItemRecord, removeRecord } from '@org-budgets/test-fixtures';
 import {
   budgetEditFromRecord,
   MalformedStreamRecordError,
   propagateBudgetEdit,
+  RevisionTooLongError,
   type PropagateDeps,
 } from './propagate-budget-edit';
 
-/** An in-memory spoke: parameters per account, with optional failures. */
+/** An in-memory spoke: parameter values per account, with optional failures. */
 class FakeSpokes implements SpokeParameters {
-  readonly parameters = new Map<string, BudgetParameter | string>();
+  /** Values as stored (JSON documents, or anything a member account wrote). */
+  readonly values = new Map<string, string>();
   failWith: Error | undefined;
   readonly calls: string[] = [];
 
+  parameter(accountId = '111111111111', budgetName = 'research-compute'): Record<string, unknown> | undefined {
+    const value = this.values.get(`${accountId}/${budgetName}`);
+    return value === undefined ? undefined : (JSON.parse(value) as Record<string, unknown>);
+  }
   async get(accountId: string, budgetName: string): Promise<CurrentBudgetParameter> {
     this.calls.push(`get ${accountId}/${budgetName}`);
     if (this.failWith) throw this.failWith;
-    const value = this.parameters.get(`${accountId}/${budgetName}`);
+    const value = this.values.get(`${accountId}/${budgetName}`);
     if (value === undefined) return { exists: false };
-    if (typeof value === 'string') return { exists: true, valid: false, message: 'unreadable' };
-    return { exists: true, valid: true, parameter: value };
+    return { exists: true, value, ...parseBudgetParameter(value) };
   }
-  async put(accountId: string, parameter: BudgetParameter): Promise<void> {
+  async put(accountId: string, parameter: BudgetParameter, value?: string): Promise<void> {
     this.calls.push(`put ${accountId}/${parameter.budgetName}@${parameter.revision}`);
-    this.parameters.set(`${accountId}/${parameter.budgetName}`, parameter);
+    this.values.set(`${accountId}/${parameter.budgetName}`, value ?? serializeBudgetParameter(parameter));
   }
   async delete(accountId: string, budgetName: string): Promise<boolean> {
     this.calls.push(`delete ${accountId}/${budgetName}`);
-    return this.parameters.delete(`${accountId}/${budgetName}`);
+    return this.values.delete(`${accountId}/${budgetName}`);
+  }
+  async list(): Promise<ListedBudgetParameter[]> {
+    throw new Error('not used by the propagation');
   }
 }
 
-class FakeSyncStore implements Pick<SyncStatusStore, 'write'> {
+/** The hub table's system attributes of items: exists unless deleted; `delivered` kept as the store keeps it. */
+class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'readState'> {
   readonly writes: (BudgetItemKey & SyncStatus)[] = [];
+  readonly deleted = new Set<string>();
+  readonly delivered = new Map<string, DeliveryRecord>();
   async write(key: BudgetItemKey, sync: SyncStatus) {
     this.writes.push({ ...key, ...sync });
     return 'written' as const;
+  }
+  async recordDelivery(key: BudgetItemKey, delivered: DeliveryRecord, sync: SyncStatus) {
+    const id = `${key.accountId}/${key.budgetName}`;
+    const before = this.delivered.get(id);
+    if (before && BigInt(before.revision) > BigInt(delivered.revision)) return 'superseded' as const;
+    this.delivered.set(id, delivered);
+    this.writes.push({ ...key, ...sync });
+    return 'written' as const;
+  }
+  async readState(key: BudgetItemKey): Promise<ItemSystemState> {
+    const id = `${key.accountId}/${key.budgetName}`;
+    if (this.deleted.has(id)) return { exists: false };
+    const delivered = this.delivered.get(id);
+    return { exists: true, ...(delivered ? { delivered } : {}) };
   }
 }
 
 function setup() {
   const spokes = new FakeSpokes();
-  const sync = new FakeSyncStore();
+  const sync = new FakeTable();
+  const alerts: { subject: string; message: string }[] = [];
   const deps: PropagateDeps = {
     spokeParameters: spokes,
     syncStatus: sync,
+    alerts: {
+      publish: async (subject, message) => {
+        alerts.push({ subject, message });
+      },
+    },
     now: () => new Date('2026-11-23T12:00:00Z'),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  return { spokes, sync, deps };
+  return { spokes, sync, alerts, deps };
 }
 
 const propagate = (record: Parameters<typeof budgetEditFromRecord>[0], deps: PropagateDeps) =>
@@ -63,7 +108,7 @@ describe('propagateBudgetEdit', () => {
     const outcome = await propagate(record, deps);
 
     expect(outcome).toEqual({ result: 'delivered', parameterRevision: '100' });
-    expect(spokes.parameters.get('111111111111/research-compute')).toMatchObject({
+    expect(spokes.parameter()).toMatchObject({
       amount: 500,
       revision: '100',
       schemaVersion: 1,
@@ -77,6 +122,11 @@ describe('propagateBudgetEdit', () => {
         updatedAt: '2026-11-23T12:00:00.000Z',
       }),
     ]);
+    expect(sync.delivered.get('111111111111/research-compute')).toEqual({
+      revision: '100',
+      digest: parameterDigest(spokes.values.get('111111111111/research-compute') ?? ''),
+      at: '2026-11-23T12:00:00.000Z',
+    });
   });
 
   it.each(BAD_BUDGET_ITEMS)('rejects $name without touching the spoke', async ({ change, attribute }) => {
@@ -101,7 +151,7 @@ describe('propagateBudgetEdit', () => {
       deps,
     );
 
-    expect(spokes.parameters.get('111111111111/research-compute')).toMatchObject({ amount: 100, revision: '1' });
+    expect(spokes.parameter()).toMatchObject({ amount: 100, revision: '1' });
   });
 
   it('ignores a change of only the sync attribute (the loop guard)', async () => {
@@ -111,7 +161,7 @@ describe('propagateBudgetEdit', () => {
 
     const outcome = await propagate(budgetItemRecord(after, { oldImage: before }), deps);
 
-    expect(outcome).toEqual({ result: 'ignored', reason: 'only sync changed' });
+    expect(outcome).toEqual({ result: 'ignored', reason: 'only system attributes changed' });
     expect(spokes.calls).toEqual([]);
     expect(sync.writes).toEqual([]);
   });
@@ -121,18 +171,62 @@ describe('propagateBudgetEdit', () => {
 
     await propagate(budgetItemRecord(budgetItem({ amount: 200 }), { oldImage: budgetItem({ amount: 100 }) }), deps);
 
-    expect(spokes.parameters.get('111111111111/research-compute')).toMatchObject({ amount: 200 });
+    expect(spokes.parameter()).toMatchObject({ amount: 200 });
   });
 
-  it('never overwrites a newer parameter with a stale record', async () => {
+  it('never overwrites a newer delivery with a stale record (the item says what was delivered)', async () => {
     const { spokes, sync, deps } = setup();
     await propagate(budgetItemRecord(budgetItem({ amount: 300 }), { sequenceNumber: '20' }), deps);
 
     const outcome = await propagate(budgetItemRecord(budgetItem({ amount: 100 }), { sequenceNumber: '19' }), deps);
 
-    expect(outcome).toEqual({ result: 'stale', currentRevision: '20' });
-    expect(spokes.parameters.get('111111111111/research-compute')).toMatchObject({ amount: 300, revision: '20' });
+    expect(outcome).toEqual({ result: 'stale', deliveredRevision: '20' });
+    expect(spokes.parameter()).toMatchObject({ amount: 300, revision: '20' });
     expect(sync.writes).toHaveLength(1);
+  });
+
+  it('delivers whatever revision the spoke claims: a forged 38-digit revision locks nothing', async () => {
+    const { spokes, alerts, deps } = setup();
+    await propagate(budgetItemRecord(budgetItem({ amount: 100 }), { sequenceNumber: '20' }), deps);
+    const forged = { ...spokes.parameter(), amount: 1, revision: '9'.repeat(38) };
+    spokes.values.set('111111111111/research-compute', JSON.stringify(forged));
+
+    const outcome = await propagate(
+      budgetItemRecord(budgetItem({ amount: 200 }), { oldImage: budgetItem({ amount: 100 }), sequenceNumber: '21' }),
+      deps,
+    );
+
+    expect(outcome).toEqual({ result: 'delivered', parameterRevision: '21' });
+    expect(spokes.parameter()).toMatchObject({ amount: 200, revision: '21' });
+    expect(alerts).toEqual([
+      {
+        subject: 'org-budgets: parameter changed in account 111111111111',
+        message: expect.stringContaining(`claims revision ${'9'.repeat(38)}`) as string,
+      },
+    ]);
+  });
+
+  it('replaces a parameter that claims the delivered revision but holds other content, and says so', async () => {
+    const { spokes, alerts, deps } = setup();
+    const record = budgetItemRecord(budgetItem({ amount: 100 }), { sequenceNumber: '20' });
+    await propagate(record, deps);
+    spokes.values.set('111111111111/research-compute', JSON.stringify({ ...spokes.parameter(), amount: 99999 }));
+
+    const outcome = await propagate(record, deps);
+
+    expect(outcome).toEqual({ result: 'delivered', parameterRevision: '20' });
+    expect(spokes.parameter()).toMatchObject({ amount: 100 });
+    expect(alerts).toHaveLength(1);
+  });
+
+  it('skips an edit of an item deleted since (its removal follows in the stream)', async () => {
+    const { spokes, sync, deps } = setup();
+    sync.deleted.add('111111111111/research-compute');
+
+    const outcome = await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '22' }), deps);
+
+    expect(outcome).toEqual({ result: 'superseded' });
+    expect(spokes.calls).toEqual([]);
   });
 
   it('treats a duplicate record as delivered without writing the parameter again', async () => {
@@ -149,7 +243,7 @@ describe('propagateBudgetEdit', () => {
 
   it('replaces an unreadable spoke parameter', async () => {
     const { spokes, deps } = setup();
-    spokes.parameters.set('111111111111/research-compute', 'not json');
+    spokes.values.set('111111111111/research-compute', 'not json');
 
     const outcome = await propagate(budgetItemRecord(budgetItem()), deps);
 
@@ -177,33 +271,50 @@ describe('propagateBudgetEdit', () => {
   it('fails with the delivery error even when recording FAILED fails too', async () => {
     const { spokes, deps } = setup();
     spokes.failWith = new Error('throttled');
-    deps.syncStatus = { write: () => Promise.reject(new Error('table unavailable')) };
+    const table = new FakeTable();
+    table.write = () => Promise.reject(new Error('table unavailable'));
+    deps.syncStatus = table;
 
     await expect(propagate(budgetItemRecord(budgetItem()), deps)).rejects.toThrow('throttled');
   });
 
   it('deletes the parameter when the item is removed', async () => {
-    const { spokes, deps } = setup();
+    const { spokes, sync, deps } = setup();
     await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '50' }), deps);
+    sync.deleted.add('111111111111/research-compute');
 
     const outcome = await propagate(removeRecord(budgetItem(), '51'), deps);
 
     expect(outcome).toEqual({ result: 'deleted' });
-    expect(spokes.parameters.size).toBe(0);
+    expect(spokes.values.size).toBe(0);
   });
 
-  it('does not delete a parameter written by a newer edit than the removal', async () => {
+  it('does not delete the parameter of an item created again since the removal', async () => {
     const { spokes, deps } = setup();
     await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '61' }), deps);
 
     const outcome = await propagate(removeRecord(budgetItem(), '60'), deps);
 
-    expect(outcome).toEqual({ result: 'stale', currentRevision: '61' });
-    expect(spokes.parameters.size).toBe(1);
+    expect(outcome).toEqual({ result: 'superseded' });
+    expect(spokes.values.size).toBe(1);
+  });
+
+  it('deletes the parameter whatever revision the spoke claims', async () => {
+    const { spokes, sync, deps } = setup();
+    await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '62' }), deps);
+    spokes.values.set(
+      '111111111111/research-compute',
+      JSON.stringify({ ...spokes.parameter(), revision: '9'.repeat(38) }),
+    );
+    sync.deleted.add('111111111111/research-compute');
+
+    await expect(propagate(removeRecord(budgetItem(), '63'), deps)).resolves.toEqual({ result: 'deleted' });
+    expect(spokes.values.size).toBe(0);
   });
 
   it('treats the removal of an item with no parameter as done', async () => {
-    const { deps } = setup();
+    const { sync, deps } = setup();
+    sync.deleted.add('111111111111/research-compute');
 
     await expect(propagate(removeRecord(budgetItem()), deps)).resolves.toEqual({ result: 'already-absent' });
   });
@@ -224,6 +335,20 @@ describe('budgetEditFromRecord', () => {
     delete record.dynamodb?.Keys;
 
     expect(() => budgetEditFromRecord(record)).toThrow(MalformedStreamRecordError);
+  });
+
+  it('fails clearly on a sequence number longer than a DynamoDB number holds', () => {
+    const record = budgetItemRecord(budgetItem(), { sequenceNumber: '1'.repeat(39) });
+
+    expect(() => budgetEditFromRecord(record)).toThrow(RevisionTooLongError);
+  });
+
+  it('ignores a change of only delivered and repair (system attributes)', () => {
+    const record = budgetItemRecord(budgetItem({ delivered: { revision: 2, digest: 'b' }, repair: { attempts: 1 } }), {
+      oldImage: budgetItem({ delivered: { revision: 1, digest: 'a' } }),
+    });
+
+    expect(budgetEditFromRecord(record).kind).toBe('sync-only');
   });
 
   it('fails clearly when the stream carries no new image', () => {
@@ -254,7 +379,17 @@ describe('redelivery requests', () => {
     const outcome = await propagate(budgetItemRecord(after, { oldImage: before, sequenceNumber: '90' }), deps);
 
     expect(outcome).toEqual({ result: 'delivered', parameterRevision: '90' });
-    expect(spokes.parameters.get('111111111111/research-compute')).toMatchObject({ revision: '90' });
+    expect(spokes.parameter()).toMatchObject({ revision: '90' });
+  });
+
+  it('propagates a second PENDING request for an item still PENDING (the reconciler asks again)', async () => {
+    const { deps } = setup();
+    const before = budgetItem({ sync: { status: 'PENDING', revision: 1, updatedAt: '2026-11-23T10:00:00Z' } });
+    const after = budgetItem({ sync: { status: 'PENDING', revision: 1, updatedAt: '2026-11-23T10:30:00Z' } });
+
+    const outcome = await propagate(budgetItemRecord(after, { oldImage: before, sequenceNumber: '91' }), deps);
+
+    expect(outcome.result).toBe('delivered');
   });
 
   it('ignores the write-back that follows a redelivery', async () => {

@@ -1,7 +1,9 @@
 import {
   accountIdSchema,
-  isStaleOrDuplicate,
   compareRevisions,
+  MAX_REVISION_DIGITS,
+  serializeBudgetParameter,
+  SYSTEM_ATTRIBUTES,
   toBudgetParameter,
   validateBudgetItem,
   type SyncStatus,
@@ -10,6 +12,7 @@ import {
   canonicalImage,
   describeError,
   itemFromStreamImage,
+  parameterDigest,
   type BudgetItemKey,
   type SpokeParameters,
   type StreamImage,
@@ -19,7 +22,14 @@ import type { DynamoDBRecord } from 'aws-lambda';
 
 /** One stream record, as the propagation sees it. */
 export type BudgetEdit =
-  | { kind: 'upsert'; key: BudgetItemKey; revision: string; item: Record<string, unknown> }
+  | {
+      kind: 'upsert';
+      key: BudgetItemKey;
+      revision: string;
+      item: Record<string, unknown>;
+      /** When the edit was made (the record's ApproximateCreationDateTime): the document's `updatedAt`. */
+      at?: Date;
+    }
   | { kind: 'remove'; key: BudgetItemKey; revision: string }
   /** Only `sync` changed: the system's own write-back, never propagated (the loop guard). */
   | { kind: 'sync-only'; key: BudgetItemKey; revision: string };
@@ -29,22 +39,36 @@ export type PropagationOutcome =
   | { result: 'rejected'; message: string }
   | { result: 'delivered'; parameterRevision: string }
   | { result: 'already-delivered' }
-  | { result: 'stale'; currentRevision: string }
+  /** The hub has delivered a newer revision of the item already (its own record, `delivered`). */
+  | { result: 'stale'; deliveredRevision: string }
+  /** The item was deleted (an upsert) or created again (a remove) since: a later record handles it. */
+  | { result: 'superseded' }
   | { result: 'deleted' }
   | { result: 'already-absent' };
+
+/** Where the hub tells the central team what it found (the alerts topic). */
+export interface HubAlerts {
+  publish(subject: string, message: string): Promise<void>;
+}
 
 import type { Logger } from '@org-budgets/aws';
 export type { Logger };
 
 export interface PropagateDeps {
   spokeParameters: SpokeParameters;
-  syncStatus: Pick<SyncStatusStore, 'write'>;
+  syncStatus: Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'readState'>;
+  alerts: HubAlerts;
   now: () => Date;
   logger: Logger;
 }
 
 export class MalformedStreamRecordError extends Error {
   override readonly name = 'MalformedStreamRecordError';
+}
+
+/** A stream sequence number longer than a DynamoDB number holds: it could never be recorded on the item. */
+export class RevisionTooLongError extends Error {
+  override readonly name = 'RevisionTooLongError';
 }
 
 export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
@@ -57,6 +81,11 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
       `stream record ${record.eventID ?? '?'} lacks the accountId/budgetName keys or a sequence number`,
     );
   }
+  if (!new RegExp(`^\\d{1,${MAX_REVISION_DIGITS}}$`).test(revision)) {
+    throw new RevisionTooLongError(
+      `stream record ${record.eventID ?? '?'} has sequence number ${revision}: more than the ${MAX_REVISION_DIGITS} digits a DynamoDB number holds`,
+    );
+  }
   const key = { accountId, budgetName };
   if (record.eventName === 'REMOVE') return { kind: 'remove', key, revision };
   const newImage = stream?.NewImage;
@@ -67,26 +96,40 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
   }
   if (
     record.eventName === 'MODIFY' &&
-    canonicalImage(stream?.OldImage, ['sync']) === canonicalImage(newImage, ['sync']) &&
+    canonicalImage(stream?.OldImage, SYSTEM_ATTRIBUTES) === canonicalImage(newImage, SYSTEM_ATTRIBUTES) &&
     !isRedeliveryRequest(stream?.OldImage, newImage)
   ) {
     return { kind: 'sync-only', key, revision };
   }
-  return { kind: 'upsert', key, revision, item: itemFromStreamImage(newImage) };
+  const seconds = stream?.ApproximateCreationDateTime;
+  return {
+    kind: 'upsert',
+    key,
+    revision,
+    item: itemFromStreamImage(newImage),
+    ...(typeof seconds === 'number' && Number.isFinite(seconds) ? { at: new Date(seconds * 1000) } : {}),
+  };
 }
 
 /**
- * `sync.status` set to PENDING (by reconcile-budgets, or by hand) asks for the item to be
- * delivered again: the one sync-only change the loop guard lets through.
+ * A `sync` written with status PENDING (by reconcile-budgets, or by hand) asks for the item to
+ * be delivered again: the one system-only change the loop guard lets through. Each such write
+ * counts (the reconciler asks again for an item still PENDING after a while); the hub itself
+ * never writes PENDING.
  */
 function isRedeliveryRequest(oldImage: StreamImage | undefined, newImage: StreamImage): boolean {
   const status = (image: StreamImage | undefined) => image?.['sync']?.M?.['status']?.S;
-  return status(newImage) === 'PENDING' && status(oldImage) !== 'PENDING';
+  const sync = (image: StreamImage | undefined) => canonicalImage(image?.['sync']?.M);
+  return status(newImage) === 'PENDING' && sync(oldImage) !== sync(newImage);
 }
 
 /**
- * Propagates one edit of a budget item to its spoke: validates it, puts the parameter document
- * (never over a newer revision) and writes `sync` back; a REMOVE deletes the parameter.
+ * Propagates one edit of a budget item to its spoke: validates it, writes the parameter document
+ * whenever the spoke's value differs from it, and records on the item what was delivered
+ * (revision and digest) with `sync` DELIVERED; a REMOVE deletes the parameter. The hub alone
+ * decides what is current: the item (read strongly consistent) says which revision it delivered
+ * last, and nothing the spoke holds, whatever revision it claims, makes the hub skip an edit. A
+ * parameter that is not what the hub last wrote is reported to the alerts topic and replaced.
  * Throws when the spoke cannot be reached, after recording FAILED on the item.
  */
 export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps): Promise<PropagationOutcome> {
@@ -94,9 +137,9 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
   const fields = { accountId: key.accountId, budgetName: key.budgetName, revision };
   switch (edit.kind) {
     case 'sync-only':
-      return { result: 'ignored', reason: 'only sync changed' };
+      return { result: 'ignored', reason: 'only system attributes changed' };
     case 'remove':
-      return removeBudgetParameter(edit.key, edit.revision, deps, fields);
+      return removeBudgetParameter(edit.key, deps, fields);
     case 'upsert':
       break;
   }
@@ -108,39 +151,72 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
     return { result: 'rejected', message: validation.message };
   }
 
+  const state = await deps.syncStatus.readState(key);
+  if (!state.exists) {
+    deps.logger.info('item deleted since this edit; its removal follows', fields);
+    return { result: 'superseded' };
+  }
+  if (state.delivered && compareRevisions(state.delivered.revision, revision) > 0) {
+    deps.logger.info('a newer revision was delivered already; edit skipped', {
+      ...fields,
+      deliveredRevision: state.delivered.revision,
+    });
+    return { result: 'stale', deliveredRevision: state.delivered.revision };
+  }
+
+  const value = serializeBudgetParameter(toBudgetParameter(validation.item, revision, edit.at ?? deps.now()));
+  const digest = parameterDigest(value);
   try {
     const current = await deps.spokeParameters.get(key.accountId, key.budgetName);
-    const currentRevision = current.exists
-      ? current.valid
-        ? current.parameter.revision
-        : current.revision
-      : undefined;
-    if (currentRevision !== undefined && compareRevisions(revision, currentRevision) < 0) {
-      deps.logger.info('stale edit skipped', { ...fields, currentRevision });
-      return { result: 'stale', currentRevision };
-    }
-    if (currentRevision === revision) {
-      // A duplicate delivery; write DELIVERED again in case the first write-back was lost.
-      deps.logger.info('duplicate edit skipped', fields);
-      await writeDelivered(deps, key, revision);
+    const currentDigest = current.exists ? parameterDigest(current.value) : undefined;
+    if (currentDigest === digest) {
+      // A repeated record; record the delivery again in case the first write-back was lost.
+      deps.logger.info('spoke holds this document already', fields);
+      await recordDelivery(deps, key, revision, digest);
       return { result: 'already-delivered' };
     }
-    if (current.exists && !current.valid) {
-      deps.logger.warn('replacing unreadable spoke parameter', { ...fields, problem: current.message });
+    if (current.exists && state.delivered && currentDigest !== state.delivered.digest) {
+      await reportForeignParameter(deps, key, revision, current, state.delivered.revision);
     }
-    await deps.spokeParameters.put(key.accountId, toBudgetParameter(validation.item, revision, deps.now()));
+    await deps.spokeParameters.put(
+      key.accountId,
+      toBudgetParameter(validation.item, revision, edit.at ?? deps.now()),
+      value,
+    );
   } catch (error) {
     await recordDeliveryFailure(deps, key, revision, error);
     throw error;
   }
-  await writeDelivered(deps, key, revision);
+  await recordDelivery(deps, key, revision, digest);
   deps.logger.info('budget delivered', fields);
   return { result: 'delivered', parameterRevision: revision };
 }
 
-async function removeBudgetParameter(
+/** Tells the central team that a spoke parameter was not what the hub last wrote (changed in the member account). */
+async function reportForeignParameter(
+  deps: PropagateDeps,
   key: BudgetItemKey,
   revision: string,
+  current: { valid: true; parameter: { revision: string } } | { valid: false; message: string; revision?: string },
+  deliveredRevision: string,
+): Promise<void> {
+  const claimed = current.valid ? current.parameter.revision : (current.revision ?? 'none');
+  const message =
+    `The parameter of budget ${key.budgetName} in account ${key.accountId} is not what the hub last wrote there ` +
+    `(revision ${deliveredRevision}); it claims revision ${claimed}${current.valid ? '' : ` and is unreadable (${current.message})`}. ` +
+    `It was changed inside the member account. The hub replaces it with revision ${revision} of the item.`;
+  deps.logger.warn('spoke parameter not written by the hub; replacing it', {
+    accountId: key.accountId,
+    budgetName: key.budgetName,
+    revision,
+    claimedRevision: claimed,
+    deliveredRevision,
+  });
+  await deps.alerts.publish(`org-budgets: parameter changed in account ${key.accountId}`, message);
+}
+
+async function removeBudgetParameter(
+  key: BudgetItemKey,
   deps: PropagateDeps,
   fields: Record<string, unknown>,
 ): Promise<PropagationOutcome> {
@@ -148,29 +224,37 @@ async function removeBudgetParameter(
     deps.logger.info('removed item had no valid account id; nothing to delete', fields);
     return { result: 'ignored', reason: 'not a valid account id' };
   }
-  const current = await deps.spokeParameters.get(key.accountId, key.budgetName);
-  if (!current.exists) {
-    deps.logger.info('budget parameter already absent', fields);
-    return { result: 'already-absent' };
-  }
-  const currentRevision = current.valid ? current.parameter.revision : current.revision;
-  if (currentRevision !== undefined && isStaleOrDuplicate(revision, currentRevision)) {
-    // The item was created again after this deletion; the newer parameter stays.
-    deps.logger.info('stale deletion skipped', { ...fields, currentRevision });
-    return { result: 'stale', currentRevision };
+  const state = await deps.syncStatus.readState(key);
+  if (state.exists) {
+    // The item was created again after this deletion; its own record delivers it.
+    deps.logger.info('item exists again; deletion skipped', fields);
+    return { result: 'superseded' };
   }
   const deleted = await deps.spokeParameters.delete(key.accountId, key.budgetName);
   deps.logger.info(deleted ? 'budget parameter deleted' : 'budget parameter already absent', fields);
   return deleted ? { result: 'deleted' } : { result: 'already-absent' };
 }
 
-async function writeDelivered(deps: PropagateDeps, key: BudgetItemKey, revision: string): Promise<void> {
-  await writeSync(deps, key, {
-    status: 'DELIVERED',
-    stage: 'deliver',
-    revision,
-    message: `delivered to account ${key.accountId}; waiting for the spoke to apply it`,
-  });
+async function recordDelivery(deps: PropagateDeps, key: BudgetItemKey, revision: string, digest: string) {
+  const at = deps.now().toISOString();
+  const result = await deps.syncStatus.recordDelivery(
+    key,
+    { revision, digest, at },
+    {
+      status: 'DELIVERED',
+      stage: 'deliver',
+      revision,
+      message: `delivered to account ${key.accountId}; waiting for the spoke to apply it`,
+      updatedAt: at,
+    },
+  );
+  if (result === 'superseded') {
+    deps.logger.info('delivery not recorded: item deleted, or a newer delivery or status present', {
+      accountId: key.accountId,
+      budgetName: key.budgetName,
+      revision,
+    });
+  }
 }
 
 async function recordDeliveryFailure(deps: PropagateDeps, key: BudgetItemKey, revision: string, error: unknown) {

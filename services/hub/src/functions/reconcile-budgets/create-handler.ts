@@ -1,13 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import middy from '@middy/core';
 import {
+  awsClientConfig,
+  createAlertsTopic,
   createSpokeCredentials,
   createSpokeParameters,
   createSyncStatusStore,
+  listOrganizationAccounts,
+  readFunctionConfig,
   scanBudgetItems,
 } from '@org-budgets/aws';
 import { z } from 'zod';
@@ -21,48 +26,74 @@ const configSchema = z.object({
   ALERTS_TOPIC_ARN: z.string().startsWith('arn:'),
   MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
   SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  /**
+   * `organization` (default): every account of the organization is looked at (ListAccounts), so
+   * parameters left in accounts without items are found, and items of accounts that left are
+   * marked. `items`: only accounts that have items (a hub without organizations:ListAccounts).
+   */
+  ACCOUNTS_TO_CHECK: z.enum(['organization', 'items']).default('organization'),
 });
-export type ReconcileConfig = z.infer<typeof configSchema>;
+export type ReconcileConfig = z.input<typeof configSchema>;
 
-export function loadReconcileConfig(env: NodeJS.ProcessEnv): ReconcileConfig {
-  const result = configSchema.safeParse(env);
-  if (!result.success) {
-    throw new Error(
-      `reconcile-budgets is misconfigured: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return result.data;
+export function loadReconcileConfig(env: NodeJS.ProcessEnv): z.output<typeof configSchema> {
+  return readFunctionConfig('reconcile-budgets', configSchema, env);
 }
 
 export class ReconciliationIncompleteError extends Error {
   override readonly name = 'ReconciliationIncompleteError';
 }
 
-/** The text of the alert sent when the reconciler repaired something or could not look. */
+/** Whether the central team must hear of this run. */
+export function needsAlert(report: ReconcileReport): boolean {
+  return (
+    report.repaired.length +
+      report.orphansDeleted.length +
+      report.notBroughtBack.length +
+      report.spokesUnreachable.length +
+      report.outsideOrganization.length +
+      report.errors.length >
+    0
+  );
+}
+
+/** The text of the alert sent when the reconciler repaired something or could not bring something back. */
 export function summarizeReport(report: ReconcileReport): string {
   const lines = [
     `${report.items} budget items checked: ${report.inSync} in sync, ${report.repaired.length} redelivered, ` +
-      `${report.invalid} invalid (REJECTED), ${report.pending} already pending, ${report.failedToApply} failed to apply in their spoke.`,
+      `${report.orphansDeleted.length} spoke parameters without an item deleted, ${report.notBroughtBack.length} not brought back yet, ` +
+      `${report.invalid} invalid (REJECTED), ${report.onTheirWay} on their way.`,
   ];
-  for (const r of report.repaired) lines.push(`redelivered ${r.accountId}/${r.budgetName}: ${r.reason}`);
+  for (const r of report.notBroughtBack) lines.push(`NOT BROUGHT BACK ${r.accountId}/${r.budgetName}: ${r.reason}`);
+  for (const e of report.errors) lines.push(`COULD NOT CHECK ${e.accountId}/${e.budgetName}: ${e.error}`);
+  for (const o of report.outsideOrganization)
+    lines.push(`account ${o.accountId} is not active in the organization (${o.state}): ${o.items} items marked FAILED`);
   for (const s of report.spokesUnreachable)
     lines.push(`no spoke reachable in ${s.accountId} (${s.items} items): ${s.reason}`);
-  for (const e of report.errors) lines.push(`could not check ${e.accountId}/${e.budgetName}: ${e.error}`);
+  for (const r of report.repaired)
+    lines.push(`redelivered ${r.accountId}/${r.budgetName}: ${r.reason} (repair ${r.attempt})`);
+  for (const o of report.orphansDeleted)
+    lines.push(`deleted ${o.accountId}/${o.budgetName}: a spoke parameter without an item (its budget goes too)`);
   return lines.join('\n');
 }
 
-export function createReconcileHandler(config: ReconcileConfig, overrides: { logger?: Logger; now?: () => Date } = {}) {
+export function createReconcileHandler(
+  input: ReconcileConfig,
+  overrides: { logger?: Logger; now?: () => Date } = {},
+) {
+  const config = configSchema.parse(input);
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
-  const ddb = new DynamoDBClient({});
-  const sns = new SNSClient({});
-  const credentials = createSpokeCredentials(new STSClient({}), {
+  const clientConfig = awsClientConfig();
+  const ddb = new DynamoDBClient(clientConfig);
+  const alerts = createAlertsTopic(new SNSClient(clientConfig), config.ALERTS_TOPIC_ARN);
+  const organizations = new OrganizationsClient(clientConfig);
+  const credentials = createSpokeCredentials(new STSClient(clientConfig), {
     partition: config.PARTITION,
     roleName: config.SPOKE_ROLE_NAME,
     externalId: config.SPOKE_EXTERNAL_ID,
     sessionPrefix: 'org-budgets-reconciler',
     ...(config.SPOKE_ACCESS_ROLE_ARN ? { accessRoleArn: config.SPOKE_ACCESS_ROLE_ARN } : {}),
   });
-  const spokeParameters = createSpokeParameters(credentials);
+  const spokeParameters = createSpokeParameters(credentials, awsClientConfig());
   const syncStatus = createSyncStatusStore(ddb, config.TABLE_NAME);
 
   return middy<unknown, ReconcileReport>()
@@ -70,24 +101,24 @@ export function createReconcileHandler(config: ReconcileConfig, overrides: { log
     .handler(async () => {
       const report = await reconcileBudgets({
         scanItems: () => scanBudgetItems(ddb, config.TABLE_NAME),
+        ...(config.ACCOUNTS_TO_CHECK === 'organization'
+          ? { listOrganizationAccounts: () => listOrganizationAccounts(organizations) }
+          : {}),
         spokeParameters,
         syncStatus,
         now: overrides.now ?? (() => new Date()),
         logger,
         maxConcurrency: config.MAX_CONCURRENCY,
       });
-      if (report.repaired.length || report.spokesUnreachable.length || report.errors.length) {
-        await sns.send(
-          new PublishCommand({
-            TopicArn: config.ALERTS_TOPIC_ARN,
-            Subject: `org-budgets reconciliation: ${report.repaired.length} redelivered, ${report.spokesUnreachable.length} accounts without spoke`,
-            Message: summarizeReport(report),
-          }),
+      if (needsAlert(report)) {
+        await alerts.publish(
+          `org-budgets reconciliation: ${report.repaired.length} redelivered, ${report.notBroughtBack.length} not brought back, ${report.errors.length} errors`,
+          summarizeReport(report),
         );
       }
       if (report.errors.length) {
         throw new ReconciliationIncompleteError(
-          `${report.errors.length} items could not be checked; see the alert and the logs`,
+          `${report.errors.length} items or accounts could not be checked; see the alert and the logs`,
         );
       }
       return report;

@@ -1,55 +1,108 @@
 import {
+  parameterDigest,
   SpokeRoleUnavailableError,
-  type CurrentBudgetParameter,
+  type ListedBudgetParameter,
+  type RepairRecord,
   type ScannedBudgetItem,
   type SpokeParameters,
   type SyncStatusStore,
 } from '@org-budgets/aws';
-import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
+import { serializeBudgetParameter, toBudgetParameter, validateBudgetItem, type SyncStatus } from '@org-budgets/contracts';
 import { reconcileBudgets, type ReconcileDeps } from './reconcile-budgets';
 
 const A = '111111111111';
 const B = '222222222222';
+const NOW = new Date('2026-11-23T12:00:00Z');
+const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();
 
-function scanned(
-  accountId: string,
-  budgetName: string,
-  extra: Record<string, unknown> = {},
-  sync?: ScannedBudgetItem['sync'],
-): ScannedBudgetItem {
+/** The parameter value the hub writes for an item's content at a revision. */
+function valueFor(content: Record<string, unknown>, revision: string): string {
+  const result = validateBudgetItem(content);
+  if (!result.valid) throw new Error(result.message);
+  return serializeBudgetParameter(toBudgetParameter(result.item, revision, new Date('2026-11-23T10:00:00Z')));
+}
+
+interface ItemOptions {
+  extra?: Record<string, unknown>;
+  sync?: Partial<SyncStatus>;
+  /** Delivered at this revision (digest of valueFor(content, revision)). */
+  deliveredAt?: string;
+  repair?: RepairRecord;
+}
+
+function item(accountId: string, budgetName: string, options: ItemOptions = {}): ScannedBudgetItem {
+  const content = { accountId, budgetName, amount: 100, ...options.extra };
   return {
     accountId,
     budgetName,
-    content: { accountId, budgetName, amount: 100, ...extra },
-    ...(sync ? { sync } : {}),
+    content,
+    ...(options.sync ? { sync: options.sync } : {}),
+    ...(options.deliveredAt
+      ? {
+          delivered: {
+            revision: options.deliveredAt,
+            digest: parameterDigest(valueFor(content, options.deliveredAt)),
+            at: minutesAgo(60),
+          },
+        }
+      : {}),
+    ...(options.repair ? { repair: options.repair } : {}),
   };
 }
 
-function parameterFor(item: ScannedBudgetItem, revision: string): CurrentBudgetParameter {
-  const result = validateBudgetItem(item.content);
-  if (!result.valid) throw new Error(result.message);
-  return { exists: true, valid: true, parameter: toBudgetParameter(result.item, revision, new Date()) };
+/** An item delivered at revision 7 and applied: in sync when its spoke holds valueFor(content, '7'). */
+function applied(accountId: string, budgetName: string, options: ItemOptions = {}): ScannedBudgetItem {
+  return item(accountId, budgetName, {
+    deliveredAt: '7',
+    sync: { status: 'APPLIED', stage: 'apply', revision: '7', updatedAt: minutesAgo(60), message: 'ok' },
+    ...options,
+  });
 }
 
-function setup(items: ScannedBudgetItem[], parameters: Record<string, CurrentBudgetParameter | Error>) {
-  const requests: { key: string; expected: string | undefined; message: string }[] = [];
+function listed(budgetName: string, value: string): ListedBudgetParameter {
+  return { budgetName, value, lastModified: undefined };
+}
+
+function setup(
+  items: ScannedBudgetItem[],
+  spokes: Record<string, ListedBudgetParameter[] | Error>,
+  organization?: Record<string, string>,
+) {
+  const requests: { key: string; message: string; repair?: RepairRecord }[] = [];
+  const failed: { key: string; message: string }[] = [];
+  const deleted: string[] = [];
+  const cleared: string[] = [];
+  const existing = new Set(items.map((i) => `${i.accountId}/${i.budgetName}`));
   let superseded = new Set<string>();
   const spokeParameters: SpokeParameters = {
-    get: async (accountId, budgetName) => {
-      const value = parameters[`${accountId}/${budgetName}`] ?? parameters[accountId] ?? { exists: false };
+    get: () => Promise.reject(new Error('the reconciler lists each account once')),
+    put: () => Promise.reject(new Error('the reconciler never writes a parameter')),
+    list: async (accountId) => {
+      const value = spokes[accountId] ?? [];
       if (value instanceof Error) throw value;
       return value;
     },
-    put: () => Promise.reject(new Error('the reconciler never writes a spoke')),
-    delete: () => Promise.reject(new Error('the reconciler never writes a spoke')),
+    delete: async (accountId, budgetName) => {
+      deleted.push(`${accountId}/${budgetName}`);
+      return true;
+    },
   };
   const syncStatus: SyncStatusStore = {
     write: () => Promise.reject(new Error('not used')),
-    requestRedelivery: async (key, expected, message) => {
+    recordDelivery: () => Promise.reject(new Error('not used')),
+    readState: async (key) => ({ exists: existing.has(`${key.accountId}/${key.budgetName}`) }),
+    requestRedelivery: async (key, _expected, message, _now, repair) => {
       const id = `${key.accountId}/${key.budgetName}`;
       if (superseded.has(id)) return 'superseded';
-      requests.push({ key: id, expected, message });
+      requests.push({ key: id, message, ...(repair ? { repair } : {}) });
       return 'written';
+    },
+    markFailed: async (key, _expected, message) => {
+      failed.push({ key: `${key.accountId}/${key.budgetName}`, message });
+      return 'written';
+    },
+    clearRepair: async (key) => {
+      cleared.push(`${key.accountId}/${key.budgetName}`);
     },
   };
   const deps: ReconcileDeps = {
@@ -57,98 +110,178 @@ function setup(items: ScannedBudgetItem[], parameters: Record<string, CurrentBud
       yield items.slice(0, 2);
       yield items.slice(2);
     },
+    ...(organization ? { listOrganizationAccounts: async () => new Map(Object.entries(organization)) } : {}),
     spokeParameters,
     syncStatus,
-    now: () => new Date('2026-11-23T12:00:00Z'),
+    now: () => NOW,
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
     maxConcurrency: 4,
   };
-  return { deps, requests, supersede: (ids: string[]) => (superseded = new Set(ids)) };
+  return { deps, requests, failed, deleted, cleared, supersede: (ids: string[]) => (superseded = new Set(ids)) };
 }
 
+const inSpoke = (i: ScannedBudgetItem, revision = '7') => listed(i.budgetName, valueFor(i.content, revision));
+
 describe('reconcileBudgets', () => {
-  it('leaves items whose parameter matches alone', async () => {
-    const item = scanned(A, 'ok', {}, { status: 'APPLIED', revision: '50' });
-    const { deps, requests } = setup([item], { [`${A}/ok`]: parameterFor(item, '50') });
+  it('leaves items whose spoke holds exactly what the hub delivered, and applied, alone', async () => {
+    const one = applied(A, 'one');
+    const { deps, requests } = setup([one], { [A]: [inSpoke(one)] });
 
     const report = await reconcileBudgets(deps);
 
-    expect(report).toMatchObject({ items: 1, inSync: 1, repaired: [] });
+    expect(report).toMatchObject({ items: 1, inSync: 1, repaired: [], notBroughtBack: [], errors: [] });
     expect(requests).toEqual([]);
   });
 
-  it('asks for redelivery of a missing, behind or different parameter, guarded by the sync revision', async () => {
-    const missing = scanned(A, 'missing', {}, { status: 'FAILED', stage: 'deliver', revision: '60' });
-    const behind = scanned(A, 'behind', {}, { status: 'DELIVERED', revision: '70' });
-    const differs = scanned(B, 'differs', { amount: 500 }, { status: 'APPLIED', revision: '80' });
-    const never = scanned(B, 'never');
-    const { deps, requests } = setup([missing, behind, differs, never], {
-      [`${A}/behind`]: parameterFor(behind, '69'),
-      [`${B}/differs`]: parameterFor(scanned(B, 'differs', { amount: 400 }), '80'),
+  it('redelivers a parameter that was deleted in the spoke', async () => {
+    const one = applied(A, 'one');
+    const { deps, requests } = setup([one], { [A]: [] });
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report.repaired).toEqual([{ accountId: A, budgetName: 'one', reason: 'parameter missing', attempt: 1 }]);
+    expect(requests[0]?.repair).toEqual({ attempts: 1, lastAt: NOW.toISOString(), reason: 'parameter missing' });
+  });
+
+  it('redelivers a parameter that is not what the hub wrote, whatever revision it claims', async () => {
+    const one = applied(A, 'one');
+    const forged = JSON.stringify({ ...JSON.parse(valueFor(one.content, '7')), amount: 1, revision: '9'.repeat(38) });
+    const { deps } = setup([one], { [A]: [listed('one', forged)] });
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report.repaired).toEqual([{ accountId: A, budgetName: 'one', reason: 'parameter differs', attempt: 1 }]);
+  });
+
+  it('redelivers items PENDING or DELIVERED for more than 15 minutes, and lets recent ones be', async () => {
+    const stuckPending = item(A, 'stuck-pending', {
+      sync: { status: 'PENDING', stage: 'deliver', revision: '7', updatedAt: minutesAgo(16) },
+    });
+    const stuckDelivered = applied(A, 'stuck-delivered', {
+      sync: { status: 'DELIVERED', stage: 'deliver', revision: '7', updatedAt: minutesAgo(40) },
+    });
+    const recent = applied(A, 'recent', {
+      sync: { status: 'DELIVERED', stage: 'deliver', revision: '7', updatedAt: minutesAgo(2) },
+    });
+    const { deps } = setup([stuckPending, stuckDelivered, recent], {
+      [A]: [inSpoke(stuckDelivered), inSpoke(recent)],
     });
 
     const report = await reconcileBudgets(deps);
 
-    expect(report.repaired).toEqual(
-      expect.arrayContaining([
-        { accountId: A, budgetName: 'missing', reason: 'parameter missing' },
-        { accountId: A, budgetName: 'behind', reason: 'parameter behind' },
-        { accountId: B, budgetName: 'differs', reason: 'parameter differs' },
-        { accountId: B, budgetName: 'never', reason: 'never delivered' },
-      ]),
-    );
-    expect(requests).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ key: `${A}/missing`, expected: '60' }),
-        expect.objectContaining({ key: `${B}/never`, expected: undefined }),
-      ]),
-    );
-  });
-
-  it('skips invalid and pending items', async () => {
-    const { deps, requests } = setup(
-      [
-        scanned(A, 'bad', { amount: -1 }, { status: 'REJECTED', revision: '5' }),
-        scanned(A, 'waiting', {}, { status: 'PENDING', revision: '6' }),
-      ],
-      {},
-    );
-
-    const report = await reconcileBudgets(deps);
-
-    expect(report).toMatchObject({ invalid: 1, pending: 1, repaired: [] });
-    expect(requests).toEqual([]);
-  });
-
-  it('skips an account without a spoke after one attempt, and says so', async () => {
-    const items = [scanned(B, 'one'), scanned(B, 'two'), scanned(B, 'three'), scanned(A, 'fine')];
-    const { deps, requests } = setup(items, {
-      [B]: new SpokeRoleUnavailableError(B, `arn:aws:iam::${B}:role/org-budgets-spoke`, new Error('AccessDenied')),
-    });
-
-    const report = await reconcileBudgets(deps);
-
-    expect(report.spokesUnreachable).toEqual([
-      { accountId: B, items: 3, reason: expect.stringContaining('cannot assume') },
+    expect(report.repaired.map((r) => [r.budgetName, r.reason]).sort()).toEqual([
+      ['stuck-delivered', 'stuck DELIVERED'],
+      ['stuck-pending', 'stuck PENDING'],
     ]);
-    expect(requests.map((r) => r.key)).toEqual([`${A}/fine`]);
+    expect(report.onTheirWay).toBe(1);
   });
 
-  it('does not count an item that changed since it was read as repaired', async () => {
-    const { deps, supersede } = setup([scanned(A, 'edited')], {});
-    supersede([`${A}/edited`]);
+  it('retries an item that failed to apply, with growing intervals, and names it when it stays failed', async () => {
+    const failedSync = { status: 'FAILED', stage: 'apply', revision: '7', updatedAt: minutesAgo(30), message: 'Throttling' } as const;
+    const first = applied(A, 'first', { sync: failedSync });
+    const waiting = applied(A, 'waiting', {
+      sync: failedSync,
+      repair: { attempts: 3, lastAt: minutesAgo(3 * 60), reason: 'failed to apply' }, // next after 4 h
+    });
+    const due = applied(A, 'due', {
+      sync: failedSync,
+      repair: { attempts: 2, lastAt: minutesAgo(2 * 60 + 1), reason: 'failed to apply' }, // next after 2 h
+    });
+    const { deps, requests } = setup([first, waiting, due], { [A]: [inSpoke(first), inSpoke(waiting), inSpoke(due)] });
 
     const report = await reconcileBudgets(deps);
 
-    expect(report).toMatchObject({ changedMeanwhile: 1, repaired: [] });
+    expect(report.repaired.map((r) => [r.budgetName, r.attempt]).sort()).toEqual([
+      ['due', 3],
+      ['first', 1],
+    ]);
+    expect(requests.find((r) => r.key === `${A}/first`)?.message).toContain('failed to apply: Throttling');
+    expect(report.notBroughtBack.map((r) => r.budgetName).sort()).toEqual(['due', 'waiting']);
+    expect(report.notBroughtBack.find((r) => r.budgetName === 'waiting')?.reason).toContain(
+      'next after 2026-11-23T13:00:00.000Z',
+    );
   });
 
-  it('reports an item it could not check and goes on with the others', async () => {
-    const { deps } = setup([scanned(A, 'broken'), scanned(B, 'fine')], { [`${A}/broken`]: new Error('Rate exceeded') });
+  it('clears the repair record of an item back in sync', async () => {
+    const back = applied(A, 'back', { repair: { attempts: 2, lastAt: minutesAgo(120), reason: 'failed to apply' } });
+    const { deps, cleared } = setup([back], { [A]: [inSpoke(back)] });
+
+    await reconcileBudgets(deps);
+
+    expect(cleared).toEqual([`${A}/back`]);
+  });
+
+  it('deletes a spoke parameter without an item (a deletion that never arrived), in any account of the organization', async () => {
+    const one = applied(A, 'one');
+    const { deps, deleted } = setup(
+      [one],
+      { [A]: [inSpoke(one), listed('gone', '{}')], [B]: [listed('also-gone', '{}')] },
+      { [A]: 'ACTIVE', [B]: 'ACTIVE' },
+    );
 
     const report = await reconcileBudgets(deps);
 
-    expect(report.errors).toEqual([{ accountId: A, budgetName: 'broken', error: 'Rate exceeded' }]);
-    expect(report.repaired).toEqual([{ accountId: B, budgetName: 'fine', reason: 'never delivered' }]);
+    expect(deleted.sort()).toEqual([`${A}/gone`, `${B}/also-gone`]);
+    expect(report.orphansDeleted).toHaveLength(2);
+  });
+
+  it('marks the items of an account that left the organization FAILED, with the reason', async () => {
+    const one = applied(B, 'one');
+    const { deps, failed } = setup([one], { [B]: new Error('must not be called') }, { [A]: 'ACTIVE' });
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report.outsideOrganization).toEqual([{ accountId: B, items: 1, state: 'not a member' }]);
+    expect(failed).toEqual([{ key: `${B}/one`, message: expect.stringContaining('not an active account') }]);
+  });
+
+  it('reports accounts whose spoke role cannot be assumed without touching their items', async () => {
+    const one = applied(B, 'one');
+    const { deps, requests } = setup([one], {
+      [B]: new SpokeRoleUnavailableError(B, 'arn:aws:iam::222222222222:role/org-budgets-spoke', new Error('AccessDenied')),
+    });
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report.spokesUnreachable).toEqual([{ accountId: B, items: 1, reason: expect.stringContaining('AccessDenied') }]);
+    expect(requests).toEqual([]);
+  });
+
+  it('names a REJECTED item whose last good parameter changed in the spoke', async () => {
+    const bad = item(A, 'bad', {
+      extra: { amount: -1 },
+      sync: { status: 'REJECTED', stage: 'validate', revision: '9', updatedAt: minutesAgo(60) },
+    });
+    bad.delivered = { revision: '7', digest: 'abc', at: minutesAgo(120) };
+    const { deps, requests } = setup([bad], { [A]: [listed('bad', '{"amount":5}')] });
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report.invalid).toBe(1);
+    expect(requests).toEqual([]);
+    expect(report.notBroughtBack).toEqual([
+      { accountId: A, budgetName: 'bad', reason: expect.stringContaining('fix the item') },
+    ]);
+  });
+
+  it('counts items that changed while it looked, and repairs nothing there', async () => {
+    const one = applied(A, 'one');
+    const { deps, supersede } = setup([one], { [A]: [] });
+    supersede([`${A}/one`]);
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report).toMatchObject({ repaired: [], changedMeanwhile: 1 });
+  });
+
+  it('records an error per account it could not read, and goes on with the others', async () => {
+    const one = applied(A, 'one');
+    const two = applied(B, 'two');
+    const { deps } = setup([one, two], { [A]: new Error('throttled'), [B]: [inSpoke(two)] });
+
+    const report = await reconcileBudgets(deps);
+
+    expect(report.errors).toEqual([{ accountId: A, budgetName: '*', error: 'throttled' }]);
+    expect(report.inSync).toBe(1);
   });
 });

@@ -1,24 +1,51 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { createSyncStatusStore } from '@org-budgets/aws';
+import { awsClientConfig, createAlertsTopic, createSyncStatusStore, readFunctionConfig } from '@org-budgets/aws';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { z } from 'zod';
 import { recordSpokeStatus, type RecordOutcome } from './record-spoke-status';
 
-export interface RecordStatusConfig {
-  tableName: string;
-}
+const configSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+});
+export type RecordStatusConfig = z.output<typeof configSchema>;
+
+/** The CloudWatch namespace and metric the RefusedStatusReports alarm watches (services/hub/serverless.yml). */
+export const METRICS_NAMESPACE = 'org-budgets';
+export const REFUSED_REPORTS_METRIC = 'RefusedStatusReports';
 
 export function loadRecordStatusConfig(env: NodeJS.ProcessEnv): RecordStatusConfig {
-  if (!env['TABLE_NAME']) throw new Error('record-spoke-status is misconfigured: TABLE_NAME: is required');
-  return { tableName: env['TABLE_NAME'] };
+  return readFunctionConfig('record-spoke-status', configSchema, env);
 }
 
-export function createRecordStatusHandler(config: RecordStatusConfig, overrides: { logger?: Logger } = {}) {
+export function createRecordStatusHandler(
+  config: RecordStatusConfig,
+  overrides: { logger?: Logger; metrics?: Metrics } = {},
+) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
-  const syncStatus = createSyncStatusStore(new DynamoDBClient({}), config.tableName);
+  const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'org-budgets-hub' });
+  const clientConfig = awsClientConfig();
+  const syncStatus = createSyncStatusStore(new DynamoDBClient(clientConfig), config.TABLE_NAME);
+  const alerts = createAlertsTopic(new SNSClient(clientConfig), config.ALERTS_TOPIC_ARN);
   return middy<EventBridgeEvent<string, unknown>, RecordOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler((event) => recordSpokeStatus(event, { syncStatus, logger }));
+    .handler(async (event) => {
+      try {
+        return await recordSpokeStatus(event, {
+          syncStatus,
+          alerts,
+          // One dimension set (service), the one the alarm watches; the reason is in the log line.
+          countRefused: () => metrics.addMetric(REFUSED_REPORTS_METRIC, MetricUnit.Count, 1),
+          logger,
+        });
+      } finally {
+        // Embedded metric format: one log line CloudWatch turns into the metric.
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      }
+    });
 }

@@ -1,6 +1,6 @@
-import type { BudgetItemKey, SyncStatusStore } from '@org-budgets/aws';
+import type { BudgetItemKey, ItemSystemState, SyncStatusStore } from '@org-budgets/aws';
 import type { SyncStatus } from '@org-budgets/contracts';
-import { recordSpokeStatus, type RecordStatusDeps } from './record-spoke-status';
+import { recordSpokeStatus, UndeliveredRevisionReportError, type RecordStatusDeps } from './record-spoke-status';
 
 const detail = {
   accountId: '111111111111',
@@ -11,27 +11,35 @@ const detail = {
   at: '2026-11-23T12:00:00.000Z',
 };
 
-function setup(result: 'written' | 'superseded' = 'written') {
-  const writes: (BudgetItemKey & SyncStatus)[] = [];
-  const syncStatus: Pick<SyncStatusStore, 'write'> = {
-    write: async (key, sync) => {
-      writes.push({ ...key, ...sync });
+function setup(result: 'written' | 'superseded' = 'written', state: ItemSystemState = { exists: true }) {
+  const writes: (BudgetItemKey & SyncStatus & { onlyIfDelivered?: boolean })[] = [];
+  const alerts: string[] = [];
+  const refused: string[] = [];
+  const syncStatus: Pick<SyncStatusStore, 'write' | 'readState'> = {
+    write: async (key, sync, options) => {
+      writes.push({ ...key, ...sync, ...options });
       return result;
     },
+    readState: async () => state,
   };
   const deps: RecordStatusDeps = {
     syncStatus,
+    alerts: { publish: async (subject, message) => void alerts.push(`${subject}\n${message}`) },
+    countRefused: (reason) => refused.push(reason),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  return { deps, writes };
+  return { deps, writes, alerts, refused };
 }
 
+const delivered = (revision: string): ItemSystemState => ({
+  exists: true,
+  delivered: { revision, digest: 'd', at: '2026-11-23T11:00:00.000Z' },
+});
+
 describe('recordSpokeStatus', () => {
-  it('writes the spoke’s status onto the item at stage apply', async () => {
+  it('writes the spoke’s status onto the item at stage apply, only for the delivered revision', async () => {
     const { deps, writes } = setup();
-
     const outcome = await recordSpokeStatus({ account: '111111111111', detail }, deps);
-
     expect(outcome).toEqual({ result: 'recorded', status: 'APPLIED' });
     expect(writes).toEqual([
       {
@@ -42,33 +50,73 @@ describe('recordSpokeStatus', () => {
         revision: '1100000000017454423020',
         message: 'budget 100 USD monthly applied',
         updatedAt: '2026-11-23T12:00:00.000Z',
+        onlyIfDelivered: true,
       },
     ]);
   });
 
-  it('refuses a report about another account', async () => {
-    const { deps, writes } = setup();
-
+  it('refuses and counts a report about another account', async () => {
+    const { deps, writes, refused } = setup();
     const outcome = await recordSpokeStatus({ account: '222222222222', detail }, deps);
-
     expect(outcome).toMatchObject({ result: 'refused', reason: expect.stringContaining('reports only on itself') });
     expect(writes).toEqual([]);
+    expect(refused).toEqual(['wrong-account']);
   });
 
-  it('refuses a malformed report, naming the field', async () => {
-    const { deps, writes } = setup();
-
+  it('refuses and counts a malformed report, naming the field', async () => {
+    const { deps, writes, refused } = setup();
     const outcome = await recordSpokeStatus({ account: '111111111111', detail: { ...detail, status: 'DONE' } }, deps);
-
     expect(outcome).toMatchObject({ result: 'refused', reason: expect.stringContaining('status') });
     expect(writes).toEqual([]);
+    expect(refused).toEqual(['malformed']);
   });
 
-  it('says so when a newer revision’s status is already on the item', async () => {
-    const { deps } = setup('superseded');
+  it('refuses a revision beyond the 38 digits of a DynamoDB number instead of failing on it', async () => {
+    const { deps, writes, refused } = setup();
+    const outcome = await recordSpokeStatus(
+      { account: '111111111111', detail: { ...detail, revision: '9'.repeat(40) } },
+      deps,
+    );
+    expect(outcome).toMatchObject({ result: 'refused', reason: expect.stringContaining('38 digits') });
+    expect(writes).toEqual([]);
+    expect(refused).toEqual(['malformed']);
+  });
 
+  it('says so when a newer delivery or status is already on the item (a late report)', async () => {
+    const { deps } = setup('superseded', delivered('1100000000017454423021'));
     await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).resolves.toEqual({
       result: 'superseded',
     });
+  });
+
+  it('fails (to be retried, then dead-lettered) a report for a revision the hub did not deliver', async () => {
+    // E.g. a forged APPLIED for a REJECTED edit, or a huge revision meant to freeze the status.
+    const { deps } = setup('superseded', delivered('1100000000017454423019'));
+    await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).rejects.toThrow(
+      UndeliveredRevisionReportError,
+    );
+  });
+
+  it('passes a repair the spoke made to the alerts topic', async () => {
+    const { deps, alerts } = setup();
+    await recordSpokeStatus(
+      { account: '111111111111', detail: { ...detail, repaired: 'amount was 999, restored to 100' } },
+      deps,
+    );
+    expect(alerts).toEqual([expect.stringContaining('amount was 999, restored to 100')]);
+  });
+
+  it('notes a DELETED report without writing a status', async () => {
+    const { deps, writes, alerts } = setup();
+    const outcome = await recordSpokeStatus(
+      {
+        account: '111111111111',
+        detail: { ...detail, status: 'DELETED', repaired: 'a managed budget without a parameter' },
+      },
+      deps,
+    );
+    expect(outcome).toEqual({ result: 'noted' });
+    expect(writes).toEqual([]);
+    expect(alerts).toHaveLength(1);
   });
 });

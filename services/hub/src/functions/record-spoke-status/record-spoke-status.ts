@@ -1,17 +1,22 @@
-import { spokeStatusDetailSchema, type SpokeStatusDetail } from '@org-budgets/contracts';
-import type { SyncStatusStore } from '@org-budgets/aws';
-
+import { compareRevisions, spokeStatusDetailSchema, type SpokeStatusDetail } from '@org-budgets/contracts';
+import type { AlertsTopic, SyncStatusStore } from '@org-budgets/aws';
 import type { Logger } from '@org-budgets/aws';
 export type { Logger };
 
 export interface RecordStatusDeps {
-  syncStatus: Pick<SyncStatusStore, 'write'>;
+  syncStatus: Pick<SyncStatusStore, 'write' | 'readState'>;
+  alerts: AlertsTopic;
+  /** Counts a refused report (the RefusedStatusReports metric, which raises an alarm). */
+  countRefused(reason: 'malformed' | 'wrong-account'): void;
   logger: Logger;
 }
 
 export type RecordOutcome =
   | { result: 'recorded'; status: SpokeStatusDetail['status'] }
+  /** A late report: the item holds a newer delivery or status, or is gone. */
   | { result: 'superseded' }
+  /** DELETED: the spoke deleted a managed budget whose parameter is gone; nothing to write. */
+  | { result: 'noted' }
   | { result: 'refused'; reason: string };
 
 /** The parts of the EventBridge envelope this needs. */
@@ -21,9 +26,20 @@ export interface StatusEvent {
 }
 
 /**
+ * A report for a revision the hub has not delivered to that account (yet). Thrown so that
+ * Lambda tries again later (the report may have overtaken the hub's own write-back); after the
+ * retries the event lands in the hub's dead-letter queue, whose alarm tells the central team.
+ */
+export class UndeliveredRevisionReportError extends Error {
+  override readonly name = 'UndeliveredRevisionReportError';
+}
+
+/**
  * Writes a spoke's report onto the budget item: `sync.status` APPLIED or FAILED at the reported
- * revision, never over a newer revision's status. A spoke can only report on its own account:
- * EventBridge sets `account` to the sender, and it must match `detail.accountId`.
+ * revision, only if that is the revision the hub delivered (the item's `delivered.revision`) and
+ * never over a newer revision's status. A spoke can only report on its own account: EventBridge
+ * sets `account` to the sender, and it must match `detail.accountId`. Malformed and foreign
+ * reports are refused and counted (an alarm); a report of a repair is passed to the alerts topic.
  */
 export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDeps): Promise<RecordOutcome> {
   const parsed = spokeStatusDetailSchema.safeParse(event.detail);
@@ -31,29 +47,55 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
     const reason = `malformed status event from account ${event.account}: ${parsed.error.issues
       .map((i) => `${i.path.join('.')}: ${i.message}`)
       .join('; ')}`;
+    deps.countRefused('malformed');
     deps.logger.error('status event refused', { account: event.account, reason });
     return { result: 'refused', reason };
   }
   const detail = parsed.data;
   if (detail.accountId !== event.account) {
     const reason = `account ${event.account} reported on account ${detail.accountId}; a spoke reports only on itself`;
+    deps.countRefused('wrong-account');
     deps.logger.error('status event refused', { account: event.account, reason });
     return { result: 'refused', reason };
   }
+  const key = { accountId: detail.accountId, budgetName: detail.budgetName };
+  const fields = { ...key, revision: detail.revision, status: detail.status };
+
+  if (detail.status === 'DELETED') {
+    deps.logger.info('spoke deleted a managed budget', fields);
+    await alertRepair(detail, deps);
+    return { result: 'noted' };
+  }
+
   const written = await deps.syncStatus.write(
-    { accountId: detail.accountId, budgetName: detail.budgetName },
+    key,
     { status: detail.status, stage: 'apply', message: detail.message, revision: detail.revision, updatedAt: detail.at },
+    { onlyIfDelivered: true },
   );
-  const fields = {
-    accountId: detail.accountId,
-    budgetName: detail.budgetName,
-    revision: detail.revision,
-    status: detail.status,
-  };
-  if (written === 'superseded') {
-    deps.logger.info('status not recorded: item deleted or a newer revision present', fields);
+  if (written === 'written') {
+    deps.logger.info('spoke status recorded', fields);
+    await alertRepair(detail, deps);
+    return { result: 'recorded', status: detail.status };
+  }
+
+  const state = await deps.syncStatus.readState(key);
+  const delivered = state.exists ? state.delivered?.revision : undefined;
+  if (!state.exists || (delivered !== undefined && compareRevisions(delivered, detail.revision) >= 0)) {
+    deps.logger.info('status not recorded: item deleted, or a newer delivery or status present', fields);
     return { result: 'superseded' };
   }
-  deps.logger.info('spoke status recorded', fields);
-  return { result: 'recorded', status: detail.status };
+  deps.logger.warn('report for a revision the hub has not delivered', { ...fields, deliveredRevision: delivered });
+  throw new UndeliveredRevisionReportError(
+    `account ${detail.accountId} reported ${detail.status} for revision ${detail.revision} of ${detail.budgetName}, ` +
+      `which the hub has not delivered there (delivered: ${delivered ?? 'none'})`,
+  );
+}
+
+async function alertRepair(detail: SpokeStatusDetail, deps: RecordStatusDeps): Promise<void> {
+  if (!detail.repaired) return;
+  await deps.alerts.publish(
+    `org-budgets: budget ${detail.budgetName} repaired in account ${detail.accountId}`,
+    `The spoke in account ${detail.accountId} found the AWS Budget ${detail.budgetName} changed outside org-budgets ` +
+      `and restored it: ${detail.repaired}\nOutcome: ${detail.status}: ${detail.message}`,
+  );
 }

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { getBudgetParameter, type CurrentBudgetParameter } from '@org-budgets/aws';
+import { awsClientConfig, getBudgetParameter, type CurrentBudgetParameter } from '@org-budgets/aws';
 import { createSpokeBudgets } from '@org-budgets/budgets';
 import {
   BUDGET_PARAMETER_PREFIX,
@@ -50,11 +50,16 @@ const LEASE_WAIT_MS = 60_000;
 export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
-  const ssm = new SSMClient(clientConfig);
-  const budgetsClient = new BudgetsClient(clientConfig);
-  const sns = new SNSClient(clientConfig);
-  const ledger = createGuardianLedger(new DynamoDBClient(clientConfig), config.ledgerTableName);
-  const batch = createBatchQueues(new BatchClient(clientConfig), { listJobsPageSize: config.listJobsPageSize });
+  const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
+  const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
+  const sns = new SNSClient({ ...awsClientConfig(), ...clientConfig });
+  const ledger = createGuardianLedger(
+    new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }),
+    config.ledgerTableName,
+  );
+  const batch = createBatchQueues(new BatchClient({ ...awsClientConfig(), ...clientConfig }), {
+    listJobsPageSize: config.listJobsPageSize,
+  });
   const prices = resolvePriceBook(config.region, config.prices);
   if (!prices.regionKnown) {
     logger.warn('no Fargate prices known for this region; the dearest listed prices apply (set GUARDIAN_PRICES)', {
@@ -71,7 +76,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
       );
       for (const parameter of page.Parameters ?? []) {
         const name = budgetNameFromParameterName(parameter.Name ?? '');
-        if (name) found.set(name, { exists: true, ...parseBudgetParameter(parameter.Value ?? '') });
+        if (name) found.set(name, { exists: true, value: parameter.Value ?? '', ...parseBudgetParameter(parameter.Value ?? '') });
       }
       nextToken = page.NextToken || undefined;
     } while (nextToken);

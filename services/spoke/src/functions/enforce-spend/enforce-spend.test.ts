@@ -42,6 +42,7 @@ function parameter(overrides: Record<string, unknown> = {}): CurrentBudgetParame
   if (!result.valid) throw new Error(result.message);
   return {
     exists: true,
+    value: '',
     valid: true,
     parameter: toBudgetParameter(result.item, '7', new Date('2026-11-01T00:00:00Z')),
   };
