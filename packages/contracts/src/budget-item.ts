@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_REVISION_DIGITS } from './revision';
 
 /**
  * The budget item: what finance edits in the hub table (../shared/DESIGN.md, "The budget item").
@@ -15,6 +16,39 @@ export const MAX_BUDGET_AMOUNT = 10_000_000_000;
 export const MAX_NOTIFICATIONS = 10;
 export const MAX_EMAILS = 10;
 export const MAX_THRESHOLD_PERCENT = 1000;
+
+/**
+ * The spoke parameter document (the validated item plus `schemaVersion`, `revision` and
+ * `updatedAt`, as JSON) must fit an SSM Standard parameter: 4 KB, counted in UTF-8 bytes. A
+ * longer value would silently go to the Advanced tier (paid, and irreversible), and one over
+ * 8 KB would fail PutParameter in the spoke. Validation measures the document with the
+ * longest possible revision, so an item that passes fits whatever revision it is delivered at.
+ */
+export const MAX_PARAMETER_DOCUMENT_BYTES = 4096;
+/** The spoke parameter's schema version (defined here so that validation can measure the document). */
+export const BUDGET_PARAMETER_SCHEMA_VERSION = 1;
+
+/**
+ * Caps on free text and cost filters; characters are Unicode characters (code points), so an
+ * emoji counts once. AWS Budgets documents no limit of its own on `CostFilters`, so these are
+ * ours: generous for real use, and they name the culprit long before the 4 KB document limit
+ * (the overall bound) is reached.
+ * - `notes`: at most 1000 characters of any kind (it is never sent to AWS Budgets).
+ * - `costFilter.tags`: at most 10 tag keys, each with 1 to 50 values. Keys and values are
+ *   what AWS allows in a tag: a key has 1-128 and a value 1-256 characters (an empty value is
+ *   refused: it would filter on nothing), made of Unicode letters, digits, spaces and
+ *   `_ . : / = + - @`; a key must not start with `aws:` (reserved by AWS, in any case). A `$`
+ *   in particular is refused: AWS Budgets writes a tag filter as `user:<key>$<value>`.
+ * - `costFilter.services`: at most 50 service names (as AWS Budgets names them, e.g.
+ *   "Amazon Elastic Compute Cloud - Compute"), each of 1-100 characters.
+ */
+export const MAX_NOTES_CHARACTERS = 1000;
+export const MAX_COST_FILTER_TAG_KEYS = 10;
+export const MAX_COST_FILTER_TAG_VALUES = 50;
+export const MAX_TAG_KEY_CHARACTERS = 128;
+export const MAX_TAG_VALUE_CHARACTERS = 256;
+export const MAX_COST_FILTER_SERVICES = 50;
+export const MAX_SERVICE_NAME_CHARACTERS = 100;
 
 /**
  * Attributes the system owns; never propagated, and a change of only these never triggers a
@@ -36,6 +70,27 @@ function describeValue(value: unknown): string {
   if (typeof value === 'number') return `the number ${value}`;
   if (typeof value === 'object') return 'a map';
   return `a ${typeof value}`;
+}
+
+/** Length in Unicode characters (code points), as AWS counts tag keys and values. */
+function characterCount(text: string): number {
+  return Array.from(text).length;
+}
+
+/** Size of a text in UTF-8 bytes, as SSM counts a parameter value. */
+function utf8ByteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8');
+}
+
+/** Formats a count with thousands separators: 4096 → "4,096". */
+function formatCount(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** A text quoted for a message, shortened after 40 characters. */
+function quote(text: string): string {
+  const characters = [...text];
+  return JSON.stringify(characters.length > 40 ? `${characters.slice(0, 40).join('')}…` : text);
 }
 
 const requiredOrWrongType = (expected: string) => (issue: { input?: unknown }) =>
@@ -104,29 +159,110 @@ const emailsSchema = z
   .default([])
   .transform((list) => [...new Set(list)].sort());
 
-const nonEmptyText = z.string({ error: requiredOrWrongType('text') }).min(1, { error: 'must not be empty' });
+/** One character of an AWS tag key or value: a Unicode letter, digit or space, or `_ . : / = + - @`. */
+const TAG_CHARACTER = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]$/u;
+const TAG_CHARACTERS = 'Unicode letters, digits, spaces and _ . : / = + - @';
+const RESERVED_TAG_PREFIX = /^aws:/i;
 
-const textList = (expected: string) =>
-  z.preprocess(
+/** The characters of a text that may not be in a tag, each once, quoted: `"$", "#"`. */
+function disallowedTagCharacters(text: string): string {
+  return [...new Set([...text].filter((c) => !TAG_CHARACTER.test(c)))].map((c) => JSON.stringify(c)).join(', ');
+}
+
+/** Why a tag key is not one AWS allows, or undefined when it is. */
+function tagKeyProblem(key: string): string | undefined {
+  if (key === '') return 'has an empty tag key';
+  const disallowed = disallowedTagCharacters(key);
+  if (disallowed) {
+    return (
+      `has the tag key ${quote(key)} containing ${disallowed}; a tag key may contain only ${TAG_CHARACTERS}` +
+      (key.includes('$') ? ' ("$" would corrupt the budget\'s tag filter, written user:<key>$<value>)' : '')
+    );
+  }
+  const length = characterCount(key);
+  if (length > MAX_TAG_KEY_CHARACTERS) {
+    return `has a tag key of ${length} characters (${quote(key)}); a tag key has at most ${MAX_TAG_KEY_CHARACTERS}`;
+  }
+  if (RESERVED_TAG_PREFIX.test(key)) {
+    return `has the tag key ${quote(key)}; a tag key must not start with "aws:" (reserved by AWS)`;
+  }
+  return undefined;
+}
+
+const tagValueSchema = z
+  .string({ error: requiredOrWrongType('text') })
+  .min(1, { error: 'must not be empty', abort: true })
+  .refine((value) => characterCount(value) <= MAX_TAG_VALUE_CHARACTERS, {
+    abort: true,
+    error: (issue) =>
+      `must be at most ${MAX_TAG_VALUE_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
+  })
+  .refine((value) => disallowedTagCharacters(value) === '', {
+    error: (issue) =>
+      `contains ${disallowedTagCharacters(issue.input as string)}; a tag value may contain only ${TAG_CHARACTERS}`,
+  });
+
+const tagValuesSchema = z
+  .preprocess(
     (value) => (value instanceof Set ? [...value] : value),
-    z.array(nonEmptyText, { error: requiredOrWrongType(expected) }),
-  );
+    z.array(tagValueSchema, { error: requiredOrWrongType('a list of tag values') }),
+  )
+  .refine((values) => values.length > 0, { error: 'needs at least one value' })
+  .refine((values) => values.length <= MAX_COST_FILTER_TAG_VALUES, {
+    error: (issue) =>
+      `may hold at most ${MAX_COST_FILTER_TAG_VALUES} values, got ${String((issue.input as unknown[]).length)}`,
+  });
+
+const isMap = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Tag keys are checked by the key schema, so that a bad key is reported even when some values
+ * are wrong too (validateBudgetItem reports it on the map, `costFilter.tags`, with the key in
+ * the reason); the key count is checked in any case as well.
+ */
+const tagsSchema = z
+  .record(
+    z.string().superRefine((key, ctx) => {
+      const problem = tagKeyProblem(key);
+      if (problem) ctx.addIssue({ code: 'custom', input: key, message: problem });
+    }),
+    tagValuesSchema,
+    {
+      error: (issue) =>
+        issue.code === 'invalid_key'
+          ? issue.issues.map((keyIssue) => keyIssue.message).join('; ')
+          : requiredOrWrongType('a map of tag key to a list of values')(issue),
+    },
+  )
+  .refine((tags) => Object.keys(tags).length <= MAX_COST_FILTER_TAG_KEYS, {
+    when: (payload) => isMap(payload.value),
+    error: (issue) =>
+      `may hold at most ${MAX_COST_FILTER_TAG_KEYS} tag keys, got ${Object.keys(issue.input as object).length}`,
+  });
+
+const serviceNameSchema = z
+  .string({ error: requiredOrWrongType('a service name (text)') })
+  .min(1, { error: 'must not be empty', abort: true })
+  .refine((name) => characterCount(name) <= MAX_SERVICE_NAME_CHARACTERS, {
+    error: (issue) =>
+      `must be at most ${MAX_SERVICE_NAME_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
+  });
+
+const servicesSchema = z
+  .preprocess(
+    (value) => (value instanceof Set ? [...value] : value),
+    z.array(serviceNameSchema, { error: requiredOrWrongType('a list of service names') }),
+  )
+  .refine((values) => values.length > 0, { error: 'needs at least one service' })
+  .refine((values) => values.length <= MAX_COST_FILTER_SERVICES, {
+    error: (issue) =>
+      `may hold at most ${MAX_COST_FILTER_SERVICES} services, got ${String((issue.input as unknown[]).length)}`,
+  });
 
 const costFilterSchema = z.strictObject(
   {
-    tags: z
-      .record(
-        z
-          .string()
-          .min(1, { error: 'a tag key must not be empty' })
-          .max(128, { error: 'a tag key has at most 128 characters' }),
-        textList('a list of tag values').refine((values) => values.length > 0, { error: 'needs at least one value' }),
-        { error: requiredOrWrongType('a map of tag key to a list of values') },
-      )
-      .optional(),
-    services: textList('a list of service names')
-      .refine((values) => values.length > 0, { error: 'needs at least one service' })
-      .optional(),
+    tags: tagsSchema.optional(),
+    services: servicesSchema.optional(),
   },
   {
     error: (issue) =>
@@ -209,7 +345,13 @@ export const budgetItemFields = {
   forecastAlertAt: thresholdList(DEFAULT_FORECAST_ALERT_AT),
   costFilter: costFilterSchema.optional(),
   guardian: guardianSchema.default(DEFAULT_GUARDIAN),
-  notes: z.string({ error: requiredOrWrongType('text') }).optional(),
+  notes: z
+    .string({ error: requiredOrWrongType('text') })
+    .refine((notes) => characterCount(notes) <= MAX_NOTES_CHARACTERS, {
+      error: (issue) =>
+        `must be at most ${MAX_NOTES_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
+    })
+    .optional(),
 };
 
 export const unknownAttributeError =
@@ -229,6 +371,54 @@ export const withinNotificationLimit: [
   },
 ];
 
+/**
+ * The longest revision (MAX_REVISION_DIGITS digits) and an `updatedAt` as toISOString writes it
+ * (always 24 characters): the widest envelope the spoke parameter document can get.
+ */
+const WIDEST_REVISION = '9'.repeat(MAX_REVISION_DIGITS);
+const WIDEST_UPDATED_AT = '2026-12-03T10:00:00.000Z';
+
+function documentBytes(item: object): number {
+  return utf8ByteLength(
+    JSON.stringify({
+      schemaVersion: BUDGET_PARAMETER_SCHEMA_VERSION,
+      ...item,
+      revision: WIDEST_REVISION,
+      updatedAt: WIDEST_UPDATED_AT,
+    }),
+  );
+}
+
+/**
+ * When the item's spoke parameter document would be over MAX_PARAMETER_DOCUMENT_BYTES: the
+ * largest attribute (the one to shorten) and the reason.
+ */
+function documentSizeProblem(item: Record<string, unknown>): BudgetItemProblem | undefined {
+  const bytes = documentBytes(item);
+  if (bytes <= MAX_PARAMETER_DOCUMENT_BYTES) return undefined;
+  let largest = { attribute: '', bytes: 0 };
+  for (const [attribute, value] of Object.entries(item)) {
+    if (value === undefined) continue;
+    const size = utf8ByteLength(JSON.stringify(value));
+    if (size > largest.bytes) largest = { attribute, bytes: size };
+  }
+  return {
+    attribute: largest.attribute,
+    reason:
+      `makes the budget document ${formatCount(bytes)} bytes, over the ${formatCount(MAX_PARAMETER_DOCUMENT_BYTES)} ` +
+      `bytes of an SSM Standard parameter (UTF-8, with the longest revision); ` +
+      `${largest.attribute} is the largest part (${formatCount(largest.bytes)} bytes)`,
+  };
+}
+
+/**
+ * Size in UTF-8 bytes of the spoke parameter document of a valid item, delivered at the longest
+ * possible revision; validation refuses an item for which it is over MAX_PARAMETER_DOCUMENT_BYTES.
+ */
+export function budgetParameterDocumentBytes(item: BudgetItem): number {
+  return documentBytes(item);
+}
+
 export const budgetItemSchema = z
   .strictObject(
     {
@@ -240,7 +430,12 @@ export const budgetItemSchema = z
     { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
   )
   .refine(...withinNotificationLimit)
-  .transform(({ sync: _sync, delivered: _delivered, repair: _repair, ...item }) => item);
+  .transform(({ sync: _sync, delivered: _delivered, repair: _repair, ...item }, ctx) => {
+    const oversize = documentSizeProblem(item);
+    if (oversize)
+      ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
+    return item;
+  });
 
 /** A valid budget item in normalized form: defaults filled, lists sorted and de-duplicated. */
 export type BudgetItem = z.output<typeof budgetItemSchema>;
@@ -268,7 +463,8 @@ export function validateBudgetItem(input: unknown): BudgetItemValidation {
   const result = budgetItemSchema.safeParse(input);
   if (result.success) return { valid: true, item: result.data };
   const problems = result.error.issues.map((issue) => ({
-    attribute: formatPath(issue.path),
+    // A bad key of a map (a tag key) is a problem of the map; the reason names the key.
+    attribute: formatPath(issue.code === 'invalid_key' ? issue.path.slice(0, -1) : issue.path),
     reason: issue.message,
   }));
   return { valid: false, problems, message: formatProblems(problems) };

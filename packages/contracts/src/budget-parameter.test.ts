@@ -1,5 +1,5 @@
 import { budgetItem } from '@org-budgets/test-fixtures';
-import { validateBudgetItem } from './budget-item';
+import { budgetParameterDocumentBytes, validateBudgetItem } from './budget-item';
 import {
   budgetNameFromParameterName,
   budgetParameterName,
@@ -8,7 +8,7 @@ import {
   serializeBudgetParameter,
   toBudgetParameter,
 } from './budget-parameter';
-import { compareRevisions } from './revision';
+import { compareRevisions, MAX_REVISION_DIGITS } from './revision';
 
 function validItem() {
   const result = validateBudgetItem(budgetItem({ emails: ['a@example.com'] }));
@@ -36,6 +36,43 @@ describe('budget parameter document', () => {
 
   it('reports a value that is not JSON', () => {
     expect(parseBudgetParameter('{')).toMatchObject({ valid: false, message: expect.stringContaining('not JSON') });
+  });
+
+  it.each([
+    ['the smallest item', {}],
+    [
+      'a full item',
+      {
+        emails: ['pi@example.org', 'finance@example.org'],
+        costFilter: { tags: { project: ['genomics', 'Forschung/\u00c4'] }, services: ['AWS Batch'] },
+        guardian: { mode: 'enforce', jobQueues: ['gpu-queue'] },
+      },
+    ],
+    ['notes with multi-byte characters', { notes: 'caf\u00e9 \u8a9e \u{1F4B8}' }],
+    ['notes that JSON escapes', { notes: 'line 1\nline "2"\t\\ \u0001' }],
+  ])('validation measures exactly the document written, at the longest revision: %s', (_name, change) => {
+    const result = validateBudgetItem(budgetItem(change));
+    if (!result.valid) throw new Error(result.message);
+    const longest = toBudgetParameter(result.item, '9'.repeat(MAX_REVISION_DIGITS), new Date('2026-12-03T10:00:00Z'));
+    const short = toBudgetParameter(result.item, '1', new Date('2026-12-03T10:00:00Z'));
+
+    expect(budgetParameterDocumentBytes(result.item)).toBe(
+      Buffer.byteLength(serializeBudgetParameter(longest), 'utf8'),
+    );
+    expect(Buffer.byteLength(serializeBudgetParameter(short), 'utf8')).toBeLessThan(
+      budgetParameterDocumentBytes(result.item),
+    );
+  });
+
+  it('reports a bad tag key in a document on the tags, naming the key', () => {
+    const parameter = toBudgetParameter(validItem(), '7', new Date('2026-11-23T10:00:00Z'));
+    const value = JSON.stringify({ ...parameter, costFilter: { tags: { team$a: ['b'] } } });
+
+    expect(parseBudgetParameter(value)).toEqual({
+      valid: false,
+      revision: '7',
+      message: expect.stringMatching(/^costFilter\.tags: has the tag key "team\$a" containing "\$"/),
+    });
   });
 
   it('names parameters under /org-budgets/budgets/', () => {

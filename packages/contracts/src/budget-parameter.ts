@@ -1,11 +1,19 @@
 import { z } from 'zod';
-import { budgetItemFields, unknownAttributeError, withinNotificationLimit, type BudgetItem } from './budget-item';
+import {
+  BUDGET_PARAMETER_SCHEMA_VERSION,
+  budgetItemFields,
+  unknownAttributeError,
+  withinNotificationLimit,
+  type BudgetItem,
+} from './budget-item';
 import { compareRevisions, revisionSchema } from './revision';
+
+// Defined beside the item so that validation can measure the document without an import cycle.
+export { BUDGET_PARAMETER_SCHEMA_VERSION };
 
 /** Every parameter the hub writes into a spoke lives under this path. */
 export const PARAMETER_ROOT = '/org-budgets/';
 export const BUDGET_PARAMETER_PREFIX = '/org-budgets/budgets/';
-export const BUDGET_PARAMETER_SCHEMA_VERSION = 1;
 
 export function budgetParameterName(budgetName: string): string {
   return `${BUDGET_PARAMETER_PREFIX}${budgetName}`;
@@ -20,7 +28,9 @@ export function budgetNameFromParameterName(parameterName: string): string | und
 
 /**
  * The spoke parameter document (../shared/DESIGN.md, "The spoke parameter"): the validated item
- * in normalized form plus `schemaVersion`, `revision` and `updatedAt`.
+ * in normalized form plus `schemaVersion`, `revision` and `updatedAt`. Validation keeps it within
+ * MAX_PARAMETER_DOCUMENT_BYTES (an SSM Standard parameter); budgetParameterDocumentBytes must
+ * keep measuring exactly what toBudgetParameter and serializeBudgetParameter write.
  */
 export const budgetParameterSchema = z
   .strictObject(
@@ -66,7 +76,10 @@ export function parseBudgetParameter(value: string): BudgetParameterParse {
   const revision = revisionSchema.safeParse((json as { revision?: unknown } | null)?.revision);
   return {
     valid: false,
-    message: result.error.issues.map((i) => `${i.path.join('.') || 'document'}: ${i.message}`).join('; '),
+    message: result.error.issues
+      // A bad key of a map (a tag key) is a problem of the map, as in validateBudgetItem.
+      .map((i) => `${(i.code === 'invalid_key' ? i.path.slice(0, -1) : i.path).join('.') || 'document'}: ${i.message}`)
+      .join('; '),
     ...(revision.success ? { revision: revision.data } : {}),
   };
 }

@@ -133,6 +133,87 @@ export const BAD_BUDGET_ITEMS: BadBudgetItem[] = [
     reason: /unknown keys "regions"/,
   },
   { name: 'cost filter not a map', change: { costFilter: 'team=a' }, attribute: 'costFilter', reason: /must be a map/ },
+  {
+    name: 'notes over 1000 characters',
+    change: { notes: 'n'.repeat(1001) },
+    attribute: 'notes',
+    reason: /must be at most 1000 characters, got 1001/,
+  },
+  {
+    // 1000 characters, but 4000 bytes of UTF-8: SSM counts bytes.
+    name: 'budget document over 4 KB (notes of 1000 emoji)',
+    change: { notes: '\u{1F4B8}'.repeat(1000) },
+    attribute: 'notes',
+    reason:
+      /makes the budget document [\d,]+ bytes, over the 4,096 bytes of an SSM Standard parameter .*; notes is the largest part \(4,002 bytes\)/,
+  },
+  {
+    name: 'budget document over 4 KB (long cost filter)',
+    change: {
+      costFilter: {
+        tags: {
+          project: Array.from({ length: 10 }, (_, i) => `project-${i}-${'p'.repeat(240)}`),
+          team: Array.from({ length: 10 }, (_, i) => `team-${i}-${'t'.repeat(240)}`),
+        },
+      },
+    },
+    attribute: 'costFilter',
+    reason: /over the 4,096 bytes of an SSM Standard parameter .*; costFilter is the largest part/,
+  },
+  {
+    name: 'cost filter with eleven tag keys',
+    change: { costFilter: { tags: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`key${i}`, ['a']])) } },
+    attribute: 'costFilter.tags',
+    reason: /may hold at most 10 tag keys, got 11/,
+  },
+  {
+    name: 'cost filter with 51 values for a tag',
+    change: { costFilter: { tags: { team: Array.from({ length: 51 }, (_, i) => `team-${i}`) } } },
+    attribute: 'costFilter.tags.team',
+    reason: /may hold at most 50 values, got 51/,
+  },
+  {
+    name: 'cost filter tag value over 256 characters',
+    change: { costFilter: { tags: { team: ['t'.repeat(257)] } } },
+    attribute: 'costFilter.tags.team[0]',
+    reason: /must be at most 256 characters, got 257/,
+  },
+  {
+    name: 'cost filter tag value with "$"',
+    change: { costFilter: { tags: { team: ['a$b'] } } },
+    attribute: 'costFilter.tags.team[0]',
+    reason: /contains "\$"; a tag value may contain only Unicode letters, digits, spaces and _ \. : \/ = \+ - @/,
+  },
+  {
+    name: 'cost filter tag key with "$"',
+    change: { costFilter: { tags: { team$a: ['b'] } } },
+    attribute: 'costFilter.tags',
+    reason: /has the tag key "team\$a" containing "\$"; a tag key may contain only .*user:<key>\$<value>/,
+  },
+  {
+    name: 'cost filter tag key with the reserved aws: prefix',
+    change: { costFilter: { tags: { 'AWS:createdBy': ['someone'] } } },
+    attribute: 'costFilter.tags',
+    reason: /has the tag key "AWS:createdBy"; a tag key must not start with "aws:"/,
+  },
+  {
+    name: 'cost filter tag key over 128 characters',
+    change: { costFilter: { tags: { ['k'.repeat(129)]: ['a'] } } },
+    attribute: 'costFilter.tags',
+    reason: /has a tag key of 129 characters .*at most 128/,
+  },
+  {
+    name: 'cost filter with 51 services',
+    change: { costFilter: { services: Array.from({ length: 51 }, (_, i) => `Service ${i}`) } },
+    attribute: 'costFilter.services',
+    reason: /may hold at most 50 services, got 51/,
+  },
+  {
+    name: 'cost filter service name over 100 characters',
+    change: { costFilter: { services: ['s'.repeat(101)] } },
+    attribute: 'costFilter.services[0]',
+    reason: /must be at most 100 characters, got 101/,
+  },
 ];
 
 /** Applies a bad item's change to a valid item. */
