@@ -125,3 +125,25 @@ export function describeNotification(notification: BudgetNotification): string {
 export function isManaged(tags: readonly BudgetTag[]): boolean {
   return tags.some((tag) => tag.Key === MANAGED_TAG_KEY && tag.Value === MANAGED_TAG_VALUE);
 }
+
+/** Cost filters compared by meaning: the order of values and empty dimensions do not matter. */
+export function costFiltersEqual(a: BudgetCostFilters, b: BudgetCostFilters): boolean {
+  return canonicalCostFilters(a) === canonicalCostFilters(b);
+}
+
+/** `Service=AWS Batch,Amazon EC2; TagKeyValue=user:project$genomics`, or `none`: for messages. */
+export function describeCostFilters(filters: BudgetCostFilters): string {
+  const entries = canonicalEntries(filters);
+  return entries.length === 0 ? 'none' : entries.map(([d, values]) => `${d}=${values.join(',')}`).join('; ');
+}
+
+function canonicalEntries(filters: BudgetCostFilters): (readonly [string, string[]])[] {
+  return Object.entries(filters)
+    .filter(([, values]) => values.length > 0)
+    .map(([dimension, values]) => [dimension, [...new Set(values)].sort()] as const)
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+}
+
+function canonicalCostFilters(filters: BudgetCostFilters): string {
+  return JSON.stringify(canonicalEntries(filters));
+}

@@ -7,6 +7,7 @@ import {
   DeleteNotificationCommand,
   DeleteSubscriberCommand,
   DescribeBudgetCommand,
+  DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
   DescribeSubscribersForNotificationCommand,
   ListTagsForResourceCommand,
@@ -128,6 +129,14 @@ describe('readBudget', () => {
     expect(budgets).not.toHaveReceivedCommand(DescribeSubscribersForNotificationCommand);
   });
 
+  it('reads a budget deleted between DescribeBudget and ListTagsForResource as absent', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
+    budgets.on(ListTagsForResourceCommand).rejects(notFound());
+
+    await expect(spoke().readBudget('team-a')).resolves.toEqual({ exists: false });
+    expect(budgets).not.toHaveReceivedCommand(DescribeNotificationsForBudgetCommand);
+  });
+
   it('wraps any other failure with the operation and the budget', async () => {
     budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
     budgets
@@ -145,6 +154,74 @@ describe('readBudget', () => {
       accountId: ACCOUNT_ID,
       awsErrorName: 'AccessDeniedException',
       awsMessage: 'not authorized to perform budgets:ListTagsForResource',
+    });
+  });
+});
+
+describe('listManagedBudgetNames', () => {
+  const managed = { ResourceTags: [{ Key: 'org-budgets:managed', Value: 'true' }] };
+
+  it('lists every budget of the account across pages and keeps those with the managed tag', async () => {
+    budgets
+      .on(DescribeBudgetsCommand)
+      .resolvesOnce({
+        Budgets: [
+          { ...awsBudget, BudgetName: 'a' },
+          { ...awsBudget, BudgetName: 'hand-made' },
+        ],
+        NextToken: 'p2',
+      })
+      .resolvesOnce({
+        Budgets: [
+          { ...awsBudget, BudgetName: 'b' },
+          { ...awsBudget, BudgetName: 'gone' },
+        ],
+      });
+    budgets.on(ListTagsForResourceCommand).resolves(managed);
+    budgets
+      .on(ListTagsForResourceCommand, { ResourceARN: 'arn:aws-cn:budgets::111111111111:budget/hand-made' })
+      .resolves({ ResourceTags: [{ Key: 'org-budgets:managed', Value: 'no' }] });
+    budgets
+      .on(ListTagsForResourceCommand, { ResourceARN: 'arn:aws-cn:budgets::111111111111:budget/gone' })
+      .rejects(notFound());
+
+    await expect(spoke().listManagedBudgetNames()).resolves.toEqual(['a', 'b']);
+    expect(budgets).toHaveReceivedNthSpecificCommandWith(1, DescribeBudgetsCommand, {
+      AccountId: ACCOUNT_ID,
+      MaxResults: 100,
+    });
+    expect(budgets).toHaveReceivedNthSpecificCommandWith(2, DescribeBudgetsCommand, {
+      AccountId: ACCOUNT_ID,
+      MaxResults: 100,
+      NextToken: 'p2',
+    });
+    expect(budgets).toHaveReceivedCommandTimes(ListTagsForResourceCommand, 4);
+  });
+
+  it('lists none in an account without budgets', async () => {
+    budgets.on(DescribeBudgetsCommand).resolves({});
+
+    await expect(spoke().listManagedBudgetNames()).resolves.toEqual([]);
+    expect(budgets).not.toHaveReceivedCommand(ListTagsForResourceCommand);
+  });
+
+  it('fails naming DescribeBudgets when the budgets cannot be listed', async () => {
+    budgets.on(DescribeBudgetsCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
+
+    await expect(spoke().listManagedBudgetNames()).rejects.toMatchObject({
+      name: 'BudgetsCallError',
+      operation: 'DescribeBudgets',
+      awsErrorName: 'AccessDeniedException',
+    });
+  });
+
+  it('fails when the tags of a listed budget cannot be read', async () => {
+    budgets.on(DescribeBudgetsCommand).resolves({ Budgets: [awsBudget] });
+    budgets.on(ListTagsForResourceCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    await expect(spoke().listManagedBudgetNames()).rejects.toMatchObject({
+      operation: 'ListTagsForResource',
+      budgetName: 'team-a',
     });
   });
 });
@@ -324,6 +401,9 @@ describe('applied revision', () => {
     });
 
     expect(appliedRevisionOf(state('42'))).toBe('42');
+    expect(appliedRevisionOf(state('9'.repeat(38)))).toBe('9'.repeat(38));
+    expect(appliedRevisionOf(state('9'.repeat(39)))).toBeUndefined();
+    expect(appliedRevisionOf(state(''))).toBeUndefined();
     expect(appliedRevisionOf(state('x'))).toBeUndefined();
     expect(appliedRevisionOf({ exists: false })).toBeUndefined();
   });

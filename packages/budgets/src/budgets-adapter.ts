@@ -6,6 +6,7 @@ import {
   DeleteNotificationCommand,
   DeleteSubscriberCommand,
   DescribeBudgetCommand,
+  DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
   DescribeSubscribersForNotificationCommand,
   ListTagsForResourceCommand,
@@ -19,13 +20,14 @@ import {
   type Notification,
   type Subscriber,
 } from '@aws-sdk/client-budgets';
-import type {
-  BudgetNotification,
-  BudgetSubscriber,
-  BudgetTag,
-  CurrentBudget,
-  CurrentBudgetState,
-  NotificationWithSubscribers,
+import {
+  isManaged,
+  type BudgetNotification,
+  type BudgetSubscriber,
+  type BudgetTag,
+  type CurrentBudget,
+  type CurrentBudgetState,
+  type NotificationWithSubscribers,
 } from './budget-shapes';
 import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError, BudgetSpendUnreadableError } from './errors';
 import type { BudgetCall, BudgetPlan } from './plan-budget-reconciliation';
@@ -46,6 +48,11 @@ export interface SpokeBudgets {
   /** Makes the calls of an `apply` plan in order; a `refuse` plan fails with BudgetPlanRefusedError. */
   applyPlan(plan: BudgetPlan): Promise<void>;
   readSpend(budgetName: string): Promise<BudgetSpend>;
+  /**
+   * The names of every budget of the account that carries the managed tag: DescribeBudgets (all
+   * pages), then each budget's tags. A budget deleted between the two calls is left out.
+   */
+  listManagedBudgetNames(): Promise<string[]>;
   /** Tags the budget with the parameter revision it now matches (TagResource). */
   recordAppliedRevision(budgetName: string, revision: string): Promise<void>;
 }
@@ -53,15 +60,21 @@ export interface SpokeBudgets {
 /** The tag that keeps, on the budget itself, the revision of the parameter it was last made to match. */
 export const APPLIED_REVISION_TAG_KEY = 'org-budgets:revision';
 
-/** The parameter revision a budget was last made to match, when it carries one. */
+/**
+ * The parameter revision a budget says it was last made to match, when its tag holds a revision
+ * (1 to 38 digits, what the contracts accept). Anyone in the account can write this tag: it is a
+ * hint for people and reports, never a reason to skip applying.
+ */
 export function appliedRevisionOf(state: CurrentBudgetState): string | undefined {
   if (!state.exists) return undefined;
   const value = state.tags.find((tag) => tag.Key === APPLIED_REVISION_TAG_KEY)?.Value;
-  return value !== undefined && /^\d+$/.test(value) ? value : undefined;
+  return value !== undefined && /^\d{1,38}$/.test(value) ? value : undefined;
 }
 
 /** Largest page the Budgets describe calls accept. */
 const PAGE_SIZE = 100;
+/** What a BudgetsCallError names as the budget of a call about all of them (DescribeBudgets). */
+export const EVERY_BUDGET = '(every budget)';
 
 export function budgetArn(partition: string, accountId: string, budgetName: string): string {
   return `arn:${partition}:budgets::${accountId}:budget/${budgetName}`;
@@ -88,6 +101,19 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw new BudgetsCallError('DescribeBudget', budgetName, accountId, error);
+    }
+  }
+
+  /** The budget's tags, or undefined when the budget is gone. */
+  async function listTags(budgetName: string): Promise<BudgetTag[] | undefined> {
+    try {
+      const { ResourceTags } = await client.send(
+        new ListTagsForResourceCommand({ ResourceARN: budgetArn(partition, accountId, budgetName) }),
+      );
+      return (ResourceTags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw new BudgetsCallError('ListTagsForResource', budgetName, accountId, error);
     }
   }
 
@@ -160,10 +186,9 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
     async readBudget(budgetName) {
       const budget = await describeBudget(budgetName);
       if (!budget) return { exists: false };
-      const { ResourceTags } = await call('ListTagsForResource', budgetName, () =>
-        client.send(new ListTagsForResourceCommand({ ResourceARN: budgetArn(partition, accountId, budgetName) })),
-      );
-      const tags: BudgetTag[] = (ResourceTags ?? []).map((tag) => ({ Key: tag.Key ?? '', Value: tag.Value ?? '' }));
+      const tags = await listTags(budgetName);
+      // Deleted between the two calls.
+      if (!tags) return { exists: false };
       const notifications: NotificationWithSubscribers[] = [];
       for (const notification of (await listNotifications(budgetName)).flatMap(toNotification)) {
         notifications.push({
@@ -193,6 +218,26 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
         throw new BudgetSpendUnreadableError(budgetName, accountId, JSON.stringify(spend ?? null));
       }
       return { actual, forecasted, unit, lastUpdated: budget.LastUpdatedTime };
+    },
+
+    async listManagedBudgetNames() {
+      const names: string[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await call('DescribeBudgets', EVERY_BUDGET, () =>
+          client.send(
+            new DescribeBudgetsCommand({ AccountId: accountId, MaxResults: PAGE_SIZE, NextToken: nextToken }),
+          ),
+        );
+        names.push(...(page.Budgets ?? []).flatMap((budget) => (budget.BudgetName ? [budget.BudgetName] : [])));
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+      const managed: string[] = [];
+      for (const budgetName of [...new Set(names)]) {
+        const tags = await listTags(budgetName);
+        if (tags && isManaged(tags)) managed.push(budgetName);
+      }
+      return managed;
     },
 
     async recordAppliedRevision(budgetName, revision) {

@@ -57,6 +57,11 @@ export function budgetAmountsEqual(a: string, b: string): boolean {
   return x !== undefined && x === normalizeDecimal(b);
 }
 
+/** An amount as AWS wrote it, for messages: "999.0" and "9.99E+2" read "999"; anything else as it is. */
+export function displayBudgetAmount(value: string): string {
+  return normalizeDecimal(value) ?? value;
+}
+
 /**
  * The canonical form of a decimal, also when AWS writes it with an exponent (a limit of
  * 25,100,000 comes back as "2.51E+7"): digits only, no leading or trailing zeros.

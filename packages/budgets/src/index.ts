@@ -3,3 +3,4 @@ export * from './budgets-adapter';
 export * from './desired-budget';
 export * from './errors';
 export * from './plan-budget-reconciliation';
+export * from './budget-drift';

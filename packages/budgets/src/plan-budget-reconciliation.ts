@@ -1,11 +1,11 @@
 import {
+  costFiltersEqual,
   describeNotification,
   isManaged,
   MANAGED_TAG_KEY,
   MANAGED_TAG_VALUE,
   notificationKey,
   subscriberKey,
-  type BudgetCostFilters,
   type BudgetDefinition,
   type BudgetNotification,
   type BudgetReplacement,
@@ -154,18 +154,6 @@ function budgetDefinitionDiffers(desired: BudgetDefinition, current: CurrentBudg
     current.TimeUnit !== desired.TimeUnit ||
     !costFiltersEqual(current.CostFilters, desired.CostFilters)
   );
-}
-
-/** Order of values and empty dimensions do not matter. */
-function costFiltersEqual(a: BudgetCostFilters, b: BudgetCostFilters): boolean {
-  const canonical = (filters: BudgetCostFilters) =>
-    JSON.stringify(
-      Object.entries(filters)
-        .filter(([, values]) => values.length > 0)
-        .map(([dimension, values]) => [dimension, [...new Set(values)].sort()] as const)
-        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-    );
-  return canonical(a) === canonical(b);
 }
 
 /**
