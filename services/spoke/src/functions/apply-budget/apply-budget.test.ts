@@ -1,65 +1,37 @@
 import type { CurrentBudgetParameter } from '@org-budgets/aws';
-import type { BudgetPlan, CurrentBudgetState, SpokeBudgets } from '@org-budgets/budgets';
-import { toBudgetParameter, validateBudgetItem, type SpokeStatusDetail } from '@org-budgets/contracts';
-import { applyBudget, type ApplyBudgetDeps } from './apply-budget';
+import type { SpokeStatusDetail } from '@org-budgets/contracts';
+import { applyBudget, ParameterKeptChangingError, type ApplyBudgetDeps } from './apply-budget';
+import {
+  ACCOUNT,
+  budgetParameter,
+  BudgetsWorld,
+  FakeBudgets,
+  gate,
+  stored,
+  TOPIC,
+  unreadable,
+} from './testing/fake-budgets';
 
-const ACCOUNT = '111111111111';
-const TOPIC = 'arn:aws:sns:us-east-1:111111111111:org-budgets-test-budget-alerts';
+const MANAGED = { Key: 'org-budgets:managed', Value: 'true' };
+const revisionTag = (revision: string) => ({ Key: 'org-budgets:revision', Value: revision });
 
-function parameter(revision: string, overrides: Record<string, unknown> = {}): CurrentBudgetParameter {
-  const result = validateBudgetItem({ accountId: ACCOUNT, budgetName: 'research', amount: 100, ...overrides });
-  if (!result.valid) throw new Error(result.message);
-  return {
-    exists: true,
-    valid: true,
-    parameter: toBudgetParameter(result.item, revision, new Date('2026-11-23T00:00:00Z')),
-  };
-}
-
-function managedBudget(revision?: string, managed = true): CurrentBudgetState {
-  return {
-    exists: true,
-    budget: {
-      BudgetName: 'research',
-      BudgetType: 'COST',
-      BudgetLimit: { Amount: '100', Unit: 'USD' },
-      TimeUnit: 'MONTHLY',
-      CostFilters: {},
-    },
-    tags: [
-      ...(managed ? [{ Key: 'org-budgets:managed', Value: 'true' }] : []),
-      ...(revision ? [{ Key: 'org-budgets:revision', Value: revision }] : []),
-    ],
-    notifications: [],
-  };
-}
-
-class FakeBudgets implements SpokeBudgets {
-  readonly plans: BudgetPlan[] = [];
-  readonly revisions: string[] = [];
-  failWith: Error | undefined;
-  constructor(public state: CurrentBudgetState = { exists: false }) {}
-  async readBudget() {
-    return this.state;
-  }
-  async applyPlan(plan: BudgetPlan) {
-    if (this.failWith) throw this.failWith;
-    this.plans.push(plan);
-  }
-  async readSpend(): Promise<never> {
-    throw new Error('not used');
-  }
-  async recordAppliedRevision(_name: string, revision: string) {
-    this.revisions.push(revision);
+/** The parameter store of the account: one budget parameter, changed by the test as the hub would. */
+class ParameterStore {
+  reads = 0;
+  constructor(public current: CurrentBudgetParameter) {}
+  async read(): Promise<CurrentBudgetParameter> {
+    this.reads += 1;
+    return this.current;
   }
 }
 
-function setup(current: CurrentBudgetParameter, budgets = new FakeBudgets()) {
+function setup(current: CurrentBudgetParameter | ParameterStore, budgets = new FakeBudgets()) {
+  const store = current instanceof ParameterStore ? current : new ParameterStore(current);
   const statuses: SpokeStatusDetail[] = [];
   const deps: ApplyBudgetDeps = {
     accountId: ACCOUNT,
     alertTopicArn: TOPIC,
-    readParameter: async () => current,
+    readParameter: () => store.read(),
     budgets,
     sendStatus: async (detail) => {
       statuses.push(detail);
@@ -67,76 +39,107 @@ function setup(current: CurrentBudgetParameter, budgets = new FakeBudgets()) {
     now: () => new Date('2026-11-23T12:00:00Z'),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  return { deps, statuses, budgets };
+  return { deps, statuses, budgets, world: budgets.world, store };
 }
+
+const operations = (budgets: FakeBudgets) =>
+  budgets.plans.flatMap((plan) => (plan.action === 'apply' ? plan.calls.map((c) => c.operation) : []));
 
 describe('applyBudget', () => {
   it('creates a missing budget tagged with the revision and reports APPLIED', async () => {
-    const { deps, statuses, budgets } = setup(parameter('10', { emails: ['pi@example.org'] }));
+    const { deps, statuses, budgets } = setup(stored(budgetParameter('10', { emails: ['pi@example.org'] })));
 
     const outcome = await applyBudget('research', deps);
 
     expect(outcome).toMatchObject({ result: 'applied', revision: '10' });
+    expect(operations(budgets)).toEqual(['CreateBudget']);
     const plan = budgets.plans[0];
-    expect(plan?.action === 'apply' && plan.calls.map((c) => c.operation)).toEqual(['CreateBudget']);
     const create = plan?.action === 'apply' ? plan.calls[0] : undefined;
     expect(create?.operation === 'CreateBudget' && create.input.ResourceTags).toEqual(
-      expect.arrayContaining([
-        { Key: 'org-budgets:managed', Value: 'true' },
-        { Key: 'org-budgets:revision', Value: '10' },
-      ]),
+      expect.arrayContaining([MANAGED, revisionTag('10')]),
     );
     expect(budgets.revisions).toEqual(['10']);
     expect(statuses).toEqual([
       expect.objectContaining({ accountId: ACCOUNT, budgetName: 'research', revision: '10', status: 'APPLIED' }),
     ]);
+    expect(statuses[0]).not.toHaveProperty('repaired');
   });
 
   it('updates a managed budget whose amount differs', async () => {
-    const { deps, budgets } = setup(parameter('11', { amount: 250 }), new FakeBudgets(managedBudget('10')));
+    const { deps, budgets, world } = setup(stored(budgetParameter('11', { amount: 250 })));
+    world.seed(budgetParameter('10'), [MANAGED, revisionTag('10')]);
 
     await applyBudget('research', deps);
 
-    const plan = budgets.plans[0];
-    expect(plan?.action === 'apply' && plan.calls.map((c) => c.operation)).toContain('UpdateBudget');
+    expect(operations(budgets)).toContain('UpdateBudget');
+    expect(world.amountOf('research')).toBe('250');
+    expect(world.tag('research', 'org-budgets:revision')).toBe('11');
   });
 
-  it('changes nothing for the revision already applied, but reports it again', async () => {
-    const { deps, statuses, budgets } = setup(parameter('12'), new FakeBudgets(managedBudget('12')));
+  it('changes nothing for a budget that already matches, but reports APPLIED again', async () => {
+    const { deps, statuses, budgets, world } = setup(stored(budgetParameter('12')));
+    world.seed(budgetParameter('12'), [MANAGED, revisionTag('12')]);
 
     const outcome = await applyBudget('research', deps);
 
     expect(outcome).toEqual({ result: 'already-applied', revision: '12' });
     expect(budgets.plans).toEqual([]);
-    expect(statuses.map((s) => s.status)).toEqual(['APPLIED']);
+    expect(budgets.revisions).toEqual([]);
+    expect(statuses).toEqual([
+      expect.objectContaining({
+        status: 'APPLIED',
+        revision: '12',
+        message: expect.stringContaining('already applied'),
+      }),
+    ]);
   });
 
-  it('ignores a revision older than the one applied, without a report', async () => {
-    const { deps, statuses, budgets } = setup(parameter('9'), new FakeBudgets(managedBudget('12')));
+  it('plans against the budget as it is, never skipping for its revision tag: a forged huge tag locks nothing', async () => {
+    const forged = '9'.repeat(38);
+    const { deps, statuses, world } = setup(stored(budgetParameter('9', { amount: 100 })));
+    world.seed(budgetParameter('8', { amount: 5 }), [MANAGED, revisionTag(forged)]);
 
     const outcome = await applyBudget('research', deps);
 
-    expect(outcome).toEqual({ result: 'stale', revision: '9', appliedRevision: '12' });
+    expect(outcome).toMatchObject({ result: 'applied', revision: '9' });
+    expect(world.amountOf('research')).toBe('100');
+    expect(world.tag('research', 'org-budgets:revision')).toBe('9');
+    expect(statuses).toEqual([expect.objectContaining({ status: 'APPLIED', revision: '9' })]);
+  });
+
+  it('reports a matching budget with a wrong revision tag as already applied, and corrects the tag', async () => {
+    const { deps, statuses, budgets, world } = setup(stored(budgetParameter('9')));
+    world.seed(budgetParameter('9'), [MANAGED, revisionTag('12')]);
+
+    await expect(applyBudget('research', deps)).resolves.toEqual({ result: 'already-applied', revision: '9' });
+
     expect(budgets.plans).toEqual([]);
-    expect(statuses).toEqual([]);
+    expect(world.tag('research', 'org-budgets:revision')).toBe('9');
+    expect(statuses.map((s) => [s.status, s.revision])).toEqual([['APPLIED', '9']]);
   });
 
   it('never touches an untagged budget of the same name, and reports FAILED with the reason', async () => {
-    const { deps, statuses, budgets } = setup(parameter('13'), new FakeBudgets(managedBudget(undefined, false)));
+    const { deps, statuses, budgets, world } = setup(stored(budgetParameter('13')));
+    world.seed(budgetParameter('1', { amount: 999 }), []);
 
     const outcome = await applyBudget('research', deps);
 
     expect(outcome.result).toBe('refused');
     expect(budgets.plans).toEqual([]);
+    expect(world.amountOf('research')).toBe('999');
     expect(statuses).toEqual([
-      expect.objectContaining({ status: 'FAILED', message: expect.stringMatching(/org-budgets:managed/) }),
+      expect.objectContaining({
+        status: 'FAILED',
+        revision: '13',
+        message: expect.stringMatching(/org-budgets:managed/),
+      }),
     ]);
   });
 
   it('reports FAILED with the Budgets error and rethrows it for a retry', async () => {
     const budgets = new FakeBudgets();
     budgets.failWith = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
-    const { deps, statuses } = setup(parameter('14'), budgets);
+    const { deps, statuses } = setup(stored(budgetParameter('14')), budgets);
 
     await expect(applyBudget('research', deps)).rejects.toThrow('Rate exceeded');
 
@@ -153,42 +156,206 @@ describe('applyBudget', () => {
   it('rethrows the Budgets error even when the failure report cannot be sent', async () => {
     const budgets = new FakeBudgets();
     budgets.failWith = new Error('boom');
-    const { deps } = setup(parameter('15'), budgets);
+    const { deps } = setup(stored(budgetParameter('15')), budgets);
     deps.sendStatus = () => Promise.reject(new Error('events down'));
 
     await expect(applyBudget('research', deps)).rejects.toThrow('boom');
   });
 
-  it('deletes the managed budget when the parameter is gone', async () => {
-    const { deps, budgets, statuses } = setup({ exists: false }, new FakeBudgets(managedBudget('16')));
+  it('fails when the APPLIED report cannot be sent, so that Lambda retries', async () => {
+    const { deps, world } = setup(stored(budgetParameter('15')));
+    deps.sendStatus = () => Promise.reject(new Error('events down'));
+
+    await expect(applyBudget('research', deps)).rejects.toThrow('events down');
+    expect(world.amountOf('research')).toBe('100');
+  });
+
+  it('deletes the managed budget when the parameter is gone and reports DELETED at its revision tag', async () => {
+    const { deps, budgets, statuses, world } = setup({ exists: false });
+    world.seed(budgetParameter('16'), [MANAGED, revisionTag('16')]);
 
     const outcome = await applyBudget('research', deps);
 
-    expect(outcome).toEqual({ result: 'deleted' });
-    const plan = budgets.plans[0];
-    expect(plan?.action === 'apply' && plan.calls.map((c) => c.operation)).toEqual(['DeleteBudget']);
-    expect(statuses).toEqual([]);
+    expect(outcome).toEqual({ result: 'deleted', revision: '16' });
+    expect(operations(budgets)).toEqual(['DeleteBudget']);
+    expect(world.budgets.has('research')).toBe(false);
+    expect(statuses).toEqual([
+      expect.objectContaining({ status: 'DELETED', revision: '16', message: expect.stringContaining('deleted') }),
+    ]);
+    expect(statuses[0]).not.toHaveProperty('repaired');
+  });
+
+  it.each([
+    ['no revision tag', [MANAGED]],
+    ['a revision tag that is no number', [MANAGED, revisionTag('latest')]],
+    ['a revision tag of 39 digits', [MANAGED, revisionTag('1'.repeat(39))]],
+  ])('reports DELETED at revision 0 for a managed budget with %s', async (_case, tags) => {
+    const { deps, statuses, world } = setup({ exists: false });
+    world.seed(budgetParameter('16'), tags);
+
+    await expect(applyBudget('research', deps)).resolves.toEqual({ result: 'deleted', revision: '0' });
+
+    expect(statuses).toEqual([expect.objectContaining({ status: 'DELETED', revision: '0' })]);
+  });
+
+  it('reports FAILED and rethrows when the managed budget cannot be deleted', async () => {
+    const budgets = new FakeBudgets();
+    const { deps, statuses, world } = setup({ exists: false }, budgets);
+    world.seed(budgetParameter('16'), [MANAGED, revisionTag('16')]);
+    budgets.failWith = Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+
+    await expect(applyBudget('research', deps)).rejects.toThrow('denied');
+
+    expect(statuses).toEqual([
+      expect.objectContaining({ status: 'FAILED', revision: '16', message: expect.stringContaining('denied') }),
+    ]);
   });
 
   it('leaves an unmanaged budget alone when the parameter is gone', async () => {
-    const { deps, budgets } = setup({ exists: false }, new FakeBudgets(managedBudget(undefined, false)));
+    const { deps, budgets, statuses, world } = setup({ exists: false });
+    world.seed(budgetParameter('1'), []);
 
     await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'refused' });
     expect(budgets.plans).toEqual([]);
+    expect(world.budgets.has('research')).toBe(true);
+    expect(statuses).toEqual([]);
   });
 
   it('does nothing when neither parameter nor budget exists', async () => {
-    const { deps } = setup({ exists: false });
+    const { deps, statuses } = setup({ exists: false });
 
     await expect(applyBudget('research', deps)).resolves.toEqual({ result: 'absent' });
+    expect(statuses).toEqual([]);
   });
 
-  it('reports an unreadable parameter as FAILED at its revision', async () => {
-    const { deps, statuses } = setup({ exists: true, valid: false, message: 'amount: must be > 0', revision: '17' });
+  it('reports an unreadable parameter as FAILED at its revision, leaving the budget as it is', async () => {
+    const { deps, statuses, budgets, world } = setup(unreadable('amount: must be > 0', '17'));
+    world.seed(budgetParameter('16'), [MANAGED, revisionTag('16')]);
 
     const outcome = await applyBudget('research', deps);
 
-    expect(outcome.result).toBe('unreadable');
-    expect(statuses).toEqual([expect.objectContaining({ status: 'FAILED', revision: '17' })]);
+    expect(outcome).toMatchObject({ result: 'unreadable', revision: '17' });
+    expect(budgets.plans).toEqual([]);
+    expect(world.budgets.has('research')).toBe(true);
+    expect(statuses).toEqual([
+      expect.objectContaining({ status: 'FAILED', revision: '17', message: expect.stringContaining('unreadable') }),
+    ]);
+  });
+
+  it('reports an unreadable parameter without a revision as FAILED at revision 0', async () => {
+    const { deps, statuses } = setup(unreadable('parameter is not JSON'));
+
+    await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'unreadable', revision: '0' });
+    expect(statuses).toEqual([expect.objectContaining({ status: 'FAILED', revision: '0' })]);
+  });
+});
+
+describe('applyBudget when the parameter changes while it applies', () => {
+  it('two interleaved runs leave the budget at the newer revision, and the older one is never reported APPLIED', async () => {
+    // The budget is at rev0; the hub writes rev1, then rev2 while run A (for rev1) is held after
+    // reading the budget: run B (for rev2) applies rev2, then A applies rev1 over it.
+    const world = new BudgetsWorld();
+    world.seed(budgetParameter('0', { amount: 100 }), [MANAGED, revisionTag('0')]);
+    const store = new ParameterStore(stored(budgetParameter('1', { amount: 200 })));
+    const runA = setup(store, new FakeBudgets(world));
+    const runB = setup(store, new FakeBudgets(world));
+    const heldA = gate();
+    const readByA = gate();
+    const readBudgetA = runA.budgets.readBudget.bind(runA.budgets);
+    let readsA = 0;
+    runA.budgets.readBudget = async (name) => {
+      const state = await readBudgetA(name);
+      readsA += 1;
+      if (readsA === 1) {
+        readByA.open();
+        await heldA.promise;
+      }
+      return state;
+    };
+
+    const a = applyBudget('research', runA.deps);
+    await readByA.promise; // A has read rev1 and the budget at rev0
+    store.current = stored(budgetParameter('2', { amount: 300 }));
+    const b = await applyBudget('research', runB.deps);
+    expect(b).toMatchObject({ result: 'applied', revision: '2' });
+    expect(world.amountOf('research')).toBe('300');
+    heldA.open(); // A applies rev1 over rev2, reads the parameter again, and applies rev2
+    const outcomeA = await a;
+
+    expect(outcomeA).toMatchObject({ result: 'applied', revision: '2' });
+    expect(world.amountOf('research')).toBe('300');
+    expect(world.tag('research', 'org-budgets:revision')).toBe('2');
+    expect(runA.budgets.revisions).toEqual(['1', '2']);
+    const reported = [...runA.statuses, ...runB.statuses].map((s) => [s.status, s.revision]);
+    expect(reported).toEqual([
+      ['APPLIED', '2'],
+      ['APPLIED', '2'],
+    ]);
+  });
+
+  it('applies again when the content changed under the same revision', async () => {
+    const store = new ParameterStore(stored(budgetParameter('5', { amount: 100 })));
+    const { deps, statuses, budgets, world } = setup(store);
+    const apply = budgets.applyPlan.bind(budgets);
+    budgets.applyPlan = async (plan) => {
+      await apply(plan);
+      store.current = stored(budgetParameter('5', { amount: 150 }));
+    };
+
+    await applyBudget('research', deps);
+
+    expect(world.amountOf('research')).toBe('150');
+    expect(statuses.map((s) => s.status)).toEqual(['APPLIED']);
+  });
+
+  it('deletes the budget it just created when the parameter was deleted meanwhile, and reports DELETED', async () => {
+    const store = new ParameterStore(stored(budgetParameter('6')));
+    const { deps, statuses, budgets, world } = setup(store);
+    const apply = budgets.applyPlan.bind(budgets);
+    budgets.applyPlan = async (plan) => {
+      await apply(plan);
+      store.current = { exists: false };
+    };
+
+    await expect(applyBudget('research', deps)).resolves.toEqual({ result: 'deleted', revision: '6' });
+
+    expect(world.budgets.has('research')).toBe(false);
+    expect(statuses.map((s) => [s.status, s.revision])).toEqual([['DELETED', '6']]);
+  });
+
+  it('creates the budget again when the parameter came back while it was being deleted', async () => {
+    const store = new ParameterStore({ exists: false });
+    const { deps, statuses, budgets, world } = setup(store);
+    world.seed(budgetParameter('6'), [MANAGED, revisionTag('6')]);
+    const apply = budgets.applyPlan.bind(budgets);
+    budgets.applyPlan = async (plan) => {
+      await apply(plan);
+      store.current = stored(budgetParameter('7', { amount: 70 }));
+    };
+
+    await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'applied', revision: '7' });
+
+    expect(world.amountOf('research')).toBe('70');
+    expect(statuses.map((s) => [s.status, s.revision])).toEqual([['APPLIED', '7']]);
+  });
+
+  it('gives up with ParameterKeptChangingError after 5 rounds, reporting nothing APPLIED', async () => {
+    const store = new ParameterStore(stored(budgetParameter('1')));
+    const { deps, statuses, budgets } = setup(store);
+    let revision = 1;
+    const read = store.read.bind(store);
+    store.read = async () => {
+      const current = await read();
+      revision += 1;
+      store.current = stored(budgetParameter(String(revision), { amount: revision }));
+      return current;
+    };
+
+    const error = await applyBudget('research', deps).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(ParameterKeptChangingError);
+    expect(error).toMatchObject({ name: 'ParameterKeptChangingError', budgetName: 'research', rounds: 5 });
+    expect(budgets.plans).toHaveLength(5);
+    expect(statuses).toEqual([]);
   });
 });

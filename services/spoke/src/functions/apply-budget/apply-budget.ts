@@ -1,18 +1,28 @@
-import { compareRevisions, type BudgetParameter, type SpokeStatusDetail } from '@org-budgets/contracts';
+import type { BudgetParameter, SpokeStatusDetail } from '@org-budgets/contracts';
 import type { CurrentBudgetParameter } from '@org-budgets/aws';
 import { describeError } from '@org-budgets/aws';
 import {
   APPLIED_REVISION_TAG_KEY,
   appliedRevisionOf,
   describeBudgetCall,
+  describeBudgetDrift,
   desiredBudget,
+  displayBudgetAmount,
   planBudgetDeletion,
   planBudgetReconciliation,
+  type CurrentBudgetState,
   type SpokeBudgets,
 } from '@org-budgets/budgets';
 
 import type { Logger } from '@org-budgets/aws';
 export type { Logger };
+
+/** Rounds of apply-then-re-read before a run gives up on a parameter that keeps changing. */
+export const DEFAULT_MAX_ROUNDS = 5;
+/** The revision a report carries when there is none to name (the hub refuses it and alarms). */
+export const NO_REVISION = '0';
+const MAX_MESSAGE = 2000;
+const MAX_REPAIRED = 1000;
 
 export interface ApplyBudgetDeps {
   accountId: string;
@@ -22,101 +32,256 @@ export interface ApplyBudgetDeps {
   sendStatus(detail: SpokeStatusDetail): Promise<void>;
   now: () => Date;
   logger: Logger;
+  /** Apply-then-re-read rounds before ParameterKeptChangingError; DEFAULT_MAX_ROUNDS when left out. */
+  maxRounds?: number;
+}
+
+export interface ApplyOptions {
+  /**
+   * The scheduled check: a budget that already matches its parameter is not reported; one that
+   * did not is restored and reported with `repaired` saying what was found.
+   */
+  verify?: boolean;
 }
 
 export type ApplyOutcome =
-  | { result: 'applied'; revision: string; calls: string[] }
+  | { result: 'applied'; revision: string; calls: string[]; repaired?: string }
   | { result: 'already-applied'; revision: string }
-  | { result: 'stale'; revision: string; appliedRevision: string }
+  | { result: 'in-sync'; revision: string }
   | { result: 'refused'; revision?: string; reason: string }
-  | { result: 'unreadable'; revision?: string; reason: string }
-  | { result: 'deleted' }
+  | { result: 'unreadable'; revision: string; reason: string }
+  | { result: 'deleted'; revision: string; repaired?: string }
   | { result: 'absent' };
 
 /**
- * Makes the account's AWS Budget match its parameter, level-triggered: whatever the event said,
- * the parameter as it is now decides. A parameter that is gone deletes the managed budget; an
- * older or equal revision than the one the budget was last made to match changes nothing.
- * Reports APPLIED or FAILED to the hub; a Budgets error is reported and then rethrown, so that
- * Lambda retries the event.
+ * The parameter changed after every one of `rounds` applies: the run stops rather than chase it.
+ * Lambda retries the event; the budget is left matching one of the parameter's recent revisions,
+ * and nothing was reported APPLIED for a revision the parameter no longer holds.
  */
-export async function applyBudget(budgetName: string, deps: ApplyBudgetDeps): Promise<ApplyOutcome> {
-  const current = await deps.readParameter(budgetName);
-  if (!current.exists) return deleteManagedBudget(budgetName, deps);
+export class ParameterKeptChangingError extends Error {
+  override readonly name = 'ParameterKeptChangingError';
+  constructor(
+    readonly budgetName: string,
+    readonly rounds: number,
+  ) {
+    super(`the parameter of budget ${budgetName} changed after each of ${rounds} applies; giving up for now`);
+  }
+}
 
+/** What one round did to the budget, before the parameter is read again. */
+type Round =
+  | { kind: 'done'; outcome: ApplyOutcome }
+  | { kind: 'applied'; parameter: BudgetParameter; calls: string[]; drift: string[] }
+  | { kind: 'deleted'; revision: string; drift: string[] };
+
+/**
+ * Makes the account's AWS Budget match its parameter, level-triggered: whatever the event said,
+ * the parameter as it is now decides, planned against the budget as it is now (its revision tag
+ * is a hint that anyone in the account can write, never a reason to skip). A parameter that is
+ * gone deletes the managed budget.
+ *
+ * After acting it reads the parameter again: when it moved (a newer revision written while this
+ * run applied an older one, and a concurrent run may already have applied the newer one before
+ * this run overwrote it), it reads the budget again and applies again, at most `maxRounds`
+ * times. So the budget is last made to match what the parameter holds, and only that revision
+ * is reported APPLIED.
+ *
+ * Reports APPLIED (also when nothing needed changing), DELETED, or FAILED (unreadable parameter,
+ * a budget of that name org-budgets does not manage, a Budgets error) to the hub; a Budgets error
+ * is reported and then rethrown, so that Lambda retries the event. In verify mode (the schedule)
+ * a budget that matched is not reported, and a restored one carries `repaired`.
+ */
+export async function applyBudget(
+  budgetName: string,
+  deps: ApplyBudgetDeps,
+  options: ApplyOptions = {},
+): Promise<ApplyOutcome> {
+  const verify = options.verify === true;
+  const maxRounds = deps.maxRounds ?? DEFAULT_MAX_ROUNDS;
+  const found: string[] = [];
+  const calls: string[] = [];
+  let current = await deps.readParameter(budgetName);
+  for (let round = 1; round <= maxRounds; round += 1) {
+    const step = await applyRound(budgetName, current, deps, verify);
+    if (step.kind === 'done') return step.outcome;
+    found.push(...step.drift);
+    if (step.kind === 'applied') calls.push(...step.calls);
+
+    const after = await deps.readParameter(budgetName);
+    if (!sameParameter(after, current)) {
+      deps.logger.info('the parameter changed while the budget was applied; applying again', {
+        budgetName,
+        round,
+        applied: revisionOf(current),
+        now: revisionOf(after),
+      });
+      current = after;
+      continue;
+    }
+    return step.kind === 'applied'
+      ? finishApplied(budgetName, step.parameter, calls, found, deps, verify)
+      : finishDeleted(budgetName, step.revision, found, deps, verify);
+  }
+  const error = new ParameterKeptChangingError(budgetName, maxRounds);
+  deps.logger.error('budget not applied: its parameter kept changing', { budgetName, error });
+  throw error;
+}
+
+async function applyRound(
+  budgetName: string,
+  current: CurrentBudgetParameter,
+  deps: ApplyBudgetDeps,
+  verify: boolean,
+): Promise<Round> {
+  if (!current.exists) return deleteRound(budgetName, deps, verify);
   if (!current.valid) {
+    const revision = current.revision ?? NO_REVISION;
     const reason = `the budget parameter in account ${deps.accountId} is unreadable: ${current.message}`;
-    deps.logger.error('budget parameter unreadable', { budgetName, revision: current.revision, reason });
-    if (current.revision) await report(deps, budgetName, current.revision, 'FAILED', reason);
-    return { result: 'unreadable', ...(current.revision ? { revision: current.revision } : {}), reason };
+    deps.logger.error('budget parameter unreadable; the budget is left as it is', { budgetName, revision, reason });
+    await report(deps, { budgetName, revision, status: 'FAILED', message: reason });
+    return { kind: 'done', outcome: { result: 'unreadable', revision, reason } };
   }
 
   const parameter = current.parameter;
   const { revision } = parameter;
-  const fields = { budgetName, revision };
-  try {
+  const step = await withFailureReport(deps, budgetName, revision, async (): Promise<Round> => {
     const state = await deps.budgets.readBudget(budgetName);
-    const appliedRevision = appliedRevisionOf(state);
-    if (appliedRevision !== undefined && compareRevisions(revision, appliedRevision) < 0) {
-      deps.logger.info('older revision ignored', { ...fields, appliedRevision });
-      return { result: 'stale', revision, appliedRevision };
-    }
-    if (appliedRevision === revision) {
-      // A repeated event; report again in case the first report was lost.
-      deps.logger.info('revision already applied', fields);
-      await report(deps, budgetName, revision, 'APPLIED', describeApplied(parameter, 'already applied'));
-      return { result: 'already-applied', revision };
-    }
-
     const desired = desiredBudget(parameter, { alertTopicArn: deps.alertTopicArn });
     desired.tags.push({ Key: APPLIED_REVISION_TAG_KEY, Value: revision });
     const plan = planBudgetReconciliation(desired, state);
     if (plan.action === 'refuse') {
-      deps.logger.warn('budget not managed by org-budgets; left alone', { ...fields, reason: plan.reason });
-      await report(deps, budgetName, revision, 'FAILED', plan.reason);
-      return { result: 'refused', revision, reason: plan.reason };
+      deps.logger.warn('budget not managed by org-budgets; left alone', { budgetName, revision, reason: plan.reason });
+      return { kind: 'done', outcome: { result: 'refused', revision, reason: plan.reason } };
     }
-    await deps.budgets.applyPlan(plan);
-    await deps.budgets.recordAppliedRevision(budgetName, revision);
-    const calls = plan.calls.map(describeBudgetCall);
-    deps.logger.info('budget applied', { ...fields, calls });
-    await report(
-      deps,
-      budgetName,
-      revision,
-      'APPLIED',
-      describeApplied(parameter, calls.length ? `${calls.length} change(s)` : 'no change needed'),
-    );
-    return { result: 'applied', revision, calls };
+    const drift = plan.calls.length > 0 ? describeBudgetDrift(desired, state) : [];
+    if (plan.calls.length > 0) {
+      if (verify) deps.logger.warn('budget differs from its parameter; restoring it', { budgetName, revision, drift });
+      await deps.budgets.applyPlan(plan);
+    }
+    const tagged = appliedRevisionOf(state);
+    if (plan.calls.length > 0 || tagged !== revision) {
+      if (plan.calls.length === 0) deps.logger.info('revision tag corrected', { budgetName, revision, tagged });
+      await deps.budgets.recordAppliedRevision(budgetName, revision);
+    }
+    return { kind: 'applied', parameter, calls: plan.calls.map(describeBudgetCall), drift };
+  });
+  if (step.kind === 'done' && step.outcome.result === 'refused') {
+    await report(deps, { budgetName, revision, status: 'FAILED', message: step.outcome.reason });
+  }
+  return step;
+}
+
+async function deleteRound(budgetName: string, deps: ApplyBudgetDeps, verify: boolean): Promise<Round> {
+  let revision = NO_REVISION;
+  return withFailureReport(
+    deps,
+    budgetName,
+    () => revision,
+    async () => {
+      const state = await deps.budgets.readBudget(budgetName);
+      revision = appliedRevisionOf(state) ?? NO_REVISION;
+      const plan = planBudgetDeletion(state);
+      if (plan.action === 'refuse') {
+        deps.logger.warn('no parameter, and the budget of that name is not managed; left alone', { budgetName });
+        return { kind: 'done', outcome: { result: 'refused', reason: plan.reason } };
+      }
+      if (plan.calls.length === 0) {
+        deps.logger.info('parameter and budget both absent', { budgetName });
+        return { kind: 'done', outcome: { result: 'absent' } };
+      }
+      if (verify) deps.logger.warn('managed budget without a parameter; deleting it', { budgetName, revision });
+      await deps.budgets.applyPlan(plan);
+      return { kind: 'deleted', revision, drift: [`${describeExisting(state)} had no parameter, deleted`] };
+    },
+  );
+}
+
+/** Runs the Budgets part of a round; a failure is reported FAILED (best effort) and rethrown. */
+async function withFailureReport(
+  deps: ApplyBudgetDeps,
+  budgetName: string,
+  revision: string | (() => string),
+  run: () => Promise<Round>,
+): Promise<Round> {
+  try {
+    return await run();
   } catch (error) {
-    deps.logger.error('budget could not be applied', { ...fields, error });
-    await report(
-      deps,
+    const at = typeof revision === 'function' ? revision() : revision;
+    deps.logger.error('budget could not be applied', { budgetName, revision: at, error });
+    await report(deps, {
       budgetName,
-      revision,
-      'FAILED',
-      `could not apply the budget in account ${deps.accountId}: ${describeError(error)}`,
-    ).catch((reportError: unknown) =>
-      deps.logger.error('could not report the failure to the hub', { ...fields, error: reportError }),
+      revision: at,
+      status: 'FAILED',
+      message: `could not apply the budget in account ${deps.accountId}: ${describeError(error)}`,
+    }).catch((reportError: unknown) =>
+      deps.logger.error('could not report the failure to the hub', { budgetName, revision: at, error: reportError }),
     );
     throw error;
   }
 }
 
-async function deleteManagedBudget(budgetName: string, deps: ApplyBudgetDeps): Promise<ApplyOutcome> {
-  const state = await deps.budgets.readBudget(budgetName);
-  const plan = planBudgetDeletion(state);
-  if (plan.action === 'refuse') {
-    deps.logger.warn('parameter deleted, but the budget of that name is not managed; left alone', { budgetName });
-    return { result: 'refused', reason: plan.reason };
+async function finishApplied(
+  budgetName: string,
+  parameter: BudgetParameter,
+  calls: string[],
+  found: string[],
+  deps: ApplyBudgetDeps,
+  verify: boolean,
+): Promise<ApplyOutcome> {
+  const { revision } = parameter;
+  if (calls.length === 0) {
+    if (verify) return { result: 'in-sync', revision };
+    // A repeated event, or an edit the budget already matched: reported in case a report was lost.
+    deps.logger.info('budget already matches its parameter', { budgetName, revision });
+    await report(deps, {
+      budgetName,
+      revision,
+      status: 'APPLIED',
+      message: describeApplied(parameter, 'already applied'),
+    });
+    return { result: 'already-applied', revision };
   }
-  if (plan.calls.length === 0) {
-    deps.logger.info('parameter and budget both absent', { budgetName });
-    return { result: 'absent' };
-  }
-  await deps.budgets.applyPlan(plan);
-  deps.logger.info('managed budget deleted', { budgetName });
-  return { result: 'deleted' };
+  const repaired = verify ? repairedNote(found) : undefined;
+  deps.logger.info(verify ? 'budget restored' : 'budget applied', { budgetName, revision, calls, repaired });
+  await report(deps, {
+    budgetName,
+    revision,
+    status: 'APPLIED',
+    message: describeApplied(parameter, verify ? `restored, ${calls.length} change(s)` : `${calls.length} change(s)`),
+    ...(repaired ? { repaired } : {}),
+  });
+  return { result: 'applied', revision, calls, ...(repaired ? { repaired } : {}) };
+}
+
+async function finishDeleted(
+  budgetName: string,
+  revision: string,
+  found: string[],
+  deps: ApplyBudgetDeps,
+  verify: boolean,
+): Promise<ApplyOutcome> {
+  const repaired = verify ? repairedNote(found) : undefined;
+  deps.logger.info('managed budget deleted', { budgetName, revision, repaired });
+  await report(deps, {
+    budgetName,
+    revision,
+    status: 'DELETED',
+    message: `budget ${budgetName} deleted in account ${deps.accountId}: its parameter is gone`,
+    ...(repaired ? { repaired } : {}),
+  });
+  return { result: 'deleted', revision, ...(repaired ? { repaired } : {}) };
+}
+
+function repairedNote(found: string[]): string {
+  const text = [...new Set(found)].join('; ') || 'the budget differed from its parameter';
+  return text.length > MAX_REPAIRED ? `${text.slice(0, MAX_REPAIRED - 1)}…` : text;
+}
+
+function describeExisting(state: CurrentBudgetState): string {
+  if (!state.exists) return 'the budget';
+  const limit = state.budget.BudgetLimit;
+  const amount = limit ? `${displayBudgetAmount(limit.Amount)} ${limit.Unit} ` : '';
+  return `the managed budget (${amount}${state.budget.TimeUnit.toLowerCase()})`;
 }
 
 function describeApplied(parameter: BudgetParameter, what: string): string {
@@ -127,19 +292,32 @@ function describeApplied(parameter: BudgetParameter, what: string): string {
   );
 }
 
+/** Same document (any revision or content change counts), same absence, same unreadable text. */
+function sameParameter(a: CurrentBudgetParameter, b: CurrentBudgetParameter): boolean {
+  return canonical(a) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)))
+      : v,
+  );
+}
+
+function revisionOf(current: CurrentBudgetParameter): string {
+  if (!current.exists) return '(deleted)';
+  return current.valid ? current.parameter.revision : (current.revision ?? '(unreadable)');
+}
+
 async function report(
   deps: ApplyBudgetDeps,
-  budgetName: string,
-  revision: string,
-  status: SpokeStatusDetail['status'],
-  message: string,
+  detail: Pick<SpokeStatusDetail, 'budgetName' | 'revision' | 'status' | 'message' | 'repaired'>,
 ): Promise<void> {
   await deps.sendStatus({
     accountId: deps.accountId,
-    budgetName,
-    revision,
-    status,
-    message: message.slice(0, 2000),
+    ...detail,
+    message: detail.message.slice(0, MAX_MESSAGE),
     at: deps.now().toISOString(),
   });
 }
