@@ -2,11 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { getBudgetParameter } from '@org-budgets/aws';
+import { awsClientConfig, getBudgetParameter } from '@org-budgets/aws';
 import { createSpokeBudgets } from '@org-budgets/budgets';
 import {
+  BUDGET_PARAMETER_PREFIX,
   budgetNameFromParameterName,
   SPOKE_STATUS_DETAIL_TYPE,
   SPOKE_STATUS_SOURCE,
@@ -14,13 +15,19 @@ import {
 } from '@org-budgets/contracts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { applyBudget, type ApplyOutcome } from './apply-budget';
+import { applyBudget, type ApplyBudgetDeps, type ApplyOutcome } from './apply-budget';
 import type { ApplyBudgetConfig } from './config';
+import { verifyBudgets, type VerifySummary } from './verify-budgets';
 
 export type ParameterChangeEvent = EventBridgeEvent<
   'Parameter Store Change',
   { name: string; operation: string; type?: string; description?: string }
 >;
+
+/** The hourly VerifyBudgetsSchedule rule's event (or any EventBridge schedule's). */
+export type ScheduledEvent = EventBridgeEvent<'Scheduled Event', Record<string, never>>;
+
+export type ApplyBudgetResult = ApplyOutcome | VerifySummary | { result: 'ignored'; reason: string };
 
 export class StatusNotSentError extends Error {
   override readonly name = 'StatusNotSentError';
@@ -33,13 +40,33 @@ export interface HandlerOverrides {
   credentials?: AwsCredentialIdentity;
 }
 
-/** Wires apply-budget: one Budgets, SSM and EventBridge client for the function's own account. */
+/**
+ * Wires apply-budget: one Budgets, SSM and EventBridge client for the function's own account,
+ * each with timeouts and retries (Budgets with adaptive retries: it allows few calls per second).
+ * A Parameter Store Change applies that budget; the schedule verifies every managed budget.
+ */
 export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
-  const ssm = new SSMClient(clientConfig);
-  const budgetsClient = new BudgetsClient(clientConfig);
-  const events = new EventBridgeClient(clientConfig);
+  const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
+  const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
+  const events = new EventBridgeClient({ ...awsClientConfig(), ...clientConfig });
+
+  async function listParameterNames(): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await ssm.send(
+        new GetParametersByPathCommand({ Path: BUDGET_PARAMETER_PREFIX, MaxResults: 10, NextToken: nextToken }),
+      );
+      for (const parameter of page.Parameters ?? []) {
+        const name = budgetNameFromParameterName(parameter.Name ?? '');
+        if (name) names.push(name);
+      }
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return names;
+  }
 
   async function sendStatus(detail: SpokeStatusDetail): Promise<void> {
     const result = await events.send(
@@ -62,21 +89,11 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
     }
   }
 
-  return middy<ParameterChangeEvent, ApplyOutcome | { result: 'ignored'; reason: string }>()
+  return middy<ParameterChangeEvent | ScheduledEvent, ApplyBudgetResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context: Context) => {
       const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
-      const budgetName = budgetNameFromParameterName(event.detail?.name ?? '');
-      logger.appendKeys({ budgetName, operation: event.detail?.operation });
-      if (!budgetName) {
-        logger.warn('event is not about a budget parameter; ignored', { parameter: event.detail?.name });
-        return { result: 'ignored', reason: 'not a budget parameter' };
-      }
-      if (event.account !== accountId) {
-        logger.error('event from another account; ignored', { eventAccount: event.account, accountId });
-        return { result: 'ignored', reason: 'event from another account' };
-      }
-      return applyBudget(budgetName, {
+      const deps: ApplyBudgetDeps = {
         accountId,
         alertTopicArn: config.alertTopicArn,
         readParameter: (name) => getBudgetParameter(ssm, name),
@@ -84,6 +101,34 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
         sendStatus,
         now: overrides.now ?? (() => new Date()),
         logger,
-      });
+      };
+      if (isScheduledEvent(event)) {
+        logger.appendKeys({ trigger: 'schedule' });
+        if (event.account !== accountId) {
+          logger.error('schedule from another account; ignored', { eventAccount: event.account, accountId });
+          return { result: 'ignored', reason: 'event from another account' };
+        }
+        return verifyBudgets({
+          ...deps,
+          listParameterNames,
+          remainingMs: () => (context.getRemainingTimeInMillis ? context.getRemainingTimeInMillis() : Infinity),
+        });
+      }
+      const detail = (event).detail;
+      const budgetName = budgetNameFromParameterName(detail?.name ?? '');
+      logger.appendKeys({ budgetName, operation: detail?.operation });
+      if (!budgetName) {
+        logger.warn('event is not about a budget parameter; ignored', { parameter: detail?.name });
+        return { result: 'ignored', reason: 'not a budget parameter' };
+      }
+      if (event.account !== accountId) {
+        logger.error('event from another account; ignored', { eventAccount: event.account, accountId });
+        return { result: 'ignored', reason: 'event from another account' };
+      }
+      return applyBudget(budgetName, deps);
     });
+}
+
+function isScheduledEvent(event: ParameterChangeEvent | ScheduledEvent): event is ScheduledEvent {
+  return event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
 }
