@@ -3,6 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
+import { awsClientConfig } from '@org-budgets/aws';
 import { parseBatchJobEvent } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
@@ -24,8 +25,11 @@ export interface HandlerOverrides {
 export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
-  const ledger = createGuardianLedger(new DynamoDBClient(clientConfig), config.ledgerTableName);
-  const capacityOf = createQueueCapacityResolver(new BatchClient(clientConfig));
+  const ledger = createGuardianLedger(
+    new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }),
+    config.ledgerTableName,
+  );
+  const capacityOf = createQueueCapacityResolver(new BatchClient({ ...awsClientConfig(), ...clientConfig }));
 
   return middy<EventBridgeEvent<string, unknown>, TrackOutcome | { result: 'ignored'; reason: string }>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
