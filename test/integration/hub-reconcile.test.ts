@@ -20,14 +20,20 @@ afterAll(async () => {
 afterEach(() => sandbox.frontDoor.clearInjections());
 
 describe('reconcile-budgets on moto', () => {
-  it('finds nothing to repair when every parameter matches its item', async () => {
+  it('finds nothing to repair while a delivered item waits for its spoke, and redelivers it after 15 minutes', async () => {
     await sandbox.putItem({ accountId: ALICE, budgetName: 'steady', amount: 10 });
     await sandbox.processEdits(propagate());
     await sandbox.processEdits(propagate());
 
     const report = await reconcile();
+    const later = await sandbox.reconcile({ now: () => new Date(Date.now() + 16 * 60_000) });
 
-    expect(report).toMatchObject({ items: 1, inSync: 1, repaired: [], errors: [] });
+    // The sandbox has no spoke functions: DELIVERED is never followed by APPLIED here.
+    expect(report).toMatchObject({ items: 1, inSync: 0, onTheirWay: 1, repaired: [], errors: [] });
+    expect(later.repaired).toEqual([{ accountId: ALICE, budgetName: 'steady', reason: 'stuck DELIVERED', attempt: 1 }]);
+    expect((await sandbox.getItem(ALICE, 'steady'))?.['repair']).toMatchObject({ attempts: 1 });
+    await sandbox.processEdits(propagate());
+    await sandbox.processEdits(propagate());
   });
 
   it('redelivers a parameter that disappeared from the spoke, through the stream', async () => {
@@ -37,7 +43,9 @@ describe('reconcile-budgets on moto', () => {
     await ssm.send(new DeleteParameterCommand({ Name: '/org-budgets/budgets/lost' }));
 
     const report = await reconcile();
-    expect(report.repaired).toEqual([{ accountId: ALICE, budgetName: 'lost', reason: 'parameter missing' }]);
+    expect(report.repaired).toEqual([
+      { accountId: ALICE, budgetName: 'lost', reason: 'parameter missing', attempt: 1 },
+    ]);
     expect(await sandbox.getSync(ALICE, 'lost')).toMatchObject({ status: 'PENDING' });
     const redelivery = await sandbox.processEdits(propagate());
 
@@ -83,7 +91,10 @@ describe('reconcile-budgets on moto', () => {
     const delivery = await sandbox.processEdits(propagate()); // the edit, then the redundant request
     await sandbox.processEdits(propagate());
 
-    expect(report.repaired).toEqual([{ accountId: ALICE, budgetName: 'racing', reason: 'parameter differs' }]);
+    // finance's put replaced the whole item, sync included: the reconciler sees it never delivered.
+    expect(report.repaired).toEqual([
+      { accountId: ALICE, budgetName: 'racing', reason: 'never delivered', attempt: 1 },
+    ]);
     expect(delivery.failedRecords).toEqual([]);
     expect(await sandbox.spokeParameter(ALICE, 'racing')).toMatchObject({ parameter: { amount: 2 } });
     expect(await sandbox.getSync(ALICE, 'racing')).toMatchObject({ status: 'DELIVERED' });

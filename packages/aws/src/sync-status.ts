@@ -34,8 +34,7 @@ export interface RepairRecord {
 
 /** The system attributes of an item, read consistently. */
 export type ItemSystemState =
-  | { exists: false }
-  | { exists: true; delivered?: DeliveryRecord; sync?: Partial<SyncStatus>; repair?: RepairRecord };
+  { exists: false } | { exists: true; delivered?: DeliveryRecord; sync?: Partial<SyncStatus>; repair?: RepairRecord };
 
 /** Reads and writes the system attributes (`sync`, `delivered`, `repair`) of budget items in the hub table. */
 export interface SyncStatusStore {
@@ -88,8 +87,7 @@ export const SYNC_CONDITION =
 export const DELIVERED_CONDITION = '#delivered.#revision = :revision';
 
 /** A delivery: never behind an earlier one. */
-export const DELIVERY_CONDITION =
-  '(attribute_not_exists(#delivered.#revision) OR #delivered.#revision <= :revision)';
+export const DELIVERY_CONDITION = '(attribute_not_exists(#delivered.#revision) OR #delivered.#revision <= :revision)';
 
 const KEY_NAMES = { '#sync': 'sync', '#revision': 'revision' };
 

@@ -76,10 +76,7 @@ export function summarizeReport(report: ReconcileReport): string {
   return lines.join('\n');
 }
 
-export function createReconcileHandler(
-  input: ReconcileConfig,
-  overrides: { logger?: Logger; now?: () => Date } = {},
-) {
+export function createReconcileHandler(input: ReconcileConfig, overrides: { logger?: Logger; now?: () => Date } = {}) {
   const config = configSchema.parse(input);
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
   const clientConfig = awsClientConfig();

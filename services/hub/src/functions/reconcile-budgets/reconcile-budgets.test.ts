@@ -7,7 +7,12 @@ import {
   type SpokeParameters,
   type SyncStatusStore,
 } from '@org-budgets/aws';
-import { serializeBudgetParameter, toBudgetParameter, validateBudgetItem, type SyncStatus } from '@org-budgets/contracts';
+import {
+  serializeBudgetParameter,
+  toBudgetParameter,
+  validateBudgetItem,
+  type SyncStatus,
+} from '@org-budgets/contracts';
 import { reconcileBudgets, type ReconcileDeps } from './reconcile-budgets';
 
 const A = '111111111111';
@@ -177,7 +182,13 @@ describe('reconcileBudgets', () => {
   });
 
   it('retries an item that failed to apply, with growing intervals, and names it when it stays failed', async () => {
-    const failedSync = { status: 'FAILED', stage: 'apply', revision: '7', updatedAt: minutesAgo(30), message: 'Throttling' } as const;
+    const failedSync = {
+      status: 'FAILED',
+      stage: 'apply',
+      revision: '7',
+      updatedAt: minutesAgo(30),
+      message: 'Throttling',
+    } as const;
     const first = applied(A, 'first', { sync: failedSync });
     const waiting = applied(A, 'waiting', {
       sync: failedSync,
@@ -238,12 +249,18 @@ describe('reconcileBudgets', () => {
   it('reports accounts whose spoke role cannot be assumed without touching their items', async () => {
     const one = applied(B, 'one');
     const { deps, requests } = setup([one], {
-      [B]: new SpokeRoleUnavailableError(B, 'arn:aws:iam::222222222222:role/org-budgets-spoke', new Error('AccessDenied')),
+      [B]: new SpokeRoleUnavailableError(
+        B,
+        'arn:aws:iam::222222222222:role/org-budgets-spoke',
+        new Error('AccessDenied'),
+      ),
     });
 
     const report = await reconcileBudgets(deps);
 
-    expect(report.spokesUnreachable).toEqual([{ accountId: B, items: 1, reason: expect.stringContaining('AccessDenied') }]);
+    expect(report.spokesUnreachable).toEqual([
+      { accountId: B, items: 1, reason: expect.stringContaining('AccessDenied') },
+    ]);
     expect(requests).toEqual([]);
   });
 

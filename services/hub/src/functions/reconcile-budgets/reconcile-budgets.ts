@@ -272,8 +272,10 @@ export async function reconcileBudgets(deps: ReconcileDeps): Promise<ReconcileRe
     const recent = Number.isFinite(age) && age < timings.stuckAfterMs;
     if (!sync?.status) return 'never delivered';
     if (sync.status === 'PENDING') return recent ? 'on their way' : 'stuck PENDING';
-    if (!parameter) return recent && sync.status !== 'FAILED' ? 'on their way' : 'parameter missing';
-    if (!matchesDelivery(item, budget, parameter)) return recent ? 'on their way' : 'parameter differs';
+    // What the hub delivered is in the spoke the moment the item says DELIVERED: a parameter
+    // missing or different then is no delivery on its way, whatever its age.
+    if (!parameter) return 'parameter missing';
+    if (!matchesDelivery(item, budget, parameter)) return 'parameter differs';
     switch (sync.status) {
       case 'APPLIED':
         return undefined;

@@ -89,6 +89,13 @@ describe('recordSpokeStatus', () => {
     });
   });
 
+  it('says so when a newer edit’s status is on the item (finance replaced the whole item meanwhile)', async () => {
+    const { deps } = setup('superseded', { exists: true, sync: { revision: '1100000000017454423021' } });
+    await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).resolves.toEqual({
+      result: 'superseded',
+    });
+  });
+
   it('fails (to be retried, then dead-lettered) a report for a revision the hub did not deliver', async () => {
     // E.g. a forged APPLIED for a REJECTED edit, or a huge revision meant to freeze the status.
     const { deps } = setup('superseded', delivered('1100000000017454423019'));

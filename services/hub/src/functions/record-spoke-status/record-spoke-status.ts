@@ -80,7 +80,10 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
 
   const state = await deps.syncStatus.readState(key);
   const delivered = state.exists ? state.delivered?.revision : undefined;
-  if (!state.exists || (delivered !== undefined && compareRevisions(delivered, detail.revision) >= 0)) {
+  // A newer edit (its status is newer; a whole-item put by finance also drops `delivered`).
+  const newerStatus =
+    state.exists && state.sync?.revision !== undefined && compareRevisions(state.sync.revision, detail.revision) > 0;
+  if (!state.exists || newerStatus || (delivered !== undefined && compareRevisions(delivered, detail.revision) >= 0)) {
     deps.logger.info('status not recorded: item deleted, or a newer delivery or status present', fields);
     return { result: 'superseded' };
   }
