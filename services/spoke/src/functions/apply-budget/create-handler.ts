@@ -114,7 +114,7 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
           remainingMs: () => (context.getRemainingTimeInMillis ? context.getRemainingTimeInMillis() : Infinity),
         });
       }
-      const detail = (event).detail;
+      const detail = event.detail;
       const budgetName = budgetNameFromParameterName(detail?.name ?? '');
       logger.appendKeys({ budgetName, operation: detail?.operation });
       if (!budgetName) {
