@@ -1,7 +1,21 @@
-import { CreateBudgetCommand, BudgetsClient } from '@aws-sdk/client-budgets';
+import {
+  BudgetsClient,
+  CreateBudgetCommand,
+  DeleteBudgetCommand,
+  DeleteNotificationCommand,
+  TagResourceCommand,
+  UpdateBudgetCommand,
+} from '@aws-sdk/client-budgets';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createSyncStatusStore } from '@org-budgets/aws';
-import { LocalPipeline } from '../support/local-pipeline';
+import type { BusEvent } from '@org-budgets/local-cloud';
+import type { Context } from 'aws-lambda';
+import {
+  createApplyBudgetHandler,
+  type ScheduledEvent,
+} from '../../services/spoke/src/functions/apply-budget/create-handler';
+import { MANAGEMENT_ACCOUNT_ID } from '../support/hub-sandbox';
+import { LocalPipeline, STATUS_BUS } from '../support/local-pipeline';
 
 const ALICE = '111111111111';
 const BOB = '222222222222';
@@ -96,7 +110,30 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
     expect(await pipeline.hub.getSync(ALICE, 'research')).toMatchObject({ status: 'APPLIED' });
   });
 
-  it('ignores a parameter with an older revision than the one applied', async () => {
+  it('plans against the budget as it is: a forged revision tag does not lock it, the next edit still applies', async () => {
+    const budgets = new BudgetsClient({
+      region: 'us-east-1',
+      credentials: await pipeline.hub.accountCredentials(ALICE),
+    });
+    await budgets.send(
+      new TagResourceCommand({
+        ResourceARN: `arn:aws:budgets::${ALICE}:budget/research`,
+        ResourceTags: [{ Key: 'org-budgets:revision', Value: '9'.repeat(38) }],
+      }),
+    );
+
+    await pipeline.hub.putItem({ accountId: ALICE, budgetName: 'research', amount: 2600, period: 'QUARTERLY' });
+    await pipeline.settle();
+
+    const record = budgetOf(ALICE, 'research');
+    const sync = await pipeline.hub.getSync(ALICE, 'research');
+    expect(Number(record?.budget.BudgetLimit?.Amount)).toBe(2600);
+    expect(sync).toMatchObject({ status: 'APPLIED', message: expect.stringContaining('2600 USD quarterly applied') });
+    expect(record?.tags).toContainEqual({ Key: 'org-budgets:revision', Value: String(sync?.['revision']) });
+    expect(pipeline.router.deadLetters).toEqual([]);
+  });
+
+  it('applies a parameter rewritten in the member account as it finds it, but the hub keeps its own revision and restores it', async () => {
     const applied = await pipeline.hub.spokeParameter(ALICE, 'research');
     if (!applied?.valid) throw new Error('no applied parameter');
     const older = { ...applied.parameter, amount: 1, revision: String(BigInt(applied.parameter.revision) - 1n) };
@@ -113,12 +150,27 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
     );
     await pipeline.settle();
 
-    expect(deliveriesTo('applyBudget')).toBe(applies + 1); // the spoke did see the change
-    expect(Number(budgetOf(ALICE, 'research')?.budget.BudgetLimit?.Amount)).toBe(2500);
-    expect(pipeline.router.deadLetters).toEqual([]);
+    expect(deliveriesTo('applyBudget')).toBe(applies + 1);
+    // The spoke cannot tell who wrote its parameter: it applies it, and reports it at that revision…
+    expect(Number(budgetOf(ALICE, 'research')?.budget.BudgetLimit?.Amount)).toBe(1);
+    // …which the hub never delivered: the item keeps its own revision's status.
     expect(await pipeline.hub.getSync(ALICE, 'research')).toMatchObject({
       status: 'APPLIED',
       revision: BigInt(applied.parameter.revision),
+    });
+
+    await pipeline.hub.reconcile();
+    await pipeline.settle();
+
+    // The reconciler redelivers the item (a new revision); the spoke applies it and the item shows it.
+    const restored = await pipeline.hub.spokeParameter(ALICE, 'research');
+    if (!restored?.valid) throw new Error('no restored parameter');
+    expect(restored.parameter.amount).toBe(2600);
+    expect(BigInt(restored.parameter.revision)).toBeGreaterThan(BigInt(applied.parameter.revision));
+    expect(Number(budgetOf(ALICE, 'research')?.budget.BudgetLimit?.Amount)).toBe(2600);
+    expect(await pipeline.hub.getSync(ALICE, 'research')).toMatchObject({
+      status: 'APPLIED',
+      revision: BigInt(restored.parameter.revision),
     });
   });
 
@@ -264,5 +316,157 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
 
     expect(deliveriesTo('recordSpokeStatus')).toBe(records + 1); // the hub did get the report
     expect(await pipeline.hub.getSync(ALICE, 'race')).toEqual(before);
+  });
+});
+
+describe('spoke: the hourly verification of the managed budgets', () => {
+  /** Status events as the hub's status bus receives them. */
+  const received: BusEvent[] = [];
+
+  beforeAll(() => {
+    pipeline.router.addRule({
+      name: 'test-capture-status',
+      account: MANAGEMENT_ACCOUNT_ID,
+      region: pipeline.hub.region,
+      busName: STATUS_BUS,
+      pattern: { source: ['org-budgets.spoke'] },
+      targets: [{ kind: 'function', id: 'capture', invoke: async (event) => void received.push(event) }],
+    });
+  });
+
+  /** Fires the spoke's VerifyBudgetsSchedule in an account, as EventBridge would, and lets the reports arrive. */
+  async function verifyNow(accountId: string) {
+    const handler = createApplyBudgetHandler(
+      { alertTopicArn: pipeline.alertTopics.get(accountId) ?? '', partition: 'aws', statusEventBus: 'default' },
+      { credentials: await pipeline.hub.accountCredentials(accountId) },
+    );
+    const event: ScheduledEvent = {
+      version: '0',
+      id: `verify-${Date.now()}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: accountId,
+      time: new Date().toISOString(),
+      region: pipeline.hub.region,
+      resources: [`arn:aws:events:${pipeline.hub.region}:${accountId}:rule/org-budgets-local-verify-budgets`],
+      detail: {},
+    };
+    const context = {
+      functionName: 'org-budgets-spoke-local-applyBudget',
+      invokedFunctionArn: `arn:aws:lambda:${pipeline.hub.region}:${accountId}:function:org-budgets-spoke-local-applyBudget`,
+      awsRequestId: 'verify',
+      getRemainingTimeInMillis: () => 300_000,
+    } as unknown as Context;
+    const summary = await handler(event, context);
+    await pipeline.settle();
+    return summary;
+  }
+
+  const reports = () =>
+    received.map((e) => {
+      const detail = e.detail as { budgetName: string; status: string; repaired?: string };
+      return { account: e.account, budgetName: detail.budgetName, status: detail.status, repaired: detail.repaired };
+    });
+
+  it('restores budgets changed or deleted by hand, deletes managed ones without parameter, leaves the others alone', async () => {
+    await pipeline.hub.putItem({
+      accountId: ALICE,
+      budgetName: 'edited',
+      amount: 1000,
+      alertAt: [80],
+      forecastAlertAt: [100],
+    });
+    await pipeline.hub.putItem({ accountId: ALICE, budgetName: 'removed', amount: 200 });
+    await pipeline.settle();
+    const budgets = new BudgetsClient({
+      region: 'us-east-1',
+      credentials: await pipeline.hub.accountCredentials(ALICE),
+    });
+    // People in the member account change one budget, delete another, and make two of their own,
+    // one of them tagged as if org-budgets managed it.
+    await budgets.send(
+      new UpdateBudgetCommand({
+        AccountId: ALICE,
+        NewBudget: {
+          BudgetName: 'edited',
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: { Amount: '999', Unit: 'USD' },
+        },
+      }),
+    );
+    await budgets.send(
+      new DeleteNotificationCommand({
+        AccountId: ALICE,
+        BudgetName: 'edited',
+        Notification: {
+          NotificationType: 'FORECASTED',
+          ComparisonOperator: 'GREATER_THAN',
+          Threshold: 100,
+          ThresholdType: 'PERCENTAGE',
+        },
+      }),
+    );
+    await budgets.send(new DeleteBudgetCommand({ AccountId: ALICE, BudgetName: 'removed' }));
+    const handMade = (name: string, amount: string, managed: boolean) =>
+      new CreateBudgetCommand({
+        AccountId: ALICE,
+        Budget: {
+          BudgetName: name,
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: { Amount: amount, Unit: 'USD' },
+        },
+        ...(managed ? { ResourceTags: [{ Key: 'org-budgets:managed', Value: 'true' }] } : {}),
+      });
+    await budgets.send(handMade('orphan', '5', true));
+    await budgets.send(handMade('team-own', '7', false));
+    const editedRevision = String((await pipeline.hub.getSync(ALICE, 'edited'))?.['revision']);
+    received.length = 0;
+
+    const summary = await verifyNow(ALICE);
+
+    expect(summary).toMatchObject({ restored: ['edited', 'removed'], deleted: ['orphan'], failed: [] });
+    expect(Number(budgetOf(ALICE, 'edited')?.budget.BudgetLimit?.Amount)).toBe(1000);
+    const topic = pipeline.alertTopics.get(ALICE);
+    expect(notificationsOf(ALICE, 'edited')).toEqual([
+      { type: 'ACTUAL', threshold: 80, subscribers: [`SNS:${topic}`] },
+      { type: 'FORECASTED', threshold: 100, subscribers: [`SNS:${topic}`] },
+    ]);
+    expect(Number(budgetOf(ALICE, 'removed')?.budget.BudgetLimit?.Amount)).toBe(200);
+    expect(budgetOf(ALICE, 'orphan')).toBeUndefined();
+    expect(Number(budgetOf(ALICE, 'team-own')?.budget.BudgetLimit?.Amount)).toBe(7);
+    // Only what was repaired is reported; the budgets in sync (research, race) are not.
+    expect(reports()).toEqual([
+      {
+        account: ALICE,
+        budgetName: 'edited',
+        status: 'APPLIED',
+        repaired: 'amount was 999, restored to 1000; notification FORECASTED 100% was missing',
+      },
+      {
+        account: ALICE,
+        budgetName: 'orphan',
+        status: 'DELETED',
+        repaired: 'the managed budget (5 USD monthly) had no parameter, deleted',
+      },
+      { account: ALICE, budgetName: 'removed', status: 'APPLIED', repaired: 'the budget was missing, recreated' },
+    ]);
+    expect(await pipeline.hub.getSync(ALICE, 'edited')).toMatchObject({
+      status: 'APPLIED',
+      revision: BigInt(editedRevision),
+      message: expect.stringContaining('restored'),
+    });
+    expect(pipeline.router.deadLetters).toEqual([]);
+  });
+
+  it('reports nothing when every budget matches its parameter', async () => {
+    received.length = 0;
+
+    const summary = await verifyNow(ALICE);
+
+    expect(summary).toMatchObject({ restored: [], deleted: [], reportedFailed: [], failed: [] });
+    expect(received).toEqual([]);
+    expect(Number(budgetOf(ALICE, 'team-own')?.budget.BudgetLimit?.Amount)).toBe(7);
   });
 });
