@@ -13,6 +13,7 @@
  *   pnpm demo              play the scenario, then stop everything (exit code 0 when it all worked)
  *   pnpm demo -- --keep    keep running afterwards: edit items with the AWS CLI (Ctrl-C stops)
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
   budgetOf,
@@ -22,6 +23,7 @@ import {
   GUARDED_QUEUES,
   makeThreeEdits,
   playGuardianAct,
+  runGuardianNow,
   setInitialBudgets,
   UNGUARDED_QUEUE,
   startLocalCloud,
@@ -241,7 +243,33 @@ async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id:
         (change.status.status === 'APPLIED' ? '' : ` ${change.status.message ?? ''}`),
     );
   });
-  // Ctrl-C: startLocalCloud's handler stops everything and exits.
+  console.log(`  # repairs on demand (instead of waiting for their hourly schedules), typed here and Enter:
+  #   reconcile   the hub's reconcile-budgets: redelivers what is missing, stuck or failed; deletes orphan parameters
+  #   verify      each spoke's check of its AWS Budgets against its parameters (restores budgets changed by hand)
+  #   guardian    the cost guardian (enforce-spend) in every account
+`);
+  // Commands on standard input; Ctrl-C: startLocalCloud's handler stops everything and exits.
+  const commands = createInterface({ input: process.stdin });
+  commands.on('line', (input) => {
+    const command = input.trim();
+    if (command === '') return;
+    const fired =
+      command === 'reconcile'
+        ? Promise.resolve(local.reconcileNow())
+        : command === 'verify'
+          ? Promise.resolve(local.verifySpokesNow())
+          : command === 'guardian'
+            ? runGuardianNow(local).catch((error: unknown) => {
+                line(`guardian: ${String(error)}`);
+                return 0;
+              })
+            : undefined;
+    if (!fired) {
+      line(`unknown command ${JSON.stringify(command)}: reconcile, verify or guardian`);
+      return;
+    }
+    void fired.then((count) => line(`${command}: ${count} schedule(s) fired`));
+  });
   await new Promise<never>(() => undefined);
 }
 

@@ -363,4 +363,74 @@ describe('IAM in the generated templates', () => {
       }
     });
   });
+
+  describe('who may report to the hub (status bus policy evaluation)', () => {
+    const busArn = `arn:aws:events:${REGION}:${HUB}:event-bus/org-budgets-${STAGE}-status`;
+    const forwarder = `arn:aws:iam::${SPOKE}:role/org-budgets-spoke-forwarder`;
+    const busPolicy = (logicalId: string): Json => {
+      const statement = resolveIn(hub, HUB, hub.Resources[logicalId]?.Properties?.['Statement'] ?? null);
+      return JSON.parse(
+        JSON.stringify({ Version: '2012-10-17', Statement: [statement] }).replaceAll('getatt:StatusBus.Arn', busArn),
+      ) as Json;
+    };
+    const putEvents = (
+      principal: string,
+      context: { source: string; detailType: string; orgId?: string },
+      policy = 'StatusBusPolicy',
+    ) =>
+      decide({
+        identityPolicies: [
+          {
+            name: 'put-anything',
+            policy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
+            },
+          },
+        ],
+        resourcePolicy: busPolicy(policy) as never,
+        request: {
+          principal,
+          action: 'events:PutEvents',
+          resource: { resource: busArn, accountId: HUB },
+          contextVariables: {
+            'aws:PrincipalOrgID': context.orgId ?? ORG,
+            'events:source': [context.source],
+            'events:detail-type': [context.detailType],
+            'aws:PrincipalArn': principal,
+          },
+        },
+      });
+    const report = { source: 'org-budgets.spoke', detailType: 'Budget Apply Status' };
+
+    it('lets a spoke’s forwarding role put status reports', async () => {
+      expect(await putEvents(forwarder, report)).toBe('Allowed');
+    });
+
+    it('refuses any other role of the member account, whatever it may do at home', async () => {
+      expect(await putEvents(`arn:aws:iam::${SPOKE}:role/Admin`, report)).not.toBe('Allowed');
+    });
+
+    it('refuses other sources and detail types from the forwarding role', async () => {
+      expect(await putEvents(forwarder, { source: 'org-budgets.hub', detailType: 'Budget Apply Status' })).not.toBe(
+        'Allowed',
+      );
+      expect(await putEvents(forwarder, { source: 'org-budgets.spoke', detailType: 'Anything' })).not.toBe('Allowed');
+    });
+
+    it('refuses a forwarding role of an account outside the organization', async () => {
+      expect(
+        await putEvents(`arn:aws:iam::${OTHER}:role/org-budgets-spoke-forwarder`, { ...report, orgId: OTHER_ORG }),
+      ).not.toBe('Allowed');
+    });
+
+    it('lets the forwarding role pass on the spoke’s alarm state changes, and nothing else of aws.cloudwatch', async () => {
+      const alarm = { source: 'aws.cloudwatch', detailType: 'CloudWatch Alarm State Change' };
+      expect(await putEvents(forwarder, alarm, 'StatusBusAlarmsPolicy')).toBe('Allowed');
+      expect(await putEvents(forwarder, { ...alarm, detailType: 'Anything' }, 'StatusBusAlarmsPolicy')).not.toBe(
+        'Allowed',
+      );
+      expect(await putEvents(`arn:aws:iam::${SPOKE}:role/Admin`, alarm, 'StatusBusAlarmsPolicy')).not.toBe('Allowed');
+    });
+  });
 });

@@ -77,6 +77,8 @@ export interface LocalCloudOptions {
   handleSignals?: boolean;
   /** Email of the hub's alerts topic; cloud-team@example.org by default. */
   alertEmail?: string;
+  /** Further parameters of the hub's deploy (services/hub/serverless.yml `params`), e.g. reconcileStuckAfterMinutes. */
+  hubParams?: Record<string, string>;
   /** Further options of the local Lambda runtime. */
   runtime?: Pick<
     LocalLambdaRuntimeOptions,
@@ -156,6 +158,11 @@ export interface LocalCloud {
   joinSpokeOu(accountId: string): Promise<void>;
   /** Fires the hub's reconcile-budgets schedule now. */
   reconcileNow(): number;
+  /**
+   * Fires the spokes' hourly check of their managed budgets against their parameters now, in one
+   * member account or in all; returns how many fired.
+   */
+  verifySpokesNow(accountId?: string): number;
   /** Resolves when the runtime and the front door are quiet (runtime.settled). */
   settled(timeoutMs?: number): Promise<void>;
   /**
@@ -313,7 +320,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           region,
           endpoint,
           accountCredentials: MANAGEMENT_CREDENTIALS,
-          params: { organizationId: org.id, spokeExternalId: LOCAL_SPOKE_EXTERNAL_ID, alertEmail },
+          params: {
+            ...options.hubParams,
+            organizationId: org.id,
+            spokeExternalId: LOCAL_SPOKE_EXTERNAL_ID,
+            alertEmail,
+          },
           progress: (line) => detail(`[hub] ${line}`),
         }),
       ),
@@ -533,6 +545,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           .inventory()
           .rules.filter((rule) => rule.schedule && rule.targets.some((target) => target.endsWith(reconciler)));
         return rules.reduce((fired, rule) => fired + runtime.fireSchedule(rule.name), 0);
+      },
+      verifySpokesNow(accountId) {
+        const verifier = /:function:[^:]*-spoke-[^:]*-(applyBudget|verifyBudgets)$/;
+        const rules = runtime
+          .inventory()
+          .rules.filter(
+            (rule) =>
+              rule.schedule &&
+              rule.account !== MOTO_DEFAULT_ACCOUNT_ID &&
+              (accountId === undefined || rule.account === accountId) &&
+              rule.targets.some((target) => verifier.test(target)),
+          );
+        return rules.reduce(
+          (fired, rule) => fired + runtime.fireSchedule(`arn:aws:events:${region}:${rule.account}:rule/${rule.name}`),
+          0,
+        );
       },
       settled: (timeoutMs) => runtime.settled(timeoutMs),
       stop,

@@ -1,5 +1,6 @@
 import type { DynamoDBStreamsClientConfig } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
+import { SYSTEM_ATTRIBUTES } from '@org-budgets/contracts';
 import { createStreamReader, type StreamReader } from '../dynamodb-stream-reader';
 
 /** The key of a budget item. */
@@ -61,11 +62,14 @@ export function classifyRecord(record: DynamoDBRecord): RecordClass | undefined 
   const newImage = stream?.NewImage;
   if (!newImage) return undefined;
   if (record.eventName === 'INSERT') return { kind: 'upsert', revision };
-  const withoutSync = (image: Record<string, AttributeValue> | undefined): string =>
-    canonical(Object.fromEntries(Object.entries(image ?? {}).filter(([name]) => name !== 'sync')));
-  if (withoutSync(stream?.OldImage) !== withoutSync(newImage)) return { kind: 'upsert', revision };
+  const system: readonly string[] = SYSTEM_ATTRIBUTES;
+  const withoutSystem = (image: Record<string, AttributeValue> | undefined): string =>
+    canonical(Object.fromEntries(Object.entries(image ?? {}).filter(([name]) => !system.includes(name))));
+  if (withoutSystem(stream?.OldImage) !== withoutSystem(newImage)) return { kind: 'upsert', revision };
   const status = (image: Record<string, AttributeValue> | undefined) => image?.['sync']?.M?.['status']?.S;
-  if (status(newImage) === 'PENDING' && status(stream?.OldImage) !== 'PENDING') return { kind: 'redeliver', revision };
+  const sync = (image: Record<string, AttributeValue> | undefined) => canonical(image?.['sync'] ?? null);
+  if (status(newImage) === 'PENDING' && sync(stream?.OldImage) !== sync(newImage))
+    return { kind: 'redeliver', revision };
   return { kind: 'sync', revision, sync: syncOf(newImage) };
 }
 

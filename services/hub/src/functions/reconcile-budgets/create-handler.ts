@@ -32,6 +32,8 @@ const configSchema = z.object({
    * marked. `items`: only accounts that have items (a hub without organizations:ListAccounts).
    */
   ACCOUNTS_TO_CHECK: z.enum(['organization', 'items']).default('organization'),
+  /** An item PENDING or DELIVERED for longer than this is redelivered. */
+  STUCK_AFTER_MINUTES: z.coerce.number().min(0).max(1440).default(15),
 });
 export type ReconcileConfig = z.input<typeof configSchema>;
 
@@ -106,6 +108,7 @@ export function createReconcileHandler(input: ReconcileConfig, overrides: { logg
         now: overrides.now ?? (() => new Date()),
         logger,
         maxConcurrency: config.MAX_CONCURRENCY,
+        timings: { stuckAfterMs: config.STUCK_AFTER_MINUTES * 60_000 },
       });
       if (needsAlert(report)) {
         await alerts.publish(
