@@ -76,7 +76,12 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
       );
       for (const parameter of page.Parameters ?? []) {
         const name = budgetNameFromParameterName(parameter.Name ?? '');
-        if (name) found.set(name, { exists: true, value: parameter.Value ?? '', ...parseBudgetParameter(parameter.Value ?? '') });
+        if (name)
+          found.set(name, {
+            exists: true,
+            value: parameter.Value ?? '',
+            ...parseBudgetParameter(parameter.Value ?? ''),
+          });
       }
       nextToken = page.NextToken || undefined;
     } while (nextToken);
