@@ -206,6 +206,25 @@ describe('propagateBudgetEdit', () => {
     ]);
   });
 
+  it('knows what it delivered from the old image when finance replaced the whole item (the console’s put)', async () => {
+    const { spokes, sync, alerts, deps } = setup();
+    await propagate(budgetItemRecord(budgetItem({ amount: 100 }), { sequenceNumber: '20' }), deps);
+    const delivered = sync.delivered.get('111111111111/research-compute');
+    sync.delivered.clear(); // the put dropped `delivered`
+    spokes.values.set('111111111111/research-compute', JSON.stringify({ ...spokes.parameter(), amount: 1 }));
+
+    await propagate(
+      budgetItemRecord(budgetItem({ amount: 200 }), {
+        oldImage: budgetItem({ amount: 100, delivered: { ...delivered, revision: 20 } }),
+        sequenceNumber: '21',
+      }),
+      deps,
+    );
+
+    expect(spokes.parameter()).toMatchObject({ amount: 200, revision: '21' });
+    expect(alerts).toHaveLength(1);
+  });
+
   it('replaces a parameter that claims the delivered revision but holds other content, and says so', async () => {
     const { spokes, alerts, deps } = setup();
     const record = budgetItemRecord(budgetItem({ amount: 100 }), { sequenceNumber: '20' });

@@ -13,11 +13,14 @@ import {
   describeError,
   itemFromStreamImage,
   parameterDigest,
+  readDeliveredAttribute,
   type BudgetItemKey,
+  type DeliveryRecord,
   type SpokeParameters,
   type StreamImage,
   type SyncStatusStore,
 } from '@org-budgets/aws';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 
 /** One stream record, as the propagation sees it. */
@@ -29,6 +32,11 @@ export type BudgetEdit =
       item: Record<string, unknown>;
       /** When the edit was made (the record's ApproximateCreationDateTime): the document's `updatedAt`. */
       at?: Date;
+      /**
+       * `delivered` of the old image: a whole-item put (the console's edit) replaces the item and
+       * drops `delivered`, but the stream's old image still says what the hub had delivered.
+       */
+      previousDelivery?: DeliveryRecord;
     }
   | { kind: 'remove'; key: BudgetItemKey; revision: string }
   /** Only `sync` changed: the system's own write-back, never propagated (the loop guard). */
@@ -102,12 +110,14 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
     return { kind: 'sync-only', key, revision };
   }
   const seconds = stream?.ApproximateCreationDateTime;
+  const previousDelivery = readDeliveredAttribute(stream?.OldImage?.['delivered'] as AttributeValue | undefined);
   return {
     kind: 'upsert',
     key,
     revision,
     item: itemFromStreamImage(newImage),
     ...(typeof seconds === 'number' && Number.isFinite(seconds) ? { at: new Date(seconds * 1000) } : {}),
+    ...(previousDelivery ? { previousDelivery } : {}),
   };
 }
 
@@ -156,12 +166,13 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
     deps.logger.info('item deleted since this edit; its removal follows', fields);
     return { result: 'superseded' };
   }
-  if (state.delivered && compareRevisions(state.delivered.revision, revision) > 0) {
+  const delivered = latestDelivery(state.delivered, edit.previousDelivery);
+  if (delivered && compareRevisions(delivered.revision, revision) > 0) {
     deps.logger.info('a newer revision was delivered already; edit skipped', {
       ...fields,
-      deliveredRevision: state.delivered.revision,
+      deliveredRevision: delivered.revision,
     });
-    return { result: 'stale', deliveredRevision: state.delivered.revision };
+    return { result: 'stale', deliveredRevision: delivered.revision };
   }
 
   const value = serializeBudgetParameter(toBudgetParameter(validation.item, revision, edit.at ?? deps.now()));
@@ -175,8 +186,8 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
       await recordDelivery(deps, key, revision, digest);
       return { result: 'already-delivered' };
     }
-    if (current.exists && state.delivered && currentDigest !== state.delivered.digest) {
-      await reportForeignParameter(deps, key, revision, current, state.delivered.revision);
+    if (current.exists && delivered && currentDigest !== delivered.digest) {
+      await reportForeignParameter(deps, key, revision, current, delivered.revision);
     }
     await deps.spokeParameters.put(
       key.accountId,
@@ -213,6 +224,11 @@ async function reportForeignParameter(
     deliveredRevision,
   });
   await deps.alerts.publish(`org-budgets: parameter changed in account ${key.accountId}`, message);
+}
+
+function latestDelivery(a: DeliveryRecord | undefined, b: DeliveryRecord | undefined): DeliveryRecord | undefined {
+  if (!a || !b) return a ?? b;
+  return compareRevisions(a.revision, b.revision) >= 0 ? a : b;
 }
 
 async function removeBudgetParameter(
