@@ -120,6 +120,7 @@ describe('every edit converges', () => {
       },
     ];
     cloud.frontDoor.setFaults(faults);
+    cloud.frontDoor.clearCalls();
     const operations: string[] = [];
     for (let i = 0; i < 24; i += 1) {
       const key = { accountId: pick(accounts), budgetName: pick(names) };
@@ -144,6 +145,7 @@ describe('every edit converges', () => {
       await new Promise((r) => setTimeout(r, Math.floor(next() * 300)));
     }
     await cloud.settled(240_000);
+    const injected = cloud.frontDoor.calls().filter((call) => call.fault !== undefined).length;
     cloud.frontDoor.clearInjections();
 
     // 2. Items to tamper with, applied first.
@@ -288,9 +290,10 @@ describe('every edit converges', () => {
     const out = stats.reduce((n, s) => n + s.processed + s.filtered + s.deadLettered + s.discarded, 0);
     const deadLetters = classifyDeadLetters(await cloud.readHubDeadLetters(1));
     report(
-      `convergence (seed ${SEED}): ${operations.length} edits (${operations.join(', ')}); ${items.length} items, ` +
+      `convergence (seed ${SEED}): ${injected} faults injected; ${operations.length} edits (${operations.join(', ')}); ${items.length} items, ` +
         `${unsettled.length} not APPLIED/REJECTED; stream ${recordsIn} in, ${out} out; hub DLQ ${JSON.stringify({ ...deadLetters, other: deadLetters.other.length })}`,
     );
+    expect(injected).toBeGreaterThanOrEqual(8);
     expect(problems).toEqual([]);
     expect(out).toBe(recordsIn);
     // The forged reports (the forged parameter's APPLIED, the forged APPLIED) end in the hub's DLQ.

@@ -52,6 +52,28 @@ export async function getBudgetParameter(ssm: SSMClient, budgetName: string): Pr
   }
 }
 
+/** Every budget parameter under /org-budgets/budgets/ (GetParametersByPath, all pages), with any SSM client. */
+export async function listBudgetParameters(ssm: SSMClient): Promise<ListedBudgetParameter[]> {
+  const listed: ListedBudgetParameter[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ssm.send(
+      new GetParametersByPathCommand({
+        // One level: a budget name holds no "/".
+        Path: BUDGET_PARAMETER_PREFIX.replace(/\/$/, ''),
+        MaxResults: 10,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
+    );
+    for (const p of page.Parameters ?? []) {
+      const budgetName = budgetNameFromParameterName(p.Name ?? '');
+      if (budgetName) listed.push({ budgetName, value: p.Value ?? '', lastModified: p.LastModifiedDate });
+    }
+    nextToken = page.NextToken || undefined;
+  } while (nextToken);
+  return listed;
+}
+
 export function createSpokeParameters(
   credentials: SpokeCredentials,
   clientConfig: Omit<SSMClientConfig, 'credentials'> = {},
@@ -83,26 +105,9 @@ export function createSpokeParameters(
       return call(accountId, name, 'GetParameter', () => getBudgetParameter(ssmFor(accountId), budgetName));
     },
     async list(accountId) {
-      return call(accountId, BUDGET_PARAMETER_PREFIX, 'GetParametersByPath', async () => {
-        const listed: ListedBudgetParameter[] = [];
-        let nextToken: string | undefined;
-        do {
-          const page = await ssmFor(accountId).send(
-            new GetParametersByPathCommand({
-              Path: BUDGET_PARAMETER_PREFIX.replace(/\/$/, ''),
-              Recursive: true,
-              MaxResults: 10,
-              ...(nextToken ? { NextToken: nextToken } : {}),
-            }),
-          );
-          for (const p of page.Parameters ?? []) {
-            const budgetName = budgetNameFromParameterName(p.Name ?? '');
-            if (budgetName) listed.push({ budgetName, value: p.Value ?? '', lastModified: p.LastModifiedDate });
-          }
-          nextToken = page.NextToken || undefined;
-        } while (nextToken);
-        return listed;
-      });
+      return call(accountId, BUDGET_PARAMETER_PREFIX, 'GetParametersByPath', () =>
+        listBudgetParameters(ssmFor(accountId)),
+      );
     },
     async put(accountId, parameter, value) {
       const name = budgetParameterName(parameter.budgetName);

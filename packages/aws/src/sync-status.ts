@@ -5,7 +5,8 @@ import {
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import type { SyncStatus } from '@org-budgets/contracts';
+import { SYSTEM_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
+import { itemFromStreamImage, type StreamImage } from './stream-image';
 
 export interface BudgetItemKey {
   accountId: string;
@@ -48,6 +49,8 @@ export interface SyncStatusStore {
   recordDelivery(key: BudgetItemKey, delivered: DeliveryRecord, sync: SyncStatus): Promise<SyncWriteResult>;
   /** The item's system attributes, strongly consistent; `exists: false` when the item is gone. */
   readState(key: BudgetItemKey): Promise<ItemSystemState>;
+  /** The whole item as plain values (system attributes left out), strongly consistent; undefined when gone. */
+  readContent(key: BudgetItemKey): Promise<Record<string, unknown> | undefined>;
   /**
    * Marks an item PENDING so that the stream delivers it again (see the loop guard in
    * propagate-budget-edits), only if its `sync` is still as the caller read it (`expected`:
@@ -117,12 +120,13 @@ function isConditionFailure(error: unknown): boolean {
 export function readSyncAttribute(value: AttributeValue | undefined): Partial<SyncStatus> | undefined {
   const map = value?.M;
   if (!map) return undefined;
-  const out: Record<string, string> = {};
+  const out: Partial<Record<'status' | 'stage' | 'message' | 'updatedAt' | 'revision', string>> = {};
   for (const name of ['status', 'stage', 'message', 'updatedAt'] as const) {
     const text = map[name]?.S;
     if (text !== undefined) out[name] = text;
   }
-  if (map['revision']?.N !== undefined) out['revision'] = map['revision'].N;
+  if (map['revision']?.N !== undefined) out.revision = map['revision'].N;
+  // status and stage are written by this store only, from the SyncStatus enums.
   return out as Partial<SyncStatus>;
 }
 
@@ -259,6 +263,16 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
         ...(sync ? { sync } : {}),
         ...(repair ? { repair } : {}),
       };
+    },
+
+    async readContent(key) {
+      const { Item } = await ddb.send(
+        new GetItemCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: true }),
+      );
+      if (!Item) return undefined;
+      const content = itemFromStreamImage(Item as StreamImage);
+      for (const name of SYSTEM_ATTRIBUTES) delete content[name];
+      return content;
     },
 
     async requestRedelivery(key, expected, message, now, repair) {

@@ -2,6 +2,7 @@ import {
   costFiltersEqual,
   describeCostFilters,
   notificationKey,
+  notificationsByKey,
   subscriberKey,
   type BudgetNotification,
   type BudgetSubscriber,
@@ -56,11 +57,7 @@ function notificationDrift(
   desired: readonly NotificationWithSubscribers[],
   current: readonly NotificationWithSubscribers[],
 ): string[] {
-  const currentByKey = new Map<string, NotificationWithSubscribers>();
-  for (const entry of current) {
-    const key = notificationKey(entry.Notification);
-    if (!currentByKey.has(key)) currentByKey.set(key, entry);
-  }
+  const currentByKey = notificationsByKey(current);
   const desiredKeys = new Set(desired.map((entry) => notificationKey(entry.Notification)));
   const found: string[] = [];
   for (const entry of desired) {

@@ -112,6 +112,21 @@ export function notificationKey(notification: BudgetNotification): string {
   ].join('|');
 }
 
+/**
+ * The current notifications by identity. AWS reports no notification twice; were it to (say,
+ * once without ThresholdType), the first counts.
+ */
+export function notificationsByKey(
+  current: readonly NotificationWithSubscribers[],
+): Map<string, NotificationWithSubscribers> {
+  const byKey = new Map<string, NotificationWithSubscribers>();
+  for (const entry of current) {
+    const key = notificationKey(entry.Notification);
+    if (!byKey.has(key)) byKey.set(key, entry);
+  }
+  return byKey;
+}
+
 export function subscriberKey(subscriber: BudgetSubscriber): string {
   return `${subscriber.SubscriptionType}|${subscriber.Address}`;
 }

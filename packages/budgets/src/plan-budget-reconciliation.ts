@@ -5,6 +5,7 @@ import {
   MANAGED_TAG_KEY,
   MANAGED_TAG_VALUE,
   notificationKey,
+  notificationsByKey,
   subscriberKey,
   type BudgetDefinition,
   type BudgetNotification,
@@ -174,12 +175,7 @@ function planNotifications(
   desired: readonly NotificationWithSubscribers[],
   current: readonly NotificationWithSubscribers[],
 ): BudgetCall[] {
-  // AWS reports no notification twice; were it to (say, once without ThresholdType), the first counts.
-  const currentByKey = new Map<string, NotificationWithSubscribers>();
-  for (const entry of current) {
-    const key = notificationKey(entry.Notification);
-    if (!currentByKey.has(key)) currentByKey.set(key, entry);
-  }
+  const currentByKey = notificationsByKey(current);
   const desiredKeys = new Set(desired.map((entry) => notificationKey(entry.Notification)));
   const unmatchedCurrent = [...currentByKey].filter(([key]) => !desiredKeys.has(key)).map(([, entry]) => entry);
   const unmatchedDesired = desired.filter((entry) => !currentByKey.has(notificationKey(entry.Notification)));

@@ -55,9 +55,11 @@ class FakeSpokes implements SpokeParameters {
 }
 
 /** The hub table's system attributes of items: exists unless deleted; `delivered` kept as the store keeps it. */
-class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'readState'> {
+class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'readState' | 'readContent'> {
   readonly writes: (BudgetItemKey & SyncStatus)[] = [];
   readonly deleted = new Set<string>();
+  /** Item contents; a valid item when not set. */
+  readonly contents = new Map<string, Record<string, unknown>>();
   readonly delivered = new Map<string, DeliveryRecord>();
   async write(key: BudgetItemKey, sync: SyncStatus) {
     this.writes.push({ ...key, ...sync });
@@ -70,6 +72,12 @@ class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'r
     this.delivered.set(id, delivered);
     this.writes.push({ ...key, ...sync });
     return 'written' as const;
+  }
+  async readContent(key: BudgetItemKey): Promise<Record<string, unknown> | undefined> {
+    const id = `${key.accountId}/${key.budgetName}`;
+    return this.deleted.has(id)
+      ? undefined
+      : (this.contents.get(id) ?? budgetItem({ accountId: key.accountId, budgetName: key.budgetName }));
   }
   async readState(key: BudgetItemKey): Promise<ItemSystemState> {
     const id = `${key.accountId}/${key.budgetName}`;
@@ -316,6 +324,15 @@ describe('propagateBudgetEdit', () => {
 
     expect(outcome).toEqual({ result: 'superseded' });
     expect(spokes.values.size).toBe(1);
+  });
+
+  it('deletes the parameter when the item was created again but invalid (it has no last good budget)', async () => {
+    const { spokes, sync, deps } = setup();
+    await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '64' }), deps);
+    sync.contents.set('111111111111/research-compute', budgetItem({ amount: -1 }));
+
+    await expect(propagate(removeRecord(budgetItem(), '65'), deps)).resolves.toEqual({ result: 'deleted' });
+    expect(spokes.values.size).toBe(0);
   });
 
   it('deletes the parameter whatever revision the spoke claims', async () => {

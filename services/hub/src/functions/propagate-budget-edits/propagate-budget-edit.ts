@@ -64,7 +64,7 @@ export type { Logger };
 
 export interface PropagateDeps {
   spokeParameters: SpokeParameters;
-  syncStatus: Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'readState'>;
+  syncStatus: Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'readState' | 'readContent'>;
   alerts: HubAlerts;
   now: () => Date;
   logger: Logger;
@@ -240,12 +240,13 @@ async function removeBudgetParameter(
     deps.logger.info('removed item had no valid account id; nothing to delete', fields);
     return { result: 'ignored', reason: 'not a valid account id' };
   }
-  const state = await deps.syncStatus.readState(key);
-  if (state.exists) {
+  const again = await deps.syncStatus.readContent(key);
+  if (again && validateBudgetItem(again).valid) {
     // The item was created again after this deletion; its own record delivers it.
     deps.logger.info('item exists again; deletion skipped', fields);
     return { result: 'superseded' };
   }
+  // Gone, or created again but invalid: that new item has no last good budget to keep.
   const deleted = await deps.spokeParameters.delete(key.accountId, key.budgetName);
   deps.logger.info(deleted ? 'budget parameter deleted' : 'budget parameter already absent', fields);
   return deleted ? { result: 'deleted' } : { result: 'already-absent' };

@@ -96,6 +96,7 @@ function setup(
     write: () => Promise.reject(new Error('not used')),
     recordDelivery: () => Promise.reject(new Error('not used')),
     readState: async (key) => ({ exists: existing.has(`${key.accountId}/${key.budgetName}`) }),
+    readContent: () => Promise.reject(new Error('not used')),
     requestRedelivery: async (key, _expected, message, _now, repair) => {
       const id = `${key.accountId}/${key.budgetName}`;
       if (superseded.has(id)) return 'superseded';

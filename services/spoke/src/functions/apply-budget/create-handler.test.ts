@@ -107,7 +107,7 @@ describe('apply-budget handler', () => {
 
     expect(summary).toMatchObject({ checked: 2, restored: ['x'], deleted: ['orphan'], failed: [] });
     expect(ssm).toHaveReceivedNthSpecificCommandWith(2, GetParametersByPathCommand, {
-      Path: '/org-budgets/budgets/',
+      Path: '/org-budgets/budgets',
       NextToken: 'page-2',
     });
     expect(budgets).toHaveReceivedCommandWith(DeleteBudgetCommand, { AccountId: ACCOUNT, BudgetName: 'orphan' });

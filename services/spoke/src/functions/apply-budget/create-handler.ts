@@ -2,12 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { awsClientConfig, getBudgetParameter } from '@org-budgets/aws';
+import { awsClientConfig, getBudgetParameter, listBudgetParameters } from '@org-budgets/aws';
 import { createSpokeBudgets } from '@org-budgets/budgets';
 import {
-  BUDGET_PARAMETER_PREFIX,
   budgetNameFromParameterName,
   SPOKE_STATUS_DETAIL_TYPE,
   SPOKE_STATUS_SOURCE,
@@ -53,19 +52,7 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
   const events = new EventBridgeClient({ ...awsClientConfig(), ...clientConfig });
 
   async function listParameterNames(): Promise<string[]> {
-    const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await ssm.send(
-        new GetParametersByPathCommand({ Path: BUDGET_PARAMETER_PREFIX, MaxResults: 10, NextToken: nextToken }),
-      );
-      for (const parameter of page.Parameters ?? []) {
-        const name = budgetNameFromParameterName(parameter.Name ?? '');
-        if (name) names.push(name);
-      }
-      nextToken = page.NextToken || undefined;
-    } while (nextToken);
-    return names;
+    return (await listBudgetParameters(ssm)).map((parameter) => parameter.budgetName);
   }
 
   async function sendStatus(detail: SpokeStatusDetail): Promise<void> {

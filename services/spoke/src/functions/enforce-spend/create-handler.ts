@@ -5,17 +5,16 @@ import { BatchClient } from '@aws-sdk/client-batch';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { awsClientConfig, getBudgetParameter, type CurrentBudgetParameter } from '@org-budgets/aws';
-import { createSpokeBudgets } from '@org-budgets/budgets';
 import {
-  BUDGET_PARAMETER_PREFIX,
-  budgetNameFromParameterName,
-  parseBudgetParameter,
-  SPOKE_STATUS_DETAIL_TYPE,
-  SPOKE_STATUS_SOURCE,
-} from '@org-budgets/contracts';
+  awsClientConfig,
+  getBudgetParameter,
+  listBudgetParameters,
+  type CurrentBudgetParameter,
+} from '@org-budgets/aws';
+import { createSpokeBudgets } from '@org-budgets/budgets';
+import { parseBudgetParameter, SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
 import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
@@ -68,24 +67,10 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   }
 
   async function listBudgets(): Promise<Map<string, CurrentBudgetParameter>> {
-    const found = new Map<string, CurrentBudgetParameter>();
-    let nextToken: string | undefined;
-    do {
-      const page = await ssm.send(
-        new GetParametersByPathCommand({ Path: BUDGET_PARAMETER_PREFIX, MaxResults: 10, NextToken: nextToken }),
-      );
-      for (const parameter of page.Parameters ?? []) {
-        const name = budgetNameFromParameterName(parameter.Name ?? '');
-        if (name)
-          found.set(name, {
-            exists: true,
-            value: parameter.Value ?? '',
-            ...parseBudgetParameter(parameter.Value ?? ''),
-          });
-      }
-      nextToken = page.NextToken || undefined;
-    } while (nextToken);
-    return found;
+    const listed = await listBudgetParameters(ssm);
+    return new Map(
+      listed.map(({ budgetName, value }) => [budgetName, { exists: true, value, ...parseBudgetParameter(value) }]),
+    );
   }
 
   async function publishNotice(notice: NoticeMessage, budget: NoticeRecipients) {
