@@ -433,4 +433,45 @@ describe('IAM in the generated templates', () => {
       expect(await putEvents(`arn:aws:iam::${SPOKE}:role/Admin`, alarm, 'StatusBusAlarmsPolicy')).not.toBe('Allowed');
     });
   });
+
+  describe('who may put status reports on a spoke’s default bus (policy evaluation)', () => {
+    const busArn = `arn:aws:events:${REGION}:${SPOKE}:event-bus/default`;
+    const applyBudgetRole = `arn:aws:iam::${SPOKE}:role/ApplyBudgetRole`;
+    const putEvents = (principal: string, source: string) =>
+      decide({
+        identityPolicies: [
+          {
+            name: 'put-anything',
+            policy: {
+              Version: '2012-10-17',
+              Statement: [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: '*' }],
+            },
+          },
+        ],
+        resourcePolicy: {
+          Version: '2012-10-17',
+          Statement: [
+            resolveIn(spoke, SPOKE, spoke.Resources['SpokeStatusSenderPolicy']?.Properties?.['Statement'] ?? null),
+          ],
+        } as never,
+        request: {
+          principal,
+          action: 'events:PutEvents',
+          resource: { resource: busArn, accountId: SPOKE },
+          contextVariables: { 'events:source': [source], 'aws:PrincipalArn': principal },
+        },
+      });
+
+    it('lets apply-budget’s role send status reports', async () => {
+      expect(await putEvents(applyBudgetRole, 'org-budgets.spoke')).toBe('Allowed');
+    });
+
+    it('denies status reports from any other principal of the account, even one allowed everything', async () => {
+      expect(await putEvents(`arn:aws:iam::${SPOKE}:role/Admin`, 'org-budgets.spoke')).toBe('ExplicitlyDenied');
+    });
+
+    it('leaves the account’s other events alone', async () => {
+      expect(await putEvents(`arn:aws:iam::${SPOKE}:role/Admin`, 'com.example.orders')).toBe('Allowed');
+    });
+  });
 });
