@@ -6,7 +6,7 @@ import { CloudFormationStackSets, type CloudFormationDialect } from './stackset-
 
 /**
  * Whether the SDK is pointed at the local cloud (moto, directly or behind the front door): the
- * project points it there only through AWS_ENDPOINT_URL (DESIGN.md).
+ * project points it there only through AWS_ENDPOINT_URL (docs/decisions/0003-front-door-before-moto.md).
  */
 export function dialectFromEnv(env: NodeJS.ProcessEnv = process.env): CloudFormationDialect {
   return env['AWS_ENDPOINT_URL'] || env['AWS_ENDPOINT_URL_CLOUDFORMATION'] ? 'moto' : 'aws';

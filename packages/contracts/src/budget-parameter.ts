@@ -27,7 +27,7 @@ export function budgetNameFromParameterName(parameterName: string): string | und
 }
 
 /**
- * The spoke parameter document (../shared/DESIGN.md, "The spoke parameter"): the validated item
+ * The spoke parameter document (docs/architecture.md, "The contracts"): the validated item
  * in normalized form plus `schemaVersion`, `revision` and `updatedAt`. Validation keeps it within
  * MAX_PARAMETER_DOCUMENT_BYTES (an SSM Standard parameter); budgetParameterDocumentBytes must
  * keep measuring exactly what toBudgetParameter and serializeBudgetParameter write.

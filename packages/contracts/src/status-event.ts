@@ -4,7 +4,7 @@ import { revisionSchema } from './revision';
 
 /**
  * The event a spoke sends the hub after it applied (or failed to apply) a budget parameter
- * (../shared/DESIGN.md, "Events": status back to hub). It travels from the spoke's default bus
+ * (docs/architecture.md, "The contracts"). It travels from the spoke's default bus
  * to the hub's status bus; EventBridge sets `account` to the spoke's account, which the hub
  * checks against `detail.accountId`.
  */
