@@ -3,7 +3,7 @@
  * the adapter maps them to requests one to one. No SDK import: the planning code stays pure.
  */
 
-/** Managed budgets carry this tag; budgets without it are never touched (README, "How it works"). */
+/** Managed budgets carry this tag; budgets without it are never touched (docs/architecture.md). */
 export const MANAGED_TAG_KEY = 'org-budgets:managed';
 export const MANAGED_TAG_VALUE = 'true';
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_REVISION_DIGITS } from './revision';
 
 /**
- * The budget item: what finance edits in the hub table (README, "The budget item"; docs/architecture.md).
+ * The budget item: what finance edits in the hub table (docs/budget-items.md).
  * One item per account and budget; only `accountId`, `budgetName` and `amount` are required.
  */
 

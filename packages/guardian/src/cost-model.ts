@@ -54,7 +54,7 @@ const rates = (x86: [number, number], arm: [number, number]): LinuxRates => ({
  *
  * Sources:
  * - us-east-1: AWS Fargate pricing page (https://aws.amazon.com/fargate/pricing/), the defaults
- *   (README, "The cost guardian"): x86 0.04048 / 0.004445, ARM 0.03238 / 0.00356.
+ *   (docs/cost-guardian.md): x86 0.04048 / 0.004445, ARM 0.03238 / 0.00356.
  * - x86 rates of the other regions: the same page's regional tables (rendered by script, read
  *   through a public transcription of it) and the AWS Price List API, offer AmazonECS, usage types
  *   `<region prefix>-Fargate-vCPU-Hours:perCPU` and `<prefix>-Fargate-GB-Hours`
