@@ -8,6 +8,7 @@ import {
 import type { DynamoDBRecord } from 'aws-lambda';
 import { createStreamReader, toLambdaBatches, toLambdaRecord, type StreamReader } from './dynamodb-stream-reader';
 import { startMotoServer, type MotoServer } from './moto-server';
+import { stopAll } from './test-support';
 
 jest.setTimeout(60_000);
 
@@ -46,11 +47,13 @@ describe('createStreamReader on moto', () => {
     dynamodb = new DynamoDBClient({ endpoint: moto.endpoint, region, credentials });
   });
 
-  afterAll(async () => {
-    readers.forEach((reader) => reader.close());
-    dynamodb?.destroy();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      ...readers.map((reader) => () => reader.close()),
+      () => dynamodb?.destroy(),
+      () => moto?.stop(),
+    ),
+  );
 
   it('returns INSERT, MODIFY and REMOVE in Lambda shape, then only new records', async () => {
     await createTable('budgets', true);

@@ -2,6 +2,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startFrontDoor, type FrontDoor } from './front-door';
 import { startMotoServer, type MotoServer } from './moto-server';
+import { stopAll } from './test-support';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -18,10 +19,12 @@ describe('front door: AssumeRole of roles that must exist', () => {
       requireExistingRoles: ['org-budgets-spoke'],
     });
   });
-  afterAll(async () => {
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   const sts = () => new STSClient({ endpoint: door.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
 

@@ -1,6 +1,7 @@
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { snsMessageAttributes, startFrontDoor, type FrontDoor } from './front-door';
 import { startMotoServer, type MotoServer } from './moto-server';
+import { stopAll } from './test-support';
 import type { SnsPublish } from './runtime/email-outbox';
 
 describe('front door: SNS publishes for the outbox', () => {
@@ -11,10 +12,12 @@ describe('front door: SNS publishes for the outbox', () => {
     moto = await startMotoServer();
     door = await startFrontDoor({ upstream: moto.endpoint, latency: [], faults: [] });
   });
-  afterAll(async () => {
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   it('hands every accepted Publish to the listeners, after answering it', async () => {
     const sns = new SNSClient({

@@ -10,8 +10,9 @@ import {
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { FAULTS_ENV, startFrontDoor, summarizeCalls, type FrontDoor } from './front-door';
+import { FAULTS_ENV, startFrontDoor, summarizeCalls, type FrontDoor, type FrontDoorOptions } from './front-door';
 import { startMotoServer, type MotoServer } from './moto-server';
+import { deferredCleanup, holdResettingPort, holdSilentPort, stopAll } from './test-support';
 
 jest.setTimeout(60_000);
 
@@ -38,11 +39,13 @@ describe('startFrontDoor in front of moto', () => {
     s3 = new S3Client({ ...config, forcePathStyle: true });
   });
 
-  afterAll(async () => {
-    for (const client of [dynamodb, sts, ssm, s3]) client?.destroy();
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => [dynamodb, sts, ssm, s3].forEach((client) => client?.destroy()),
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   beforeEach(() => {
     door.clearInjections();
@@ -267,6 +270,13 @@ describe('startFrontDoor on a plain HTTP upstream', () => {
   let upstream: Server;
   let upstreamUrl: string;
   let seen: { method?: string; url?: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  // Each test's front door (and held port) is stopped after it, also when the test fails or times out.
+  const defer = deferredCleanup();
+  const openDoor = async (options: FrontDoorOptions): Promise<FrontDoor> => {
+    const door = await startFrontDoor(options);
+    defer(() => door.stop());
+    return door;
+  };
 
   beforeAll(async () => {
     upstream = createServer((req, res) => {
@@ -283,8 +293,8 @@ describe('startFrontDoor on a plain HTTP upstream', () => {
   });
 
   afterAll(async () => {
-    upstream.closeAllConnections();
-    await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    upstream?.closeAllConnections();
+    await new Promise<void>((resolve) => (upstream ? upstream.close(() => resolve()) : resolve()));
   });
 
   beforeEach(() => {
@@ -292,42 +302,34 @@ describe('startFrontDoor on a plain HTTP upstream', () => {
   });
 
   it('passes method, path, query, headers and body, with the upstream host', async () => {
-    const door = await startFrontDoor({ upstream: upstreamUrl, env: {} });
-    try {
-      const reply = await sendRaw(door.endpoint, 'PUT', '/a/b?x=1&y=2', 'hello', {
-        'x-amz-meta-thing': 'v',
-        connection: 'keep-alive',
-      });
-      expect(reply).toMatchObject({ status: 207, body: 'echo:hello' });
-      expect(reply.headers['x-custom']).toBe('kept');
-      const [request] = seen;
-      expect(request).toMatchObject({ method: 'PUT', url: '/a/b?x=1&y=2', body: 'hello' });
-      expect(request?.headers).toMatchObject({
-        host: new URL(upstreamUrl).host,
-        'content-length': '5',
-        'x-amz-meta-thing': 'v',
-      });
-      expect(door.calls()[0]).toMatchObject({ service: 'unknown', operation: 'PUT', status: 207 });
-    } finally {
-      await door.stop();
-    }
+    const door = await openDoor({ upstream: upstreamUrl, env: {} });
+    const reply = await sendRaw(door.endpoint, 'PUT', '/a/b?x=1&y=2', 'hello', {
+      'x-amz-meta-thing': 'v',
+      connection: 'keep-alive',
+    });
+    expect(reply).toMatchObject({ status: 207, body: 'echo:hello' });
+    expect(reply.headers['x-custom']).toBe('kept');
+    const [request] = seen;
+    expect(request).toMatchObject({ method: 'PUT', url: '/a/b?x=1&y=2', body: 'hello' });
+    expect(request?.headers).toMatchObject({
+      host: new URL(upstreamUrl).host,
+      'content-length': '5',
+      'x-amz-meta-thing': 'v',
+    });
+    expect(door.calls()[0]).toMatchObject({ service: 'unknown', operation: 'PUT', status: 207 });
   });
 
   it('takes fault rules from the environment', async () => {
     const rules = [{ service: 'unknown', error: { code: 'InternalFailure', message: 'boom', httpStatus: 500 } }];
-    const door = await startFrontDoor({ upstream: upstreamUrl, env: { [FAULTS_ENV]: JSON.stringify(rules) } });
-    try {
-      const reply = await sendRaw(door.endpoint, 'POST', '/', '{}', {
-        'x-amz-target': 'Foo.Bar',
-        'content-type': 'application/x-amz-json-1.1',
-      });
-      expect(reply.status).toBe(500);
-      expect(reply.headers['x-amzn-errortype']).toBe('InternalFailure');
-      expect(JSON.parse(reply.body)).toEqual({ __type: 'InternalFailure', message: 'boom' });
-      expect(seen).toHaveLength(0);
-    } finally {
-      await door.stop();
-    }
+    const door = await openDoor({ upstream: upstreamUrl, env: { [FAULTS_ENV]: JSON.stringify(rules) } });
+    const reply = await sendRaw(door.endpoint, 'POST', '/', '{}', {
+      'x-amz-target': 'Foo.Bar',
+      'content-type': 'application/x-amz-json-1.1',
+    });
+    expect(reply.status).toBe(500);
+    expect(reply.headers['x-amzn-errortype']).toBe('InternalFailure');
+    expect(JSON.parse(reply.body)).toEqual({ __type: 'InternalFailure', message: 'boom' });
+    expect(seen).toHaveLength(0);
   });
 
   it('rejects invalid rules in the environment', async () => {
@@ -337,23 +339,72 @@ describe('startFrontDoor on a plain HTTP upstream', () => {
   });
 
   it('answers 502 when the upstream is down', async () => {
-    const down = createServer();
-    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
-    const downUrl = `http://127.0.0.1:${(down.address() as AddressInfo).port}`;
-    await new Promise<void>((resolve) => down.close(() => resolve()));
-    const door = await startFrontDoor({ upstream: downUrl, env: {} });
-    try {
+    // Not a port listened on and closed again: another test may take that one and answer, or hang.
+    const down = await holdResettingPort();
+    defer(() => down.close());
+    const door = await openDoor({ upstream: down.url, env: {} });
+    const reply = await sendRaw(door.endpoint, 'GET', '/', '', {});
+    expect(reply.status).toBe(502);
+    expect(JSON.parse(reply.body)).toMatchObject({ __type: 'FrontDoorUpstreamError' });
+    expect(door.calls()[0]?.error).toMatch(/^upstream http:\/\/127\.0\.0\.1:\d+: .*(ECONNRESET|socket hang up)/);
+  });
+
+  describe('when the upstream accepts calls and never answers', () => {
+    let hung: Awaited<ReturnType<typeof holdSilentPort>>;
+    beforeEach(async () => {
+      hung = await holdSilentPort();
+      defer(() => hung.close());
+    });
+
+    it('answers a forwarded call 504 after upstreamTimeoutMs', async () => {
+      const door = await openDoor({ upstream: hung.url, env: {}, upstreamTimeoutMs: 200 });
+      const started = Date.now();
       const reply = await sendRaw(door.endpoint, 'GET', '/', '', {});
-      expect(reply.status).toBe(502);
-      expect(JSON.parse(reply.body)).toMatchObject({ __type: 'FrontDoorUpstreamError' });
-      expect(door.calls()[0]?.error).toMatch(/ECONNREFUSED/);
-    } finally {
-      await door.stop();
-    }
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      expect(reply.status).toBe(504);
+      expect(JSON.parse(reply.body)).toMatchObject({ __type: 'FrontDoorUpstreamTimeout' });
+      expect(door.calls()[0]?.error).toBe(`upstream ${hung.url}: no answer within 200 ms`);
+      expect(hung.connections()).toBe(1);
+    });
+
+    it('gives up on its own lookups too: the role check of an AssumeRole, the queues of a Batch SubmitJob', async () => {
+      const door = await openDoor({
+        upstream: hung.url,
+        env: {},
+        upstreamTimeoutMs: 200,
+        requireExistingRoles: ['spoke'],
+      });
+      const assumeRole = await sendRaw(
+        door.endpoint,
+        'POST',
+        '/',
+        'Action=AssumeRole&Version=2011-06-15&RoleSessionName=s&RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2Fspoke',
+        { 'content-type': 'application/x-www-form-urlencoded', authorization: signedFor('sts') },
+      );
+      expect(assumeRole.status).toBe(500);
+      expect(assumeRole.body).toContain(`iam:GetRole spoke in 111111111111 at ${hung.url}: no answer within 200 ms`);
+
+      const submit = await sendRaw(
+        door.endpoint,
+        'POST',
+        '/v1/submitjob',
+        JSON.stringify({ jobName: 'j', jobQueue: 'q', jobDefinition: 'd' }),
+        { 'content-type': 'application/json', authorization: signedFor('batch') },
+      );
+      expect(submit.status).toBe(500);
+      expect(JSON.parse(submit.body)).toMatchObject({ __type: 'ServerException' });
+      expect(submit.body).toContain('no answer within 200 ms');
+    });
+
+    it('refuses an upstreamTimeoutMs that is not a positive number', async () => {
+      await expect(startFrontDoor({ upstream: hung.url, env: {}, upstreamTimeoutMs: 0 })).rejects.toThrow(
+        'upstreamTimeoutMs must be a number > 0',
+      );
+    });
   });
 
   it('stops while a delayed call is waiting', async () => {
-    const door = await startFrontDoor({
+    const door = await openDoor({
       upstream: upstreamUrl,
       env: {},
       latency: [{ service: 'unknown', delayMs: 60_000 }],
@@ -365,6 +416,11 @@ describe('startFrontDoor on a plain HTTP upstream', () => {
     expect(seen).toHaveLength(0);
   });
 });
+
+/** An Authorization header whose credential scope names `service` (the front door reads no more of it). */
+function signedFor(service: string): string {
+  return `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));

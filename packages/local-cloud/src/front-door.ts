@@ -50,6 +50,14 @@ export interface FrontDoorOptions {
   requireExistingRoles?: string[];
   /** Connections to the upstream at once (default 4; see the agent below). */
   upstreamMaxSockets?: number;
+  /**
+   * How long a call to the upstream may go without a byte from it (connecting included; time
+   * queued for one of the upstreamMaxSockets connections not) before the front door gives up on
+   * it: a forwarded call is then answered 504 FrontDoorUpstreamTimeout, a lookup the door makes
+   * itself fails. 60 s by default, far beyond what moto takes; without it a hung upstream would
+   * hold the caller, and a test, forever.
+   */
+  upstreamTimeoutMs?: number;
   /** Environment to read the rules from; process.env by default. */
   env?: NodeJS.ProcessEnv;
   /**
@@ -171,6 +179,11 @@ export const LATENCY_ENV = 'ORG_BUDGETS_FRONT_DOOR_LATENCY';
 export const FAULTS_ENV = 'ORG_BUDGETS_FRONT_DOOR_FAULTS';
 /** moto's account for credentials it does not know. */
 export const MOTO_DEFAULT_ACCOUNT_ID = '123456789012';
+/** See FrontDoorOptions.upstreamTimeoutMs. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
+
+/** The upstream did not answer within upstreamTimeoutMs. */
+class UpstreamTimeoutError extends Error {}
 
 /** Connection-level headers that must not be passed on by a proxy (RFC 9110 §7.6.1), plus ones we recompute. */
 const HOP_BY_HOP = new Set([
@@ -206,6 +219,20 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   // sockets, 3.4 s with 8, 2.8 s with 4 and 2.7 s with 2; requests beyond the limit queue here.
   const agent = new transport.Agent({ keepAlive: true, maxSockets: options.upstreamMaxSockets ?? 4 });
   const upstreamBasePath = upstream.pathname.replace(/\/$/, '');
+  const upstreamTimeoutMs = options.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  if (!Number.isFinite(upstreamTimeoutMs) || upstreamTimeoutMs <= 0) {
+    throw new Error(`front door: upstreamTimeoutMs must be a number > 0, got ${String(options.upstreamTimeoutMs)}`);
+  }
+  /**
+   * Ends an upstream request that has been silent for upstreamTimeoutMs (the request's `timeout`
+   * option arms it) with an UpstreamTimeoutError: its 'error' listener reports it.
+   */
+  const giveUpWhenSilent = (outgoing: http.ClientRequest, what?: string): void => {
+    outgoing.once('timeout', () => {
+      const silence = `no answer within ${upstreamTimeoutMs} ms`;
+      outgoing.destroy(new UpstreamTimeoutError(what === undefined ? silence : `${what}: ${silence}`));
+    });
+  };
   const env = options.env ?? process.env;
 
   let latencyRules: LatencyRule[] = options.latency ?? readEnvRules(env, LATENCY_ENV, parseLatencyRules);
@@ -407,6 +434,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
             'x-moto-account-id': accountId,
           },
           agent,
+          timeout: upstreamTimeoutMs,
         },
         (answer) => {
           answer.resume();
@@ -414,6 +442,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           answer.once('error', rejectCheck);
         },
       );
+      giveUpWhenSilent(outgoing, `iam:GetRole ${roleName} in ${accountId} at ${options.upstream}`);
       outgoing.once('error', rejectCheck);
       outgoing.end(body);
     });
@@ -563,6 +592,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           path: upstreamBasePath + request.path,
           headers,
           agent,
+          timeout: upstreamTimeoutMs,
         },
         (answer) => {
           const chunks: Buffer[] = [];
@@ -582,6 +612,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           });
         },
       );
+      giveUpWhenSilent(outgoing, `${request.what} at ${options.upstream}`);
       outgoing.once('error', rejectCall);
       outgoing.end(body);
     });
@@ -618,6 +649,7 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           path: upstreamBasePath + (req.url ?? '/'),
           headers,
           agent,
+          timeout: upstreamTimeoutMs,
         },
         (incoming) => {
           res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, filterRawHeaders(incoming.rawHeaders));
@@ -631,10 +663,13 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
           incoming.once('close', () => resolveForward());
         },
       );
+      giveUpWhenSilent(outgoing);
       outgoing.once('error', (error) => {
         record.error = `upstream ${options.upstream}: ${error.message}`;
         if (res.headersSent) {
           res.destroy(error);
+        } else if (error instanceof UpstreamTimeoutError) {
+          sendJson(res, 504, { __type: 'FrontDoorUpstreamTimeout', message: record.error });
         } else {
           sendJson(res, 502, { __type: 'FrontDoorUpstreamError', message: record.error });
         }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { request } from 'node:http';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { findFreePort } from './free-port';
 
@@ -21,6 +21,8 @@ export interface MotoServerOptions {
 export interface MotoServer {
   endpoint: string;
   port: number;
+  /** moto's process id. */
+  pid: number;
   /** Stops moto (SIGTERM, then SIGKILL after a timeout); resolves once the process has exited. */
   stop(): Promise<void>;
   /** Clears all of moto's state (POST /moto-api/reset). */
@@ -41,8 +43,23 @@ const PORT_ATTEMPTS = 3;
 /**
  * Starts moto's server (through moto-launcher.py) on a loopback port and waits until it
  * answers HTTP. The child is killed when the calling process exits.
+ *
+ * This process binds the port (a free one unless `port` is given) and hands the listening socket
+ * to moto, which serves on it (werkzeug takes a listening socket as WERKZEUG_SERVER_FD): no other
+ * process or test can take the port between its choice and moto serving on it. Where the socket
+ * has no file descriptor to hand over (Windows), moto binds a port found free itself, and a port
+ * taken in between is retried.
  */
 export async function startMotoServer(options: MotoServerOptions = {}): Promise<MotoServer> {
+  const listener = await listenOnLoopback(options.port ?? 0);
+  const fd = fileDescriptorOf(listener);
+  if (fd !== undefined) {
+    return launchMoto((listener.address() as { port: number }).port, options, {
+      fd,
+      release: () => listener.close(),
+    });
+  }
+  await new Promise((resolveClose) => listener.close(resolveClose));
   const attempts = options.port === undefined ? PORT_ATTEMPTS : 1;
   for (let attempt = 1; ; attempt++) {
     const port = options.port ?? (await findFreePort(HOST));
@@ -57,34 +74,70 @@ export async function startMotoServer(options: MotoServerOptions = {}): Promise<
 
 class PortTakenError extends Error {}
 
-async function launchMoto(port: number, options: MotoServerOptions): Promise<MotoServer> {
-  // Otherwise whatever already listens there would answer the readiness check in moto's place.
-  if (!(await isPortFree(port, HOST))) {
-    throw new PortTakenError(`Cannot start moto: port ${port} on ${HOST} is taken (address already in use)`);
-  }
+/** A listening socket moto is to serve on; `release` closes this process's copy of it. */
+interface HandedOverSocket {
+  fd: number;
+  release(): void;
+}
+
+/** The child's file descriptor for the handed-over socket (stdio index 3). */
+const HANDED_OVER_FD = 3;
+
+function portTaken(port: number): PortTakenError {
+  return new PortTakenError(`Cannot start moto: port ${port} on ${HOST} is taken (address already in use)`);
+}
+
+function listenOnLoopback(port: number): Promise<Server> {
+  return new Promise((resolveListen, rejectListen) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      rejectListen(error.code === 'EADDRINUSE' ? portTaken(port) : error);
+    });
+    server.listen({ host: HOST, port, exclusive: true }, () => resolveListen(server));
+  });
+}
+
+/** The OS file descriptor of a listening server, where Node has one (not on Windows). */
+function fileDescriptorOf(server: Server): number | undefined {
+  const fd = (server as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+async function launchMoto(port: number, options: MotoServerOptions, socket?: HandedOverSocket): Promise<MotoServer> {
   const python = options.python ?? process.env.ORG_BUDGETS_PYTHON ?? 'python3';
   const endpoint = `http://${HOST}:${port}`;
-  // Opened synchronously so that a bad path fails here, not later as an unhandled stream error.
-  const log =
-    options.logFile === undefined
-      ? undefined
-      : createWriteStream(options.logFile, { fd: openSync(options.logFile, 'a') });
+  let child: ChildProcess;
+  let log: WriteStream | undefined;
+  try {
+    // Otherwise whatever already listens there would answer the readiness check in moto's place.
+    if (!socket && !(await isPortFree(port, HOST))) throw portTaken(port);
+    // Opened synchronously so that a bad path fails here, not later as an unhandled stream error.
+    log =
+      options.logFile === undefined
+        ? undefined
+        : createWriteStream(options.logFile, { fd: openSync(options.logFile, 'a') });
+    child = spawn(python, [MOTO_LAUNCHER_PATH, '-H', HOST, '-p', String(port)], {
+      stdio: ['ignore', 'pipe', 'pipe', ...(socket ? [socket.fd] : [])],
+      env: {
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        MOTO_PORT: String(port),
+        ORG_BUDGETS_MOTO_PARENT_PID: String(process.pid),
+        // werkzeug serves on this listening socket instead of binding one (as under its reloader).
+        WERKZEUG_RUN_MAIN: socket ? 'true' : undefined,
+        WERKZEUG_SERVER_FD: socket ? String(HANDED_OVER_FD) : undefined,
+        ...options.env,
+      },
+    });
+  } finally {
+    // moto has its own copy now (or never will): this process must not accept moto's connections.
+    socket?.release();
+  }
   let logError: Error | undefined;
   log?.on('error', (error) => {
     logError ??= error;
   });
   const stderrTail = createTail(STDERR_TAIL_BYTES);
-
-  const child = spawn(python, [MOTO_LAUNCHER_PATH, '-H', HOST, '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      PYTHONUNBUFFERED: '1',
-      MOTO_PORT: String(port),
-      ORG_BUDGETS_MOTO_PARENT_PID: String(process.pid),
-      ...options.env,
-    },
-  });
   // moto logs every request: always drain its output so the pipes never fill up.
   child.stdout?.on('data', (chunk: Buffer) => log?.write(chunk));
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -119,6 +172,7 @@ async function launchMoto(port: number, options: MotoServerOptions): Promise<Mot
   return {
     endpoint,
     port,
+    pid: child.pid as number,
     stop() {
       stopping ??= stopChild(child, exited).then(cleanUp);
       return stopping;

@@ -22,6 +22,7 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parseBatchJobEvent } from '@org-budgets/guardian';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 
 const region = 'eu-west-1';
 const ACCOUNT = '123456789012';
@@ -112,12 +113,14 @@ describe('Batch jobs through the front door (simulated) in front of moto', () =>
     );
   });
 
-  afterAll(async () => {
-    batch?.destroy();
-    iam?.destroy();
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => batch?.destroy(),
+      () => iam?.destroy(),
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   beforeEach(async () => {
     door.setBatchSimulation({ stepDelayMs: 10, defaultRunSeconds: 0.2 });

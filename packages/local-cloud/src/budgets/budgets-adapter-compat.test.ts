@@ -15,6 +15,7 @@ import {
 import { toBudgetParameter, validateBudgetItem, type BudgetItemInput } from '@org-budgets/contracts';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 
 jest.setTimeout(60_000);
 
@@ -47,11 +48,13 @@ describe('@org-budgets/budgets adapter on the emulated Budgets', () => {
     spoke = createSpokeBudgets(client, ACCOUNT, 'aws');
   });
 
-  afterAll(async () => {
-    client?.destroy();
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => client?.destroy(),
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   /** Applies the plan for `wanted`, then checks that the next plan has nothing left to do. */
   async function converge(wanted: ReturnType<typeof desired>): Promise<string[]> {

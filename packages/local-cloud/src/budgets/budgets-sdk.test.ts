@@ -38,6 +38,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 
 jest.setTimeout(60_000);
 
@@ -78,11 +79,13 @@ describe('AWS Budgets through the front door with @aws-sdk/client-budgets', () =
     budgets = new BudgetsClient({ endpoint: door.endpoint, region, credentials, maxAttempts: 1 });
   });
 
-  afterAll(async () => {
-    budgets?.destroy();
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => budgets?.destroy(),
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   beforeEach(() => {
     door.resetBudgets();

@@ -12,6 +12,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 import type { EmittedEvent } from './event-bus';
 
 jest.setTimeout(60_000);
@@ -32,11 +33,13 @@ describe('Parameter Store Change events from the front door', () => {
     ssm = new SSMClient({ endpoint: door.endpoint, region, credentials, maxAttempts: 1 });
   });
 
-  afterAll(async () => {
-    ssm?.destroy();
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => ssm?.destroy(),
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   beforeEach(async () => {
     await door.eventsSettled();

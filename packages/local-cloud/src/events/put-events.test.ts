@@ -1,6 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 import { acceptPutEvents, type BusPut } from './put-events';
 
 const caller = { accountId: '111111111111', region: 'us-east-1' };
@@ -65,10 +66,12 @@ describe('front door with routed bus events', () => {
     moto = await startMotoServer();
     door = await startFrontDoor({ upstream: moto.endpoint, latency: [], faults: [] });
   });
-  afterAll(async () => {
-    await door?.stop();
-    await moto?.stop();
-  });
+  afterAll(() =>
+    stopAll(
+      () => door?.stop(),
+      () => moto?.stop(),
+    ),
+  );
 
   it('answers PutEvents itself and hands each event to the router', async () => {
     const puts: BusPut[] = [];

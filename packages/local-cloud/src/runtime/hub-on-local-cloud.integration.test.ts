@@ -7,6 +7,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { deployService, type DeployServiceResult } from '../deploy/deploy-service';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 import { AccountCredentials } from './account-credentials';
 import { LocalLambdaRuntime } from './local-lambda-runtime';
 
@@ -50,13 +51,15 @@ describe('the hub, deployed with serverless to the local cloud', () => {
     // exists, so the first edit is delivered all the same (the spoke is deployed further down).
   }, 180_000);
 
-  afterAll(async () => {
-    await runtime?.stop();
-    credentials?.close();
-    await frontDoor?.stop();
-    await moto?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    stopAll(
+      () => runtime?.stop(),
+      () => credentials?.close(),
+      () => frontDoor?.stop(),
+      () => moto?.stop(),
+      () => workDir && rmSync(workDir, { recursive: true, force: true }),
+    ),
+  );
 
   it('creates the functions, the stream mapping, the rules and the schedule, and says what moto left out', () => {
     expect(deployed).toMatchObject({ account: HUB, stackName: 'org-budgets-hub-local' });

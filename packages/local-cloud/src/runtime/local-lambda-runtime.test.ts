@@ -30,6 +30,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { zipSync } from 'fflate';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
+import { stopAll } from '../test-support';
 import { AccountCredentials } from './account-credentials';
 import type { SnsPublish } from './email-outbox';
 import type { TemporaryCredentials } from './function-container';
@@ -223,13 +224,15 @@ describe('LocalLambdaRuntime on moto', () => {
     runtime.connect(frontDoor);
   });
 
-  afterAll(async () => {
-    await runtime?.stop();
-    credentials?.close();
-    await frontDoor?.stop();
-    await moto?.stop();
-    if (workDir) rmSync(workDir, { recursive: true, force: true });
-  });
+  afterAll(() =>
+    stopAll(
+      () => runtime?.stop(),
+      () => credentials?.close(),
+      () => frontDoor?.stop(),
+      () => moto?.stop(),
+      () => workDir && rmSync(workDir, { recursive: true, force: true }),
+    ),
+  );
 
   it('finds the functions, their mapping, rules and schedule in both accounts', () => {
     const inventory = runtime.inventory();
