@@ -66,55 +66,54 @@ describe('classifyRecord', () => {
 });
 
 describe('SyncWatcher', () => {
+  // Stopped after each test, also one that timed out (a finally block would not run then).
+  const started: SyncWatcher[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((watcher) => watcher.stop()));
+  });
   const start = async () => {
     const reader = fakeReader();
     const watcher = await SyncWatcher.start({
-      endpoint: 'http://127.0.0.1:1',
+      // Never called: the fake reader stands in for the stream (an address nobody answers on).
+      endpoint: 'http://192.0.2.1:9',
       region: 'us-east-1',
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
       tableName: 'org-budgets-test',
       reader,
       pollIntervalMs: 5,
     });
+    started.push(watcher);
     return { reader, watcher };
   };
 
   it('resolves when the status of the latest edit’s revision arrives, not an older one’s', async () => {
     const { reader, watcher } = await start();
-    try {
-      reader.push(record('INSERT', '10', { amount: { N: '1' } }));
-      const waiting = watcher.waitFor([KEY], { timeoutMs: 2000 });
-      reader.push(
-        record('MODIFY', '11', { amount: { N: '2' } }, { amount: { N: '1' } }),
-        record('MODIFY', '12', { amount: { N: '2' }, ...sync('APPLIED', '10') }, { amount: { N: '2' } }),
-      );
-      await watcher.poll();
-      reader.push(record('MODIFY', '13', { amount: { N: '2' }, ...sync('APPLIED', '11') }, { amount: { N: '2' } }));
+    reader.push(record('INSERT', '10', { amount: { N: '1' } }));
+    const waiting = watcher.waitFor([KEY], { timeoutMs: 2000 });
+    reader.push(
+      record('MODIFY', '11', { amount: { N: '2' } }, { amount: { N: '1' } }),
+      record('MODIFY', '12', { amount: { N: '2' }, ...sync('APPLIED', '10') }, { amount: { N: '2' } }),
+    );
+    await watcher.poll();
+    reader.push(record('MODIFY', '13', { amount: { N: '2' }, ...sync('APPLIED', '11') }, { amount: { N: '2' } }));
 
-      const outcome = (await waiting).get('111111111111/compute');
+    const outcome = (await waiting).get('111111111111/compute');
 
-      expect(outcome).toMatchObject({ kind: 'upsert', revision: '11', status: 'APPLIED', message: 'APPLIED 11' });
-      expect(watcher.item(KEY)?.statuses.map((s) => s.status)).toEqual(['APPLIED']);
-    } finally {
-      await watcher.stop();
-    }
+    expect(outcome).toMatchObject({ kind: 'upsert', revision: '11', status: 'APPLIED', message: 'APPLIED 11' });
+    expect(watcher.item(KEY)?.statuses.map((s) => s.status)).toEqual(['APPLIED']);
   });
 
   it('ends a deletion when it is read, and names what is still open on a timeout', async () => {
     const { reader, watcher } = await start();
-    try {
-      const other = { accountId: '222222222222', budgetName: 'compute' };
-      reader.push(record('REMOVE', '20', undefined, { amount: { N: '1' } }));
+    const other = { accountId: '222222222222', budgetName: 'compute' };
+    reader.push(record('REMOVE', '20', undefined, { amount: { N: '1' } }));
 
-      await expect(watcher.waitFor([KEY], { timeoutMs: 1000 })).resolves.toEqual(
-        new Map([['111111111111/compute', expect.objectContaining({ status: 'REMOVED', revision: '20' })]]),
-      );
-      const timeout = watcher.waitFor([other], { timeoutMs: 50 });
-      await expect(timeout).rejects.toBeInstanceOf(SyncTimeoutError);
-      await expect(timeout).rejects.toThrow('222222222222/compute: edit not seen on the stream');
-    } finally {
-      await watcher.stop();
-    }
+    await expect(watcher.waitFor([KEY], { timeoutMs: 1000 })).resolves.toEqual(
+      new Map([['111111111111/compute', expect.objectContaining({ status: 'REMOVED', revision: '20' })]]),
+    );
+    const timeout = watcher.waitFor([other], { timeoutMs: 50 });
+    await expect(timeout).rejects.toBeInstanceOf(SyncTimeoutError);
+    await expect(timeout).rejects.toThrow('222222222222/compute: edit not seen on the stream');
   });
 
   it('rejects the waits still open when it stops', async () => {
