@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { SpokeRoleUnavailableError } from './errors';
+import { SpokeRoleUnavailableError } from '../errors';
 import { createSpokeCredentials, spokeRoleArn, spokeSessionName } from './spoke-credentials';
 
 const sts = mockClient(STSClient);

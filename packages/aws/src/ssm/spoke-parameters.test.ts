@@ -8,7 +8,7 @@ import {
 import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { SpokeParameterError } from './errors';
+import { SpokeParameterError } from '../errors';
 import { createSpokeParameters } from './spoke-parameters';
 
 const ssm = mockClient(SSMClient);

@@ -1,7 +1,7 @@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { awsClientConfig } from './client-config';
-import { SpokeRoleUnavailableError } from './errors';
+import { awsClientConfig } from '../client-config';
+import { SpokeRoleUnavailableError } from '../errors';
 
 export interface SpokeRoleSettings {
   /** `aws`, `aws-cn`, `aws-us-gov`: taken from the deployment, never hard-coded. */

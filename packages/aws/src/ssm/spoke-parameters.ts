@@ -16,8 +16,8 @@ import {
   type BudgetParameter,
   type BudgetParameterParse,
 } from '@org-budgets/contracts';
-import { SpokeParameterError } from './errors';
-import type { SpokeCredentials } from './spoke-credentials';
+import { SpokeParameterError } from '../errors';
+import type { SpokeCredentials } from '../sts/spoke-credentials';
 
 /** What the spoke currently holds for one budget: the value as stored, and what it parses to. */
 export type CurrentBudgetParameter = { exists: false } | ({ exists: true; value: string } & BudgetParameterParse);
