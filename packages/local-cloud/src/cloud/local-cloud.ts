@@ -13,12 +13,7 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, S
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import {
-  createMemberAccount,
-  createOrganizationalUnit,
-  ensureOrganization,
-  moveAccount,
-} from '@org-budgets/stacksets/src/organization-setup';
+import { createMemberAccount, createOrganizationalUnit, ensureOrganization, moveAccount } from '@org-budgets/stacksets';
 import type { BudgetRecord } from '../budgets/budgets-store';
 import { deployService, type DeployServiceResult } from '../deploy/deploy-service';
 import { startFrontDoor, MOTO_DEFAULT_ACCOUNT_ID, type FrontDoor } from '../front-door';

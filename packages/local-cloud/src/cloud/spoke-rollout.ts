@@ -7,16 +7,25 @@ import {
 import type { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { S3ArtifactStore } from '@org-budgets/stacksets/src/artifact-store';
-import { applyAutoDeployment, type AutoDeployResult } from '@org-budgets/stacksets/src/auto-deploy';
-import { operationPreferences, parseRolloutConfig, type RolloutConfig } from '@org-budgets/stacksets/src/config';
-import { loadBuild, type LoadedBuild } from '@org-budgets/stacksets/src/manifest';
-import { waitForOperation } from '@org-budgets/stacksets/src/operation-wait';
-import { AwsOrganization, type OrganizationView } from '@org-budgets/stacksets/src/organization';
-import { deploySpokeStackSet, type RolloutResult } from '@org-budgets/stacksets/src/rollout';
-import { buildSpokeStackSet } from '@org-budgets/stacksets/src/spoke-build';
-import { CloudFormationStackSets } from '@org-budgets/stacksets/src/stackset-api';
-import { artifactBucketName, stackSetParameters } from '@org-budgets/stacksets/src/stackset-parameters';
+import {
+  applyAutoDeployment,
+  artifactBucketName,
+  type AutoDeployResult,
+  AwsOrganization,
+  buildSpokeStackSet,
+  CloudFormationStackSets,
+  deploySpokeStackSet,
+  loadBuild,
+  type LoadedBuild,
+  operationPreferences,
+  type OrganizationView,
+  parseRolloutConfig,
+  type RolloutConfig,
+  type RolloutResult,
+  S3ArtifactStore,
+  stackSetParameters,
+  waitForOperation,
+} from '@org-budgets/stacksets';
 import {
   eventInvokeConfigsToApply,
   resolveValue,
