@@ -2,6 +2,7 @@ export * from './client-config';
 export * from './errors';
 export * from './function-config';
 export * from './logger';
+export * from './budgets/spoke-budgets';
 export * from './dynamodb/budget-items';
 export * from './dynamodb/stream-image';
 export * from './dynamodb/sync-status';

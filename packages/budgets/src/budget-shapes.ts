@@ -141,6 +141,20 @@ export function isManaged(tags: readonly BudgetTag[]): boolean {
   return tags.some((tag) => tag.Key === MANAGED_TAG_KEY && tag.Value === MANAGED_TAG_VALUE);
 }
 
+/** The tag that keeps, on the budget itself, the revision of the parameter it was last made to match. */
+export const APPLIED_REVISION_TAG_KEY = 'org-budgets:revision';
+
+/**
+ * The parameter revision a budget says it was last made to match, when its tag holds a revision
+ * (1 to 38 digits, what the contracts accept). Anyone in the account can write this tag: it is a
+ * hint for people and reports, never a reason to skip applying.
+ */
+export function appliedRevisionOf(state: CurrentBudgetState): string | undefined {
+  if (!state.exists) return undefined;
+  const value = state.tags.find((tag) => tag.Key === APPLIED_REVISION_TAG_KEY)?.Value;
+  return value !== undefined && /^\d{1,38}$/.test(value) ? value : undefined;
+}
+
 /** Cost filters compared by meaning: the order of values and empty dimensions do not matter. */
 export function costFiltersEqual(a: BudgetCostFilters, b: BudgetCostFilters): boolean {
   return canonicalCostFilters(a) === canonicalCostFilters(b);

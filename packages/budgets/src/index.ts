@@ -1,5 +1,4 @@
 export * from './budget-shapes';
-export * from './budgets-adapter';
 export * from './desired-budget';
 export * from './errors';
 export * from './plan-budget-reconciliation';

@@ -4,14 +4,8 @@
  * thresholds and subscribers, spend reading and deletion.
  */
 import { BudgetsClient } from '@aws-sdk/client-budgets';
-import {
-  appliedRevisionOf,
-  createSpokeBudgets,
-  desiredBudget,
-  planBudgetDeletion,
-  planBudgetReconciliation,
-  type SpokeBudgets,
-} from '@org-budgets/budgets';
+import { createSpokeBudgets, type SpokeBudgets } from '@org-budgets/aws';
+import { appliedRevisionOf, desiredBudget, planBudgetDeletion, planBudgetReconciliation } from '@org-budgets/budgets';
 import { toBudgetParameter, validateBudgetItem, type BudgetItemInput } from '@org-budgets/contracts';
 import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';

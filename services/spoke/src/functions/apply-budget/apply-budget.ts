@@ -1,5 +1,5 @@
 import type { BudgetParameter, SpokeStatusDetail } from '@org-budgets/contracts';
-import type { CurrentBudgetParameter } from '@org-budgets/aws';
+import type { CurrentBudgetParameter, SpokeBudgets } from '@org-budgets/aws';
 import { describeError } from '@org-budgets/aws';
 import {
   APPLIED_REVISION_TAG_KEY,
@@ -11,7 +11,6 @@ import {
   planBudgetDeletion,
   planBudgetReconciliation,
   type CurrentBudgetState,
-  type SpokeBudgets,
 } from '@org-budgets/budgets';
 
 import type { Logger } from '@org-budgets/aws';

@@ -4,8 +4,7 @@ import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { awsClientConfig, getBudgetParameter, listBudgetParameters } from '@org-budgets/aws';
-import { createSpokeBudgets } from '@org-budgets/budgets';
+import { awsClientConfig, createSpokeBudgets, getBudgetParameter, listBudgetParameters } from '@org-budgets/aws';
 import {
   budgetNameFromParameterName,
   SPOKE_STATUS_DETAIL_TYPE,

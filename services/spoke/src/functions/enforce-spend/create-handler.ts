@@ -9,11 +9,11 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
   awsClientConfig,
+  createSpokeBudgets,
   getBudgetParameter,
   listBudgetParameters,
   type CurrentBudgetParameter,
 } from '@org-budgets/aws';
-import { createSpokeBudgets } from '@org-budgets/budgets';
 import { parseBudgetParameter, SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
 import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';

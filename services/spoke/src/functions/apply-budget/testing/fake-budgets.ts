@@ -1,4 +1,4 @@
-import type { CurrentBudgetParameter } from '@org-budgets/aws';
+import type { CurrentBudgetParameter, SpokeBudgets } from '@org-budgets/aws';
 import {
   desiredBudget,
   isManaged,
@@ -10,7 +10,6 @@ import {
   type BudgetTag,
   type CurrentBudgetState,
   type NotificationWithSubscribers,
-  type SpokeBudgets,
 } from '@org-budgets/budgets';
 import {
   serializeBudgetParameter,

@@ -21,16 +21,18 @@ import {
   type Subscriber,
 } from '@aws-sdk/client-budgets';
 import {
+  APPLIED_REVISION_TAG_KEY,
   isManaged,
+  type BudgetCall,
   type BudgetNotification,
+  type BudgetPlan,
   type BudgetSubscriber,
   type BudgetTag,
   type CurrentBudget,
   type CurrentBudgetState,
   type NotificationWithSubscribers,
-} from './budget-shapes';
-import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError, BudgetSpendUnreadableError } from './errors';
-import type { BudgetCall, BudgetPlan } from './plan-budget-reconciliation';
+} from '@org-budgets/budgets';
+import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError, BudgetSpendUnreadableError } from '../errors';
 
 /** The budget's spend as AWS Budgets last calculated it (refreshed a few times a day). */
 export interface BudgetSpend {
@@ -55,20 +57,6 @@ export interface SpokeBudgets {
   listManagedBudgetNames(): Promise<string[]>;
   /** Tags the budget with the parameter revision it now matches (TagResource). */
   recordAppliedRevision(budgetName: string, revision: string): Promise<void>;
-}
-
-/** The tag that keeps, on the budget itself, the revision of the parameter it was last made to match. */
-export const APPLIED_REVISION_TAG_KEY = 'org-budgets:revision';
-
-/**
- * The parameter revision a budget says it was last made to match, when its tag holds a revision
- * (1 to 38 digits, what the contracts accept). Anyone in the account can write this tag: it is a
- * hint for people and reports, never a reason to skip applying.
- */
-export function appliedRevisionOf(state: CurrentBudgetState): string | undefined {
-  if (!state.exists) return undefined;
-  const value = state.tags.find((tag) => tag.Key === APPLIED_REVISION_TAG_KEY)?.Value;
-  return value !== undefined && /^\d{1,38}$/.test(value) ? value : undefined;
 }
 
 /** Largest page the Budgets describe calls accept. */

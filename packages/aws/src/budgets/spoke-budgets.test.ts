@@ -19,11 +19,15 @@ import {
 } from '@aws-sdk/client-budgets';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import type { BudgetNotification, BudgetSubscriber } from './budget-shapes';
-import { appliedRevisionOf, budgetArn, createSpokeBudgets } from './budgets-adapter';
-import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError } from './errors';
-import type { BudgetCall } from './plan-budget-reconciliation';
-import { ACCOUNT_ID, ALERT_TOPIC_ARN } from './testing/budget-fixtures';
+import {
+  appliedRevisionOf,
+  type BudgetCall,
+  type BudgetNotification,
+  type BudgetSubscriber,
+} from '@org-budgets/budgets';
+import { ACCOUNT_ID, ALERT_TOPIC_ARN } from '../../../budgets/src/testing';
+import { BudgetNotFoundError, BudgetPlanRefusedError, BudgetsCallError } from '../errors';
+import { budgetArn, createSpokeBudgets } from './spoke-budgets';
 
 const budgets = mockClient(BudgetsClient);
 const spoke = () => createSpokeBudgets(new BudgetsClient({}), ACCOUNT_ID, 'aws-cn');
