@@ -2,12 +2,7 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseBatchJobEvent, type GuardianState } from '@org-budgets/guardian';
 import { startMotoServer, type MotoServer } from '@org-budgets/local-cloud';
 import { fargateJobEvent } from '../../packages/guardian/src/testing/batch-events';
-import {
-  ACTIVITY_INDEX,
-  createGuardianLedger,
-  StateWriteConflictError,
-  type GuardianLedger,
-} from '../../services/spoke/src/guardian/ledger-table';
+import { ACTIVITY_INDEX, createGuardianLedger, StateWriteConflictError, type GuardianLedger } from '@org-budgets/aws';
 
 // The guardian ledger on moto's DynamoDB: the same keys and index as GuardianLedgerTable in
 // services/spoke/serverless.yml.

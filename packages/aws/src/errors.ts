@@ -76,6 +76,14 @@ export class BudgetSpendUnreadableError extends Error {
   }
 }
 
+/** The guardian state of a budget was written by another run since it was read (optimistic concurrency). */
+export class StateWriteConflictError extends Error {
+  override readonly name = 'StateWriteConflictError';
+  constructor(budgetName: string) {
+    super(`the guardian state of budget ${budgetName} was changed by another run meanwhile`);
+  }
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { name?: string }).name;

@@ -9,6 +9,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
   awsClientConfig,
+  createBatchQueues,
+  createGuardianLedger,
   createSpokeBudgets,
   getBudgetParameter,
   listBudgetParameters,
@@ -18,8 +20,6 @@ import { parseBudgetParameter, SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } f
 import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { createBatchQueues } from '../../guardian/batch-queues';
-import { createGuardianLedger } from '../../guardian/ledger-table';
 import type { EnforceSpendConfig } from './config';
 import {
   enforceSpend,

@@ -1,4 +1,13 @@
-import type { CurrentBudgetParameter } from '@org-budgets/aws';
+import {
+  StateWriteConflictError,
+  type BatchQueues,
+  type CurrentBudgetParameter,
+  type GuardianLedger,
+  type GuardianRunRecord,
+  type Lease,
+  type SpendSeen,
+  type StateExtras,
+} from '@org-budgets/aws';
 import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
 import {
   resolvePriceBook,
@@ -9,15 +18,6 @@ import {
   type JobRecord,
 } from '@org-budgets/guardian';
 import { fargateJobEvent } from '../../../../../packages/guardian/src/testing/batch-events';
-import type { BatchQueues } from '../../guardian/batch-queues';
-import {
-  StateWriteConflictError,
-  type GuardianLedger,
-  type GuardianRunRecord,
-  type Lease,
-  type SpendSeen,
-  type StateExtras,
-} from '../../guardian/ledger-table';
 import {
   countedSpend,
   enforceSpend,

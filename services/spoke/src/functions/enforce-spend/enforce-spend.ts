@@ -1,5 +1,11 @@
 import type { Logger } from '@org-budgets/aws';
-import type { CurrentBudgetParameter } from '@org-budgets/aws';
+import {
+  StateWriteConflictError,
+  type BatchQueues,
+  type CurrentBudgetParameter,
+  type GuardianLedger,
+  type SpendSeen,
+} from '@org-budgets/aws';
 import type { BudgetParameter } from '@org-budgets/contracts';
 import {
   accruedSince,
@@ -24,8 +30,6 @@ import {
   type JobQueueView,
   type PriceBook,
 } from '@org-budgets/guardian';
-import type { BatchQueues } from '../../guardian/batch-queues';
-import { StateWriteConflictError, type GuardianLedger, type SpendSeen } from '../../guardian/ledger-table';
 
 /** What starts a run: the schedule (every budget of the account) or one budget just applied. */
 export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetName: string };

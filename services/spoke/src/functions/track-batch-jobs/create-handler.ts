@@ -3,12 +3,10 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import middy from '@middy/core';
-import { awsClientConfig } from '@org-budgets/aws';
+import { awsClientConfig, createGuardianLedger, createQueueCapacityResolver } from '@org-budgets/aws';
 import { parseBatchJobEvent } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { createQueueCapacityResolver } from '../../guardian/batch-queues';
-import { createGuardianLedger } from '../../guardian/ledger-table';
 import type { TrackBatchJobsConfig } from './config';
 import { trackBatchJob, type TrackOutcome } from './track-batch-jobs';
 

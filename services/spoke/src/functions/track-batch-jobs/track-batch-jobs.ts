@@ -1,6 +1,5 @@
-import type { Logger } from '@org-budgets/aws';
+import type { GuardianLedger, Logger } from '@org-budgets/aws';
 import type { CapacityType, JobObservation } from '@org-budgets/guardian';
-import type { GuardianLedger } from '../../guardian/ledger-table';
 
 export interface TrackBatchJobsDeps {
   ledger: Pick<GuardianLedger, 'recordObservation'>;

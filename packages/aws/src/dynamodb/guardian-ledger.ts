@@ -17,6 +17,7 @@ import {
   type JobObservation,
   type JobRecord,
 } from '@org-budgets/guardian';
+import { StateWriteConflictError } from '../errors';
 
 /**
  * The guardian ledger: one DynamoDB table in the spoke (see serverless.yml, GuardianLedgerTable).
@@ -87,13 +88,6 @@ export interface GuardianRunRecord {
 
 /** Actions written out in a run record; all of them are in `actionsGz` (gzip of JSON) as well. */
 export const RUN_ACTIONS_LISTED = 100;
-
-export class StateWriteConflictError extends Error {
-  override readonly name = 'StateWriteConflictError';
-  constructor(budgetName: string) {
-    super(`the guardian state of budget ${budgetName} was changed by another run meanwhile`);
-  }
-}
 
 export interface GuardianLedger {
   /** Merges one Batch Job State Change into the job's record; `false` when it added nothing. */
