@@ -42,9 +42,22 @@ const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 /** AWS Batch: a job can depend on up to 20 jobs (User Guide, "Job dependencies"). */
 export const MAX_DEPENDENCIES = 20;
 
-// The same words as the guardian, which reads the events this simulator emits.
-export type { Architecture, JobResources, Platform } from '@org-budgets/guardian';
-import type { Architecture, JobResources, Platform } from '@org-budgets/guardian';
+/** Where the job's containers run: `platformCapabilities` `["FARGATE"]` or `["EC2"]` (empty or absent means EC2). */
+export type Platform = 'FARGATE' | 'EC2';
+/** `containerProperties.runtimePlatform.cpuArchitecture`; absent means X86_64 (the AWS default). */
+export type Architecture = 'X86_64' | 'ARM64';
+
+/** Resources the job reserved, as its job definition and container overrides ask for them. */
+export interface JobResources {
+  /** vCPUs, e.g. 0.25 on Fargate. */
+  vcpus: number;
+  /** Memory in MiB (Batch's unit). */
+  memoryMiB: number;
+  /** GPUs (EC2 only; Fargate has none). */
+  gpus: number;
+  /** Fargate ephemeral storage in GiB, when the job asked for more than the default. */
+  ephemeralStorageGiB?: number;
+}
 
 /** A SubmitJob request, checked. */
 export interface SubmitJobInput {
