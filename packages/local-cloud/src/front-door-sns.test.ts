@@ -1,8 +1,7 @@
 import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { snsMessageAttributes, startFrontDoor, type FrontDoor } from './front-door';
+import { snsMessageAttributes, startFrontDoor, type FrontDoor, type SnsPublish } from './front-door';
 import { startMotoServer, type MotoServer } from './moto-server';
 import { stopAll } from './test-support';
-import type { SnsPublish } from './runtime/email-outbox';
 
 describe('front door: SNS publishes for the outbox', () => {
   let moto: MotoServer;

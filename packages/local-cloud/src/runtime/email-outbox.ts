@@ -8,21 +8,8 @@ import {
   type Subscription,
 } from '@aws-sdk/client-sns';
 import { matchesEventPattern, parseEventPattern } from '../event-pattern';
+import type { SnsPublish } from '../front-door';
 import { parseArn, type AccountCredentials } from './account-credentials';
-
-/** An sns:Publish that moto accepted (what the front door saw, plus the MessageId moto answered). */
-export interface SnsPublish {
-  topicArn: string;
-  message: string;
-  messageId: string;
-  subject?: string;
-  /** `json`: `message` holds one message per protocol ("email", "default"...). */
-  messageStructure?: string;
-  /** When it was published; now by default. */
-  timestamp?: Date;
-  /** The publish's MessageAttributes, for subscriptions' filter policies. */
-  messageAttributes?: Record<string, { DataType: string; StringValue?: string }>;
-}
 
 /** One email, as the outbox writes it. */
 export interface OutboxEmail {

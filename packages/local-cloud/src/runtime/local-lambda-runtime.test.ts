@@ -32,7 +32,7 @@ import { startFrontDoor, type FrontDoor } from '../front-door';
 import { startMotoServer, type MotoServer } from '../moto-server';
 import { stopAll } from '../test-support';
 import { AccountCredentials } from './account-credentials';
-import type { SnsPublish } from './email-outbox';
+import type { SnsPublish } from '../front-door';
 import type { TemporaryCredentials } from './function-container';
 import { LocalLambdaRuntime } from './local-lambda-runtime';
 

@@ -22,11 +22,11 @@ import {
 } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createStreamReader, type StreamReader } from '../dynamodb-stream-reader';
-import type { EmittedEvent } from '../events/event-bus';
 import type { BusPut } from '../events/put-events';
+import type { FrontDoorHooks } from '../front-door';
 import { AccountCredentials, parseArn } from './account-credentials';
 import { DestinationSender } from './destinations';
-import { EmailOutbox, type SnsPublish } from './email-outbox';
+import { EmailOutbox } from './email-outbox';
 import { EventRouter, type BusEvent, type DeadLetter, type Rule, type RuleTarget } from './event-router';
 import { asyncInvocationRecord, isoSeconds, type AsyncCondition } from './failure-records';
 import {
@@ -39,19 +39,6 @@ import {
 import { fetchFunctionCode, unzipCode } from './function-code';
 import { ScheduleRunner } from './schedule-runner';
 import { StreamMappingPoller, type StreamMappingConfig, type StreamMappingStats } from './stream-mapping-poller';
-
-/**
- * What the runtime takes from the front door (the FrontDoor has all but `onSnsPublish`):
- * `onEvent`, the events AWS services emit on an account's default bus (Parameter Store
- * Change...); `routeBusEvents`, every PutEvents entry with its bus and sending account;
- * `onSnsPublish`, every sns:Publish moto accepted, for the email outbox.
- */
-export interface FrontDoorHooks {
-  onEvent?(listener: (event: EmittedEvent) => void | Promise<void>): () => void;
-  routeBusEvents?(handler: (put: BusPut) => void): void;
-  onSnsPublish?(listener: (publish: SnsPublish) => void | Promise<void>): () => void;
-  eventsSettled?(): Promise<void>;
-}
 
 export interface LocalLambdaRuntimeOptions {
   /** The front door: where the functions' SDK calls go (AWS_ENDPOINT_URL) and where the runtime reads deployments. */
@@ -326,7 +313,7 @@ export class LocalLambdaRuntime {
   }
 
   /**
-   * Wires the front door's hooks to the runtime: emitted AWS events go on the emitting account's
+   * Wires the front door's hooks (what the runtime takes from it; a FrontDoor has them all) to the runtime: emitted AWS events go on the emitting account's
    * default bus, PutEvents entries on their bus, SNS publishes to the email outbox. Returns the
    * function that disconnects them.
    */
