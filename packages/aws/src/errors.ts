@@ -84,6 +84,11 @@ export class StateWriteConflictError extends Error {
   }
 }
 
+/** EventBridge did not accept a spoke's status report. */
+export class StatusNotSentError extends Error {
+  override readonly name = 'StatusNotSentError';
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { name?: string }).name;

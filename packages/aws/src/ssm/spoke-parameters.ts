@@ -74,6 +74,19 @@ export async function listBudgetParameters(ssm: SSMClient): Promise<ListedBudget
   return listed;
 }
 
+/** The names of every budget parameter (GetParametersByPath, all pages), with any SSM client. */
+export async function listBudgetParameterNames(ssm: SSMClient): Promise<string[]> {
+  return (await listBudgetParameters(ssm)).map((parameter) => parameter.budgetName);
+}
+
+/** Every budget parameter, read and parsed, by budget name (GetParametersByPath, all pages), with any SSM client. */
+export async function readBudgetParameters(ssm: SSMClient): Promise<Map<string, CurrentBudgetParameter>> {
+  const listed = await listBudgetParameters(ssm);
+  return new Map(
+    listed.map(({ budgetName, value }) => [budgetName, { exists: true, value, ...parseBudgetParameter(value) }]),
+  );
+}
+
 export function createSpokeParameters(
   credentials: SpokeCredentials,
   clientConfig: Omit<SSMClientConfig, 'credentials'> = {},

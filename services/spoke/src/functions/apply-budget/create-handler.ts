@@ -1,16 +1,17 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
-import { awsClientConfig, createSpokeBudgets, getBudgetParameter, listBudgetParameters } from '@org-budgets/aws';
 import {
-  budgetNameFromParameterName,
-  SPOKE_STATUS_DETAIL_TYPE,
-  SPOKE_STATUS_SOURCE,
-  type SpokeStatusDetail,
-} from '@org-budgets/contracts';
+  awsClientConfig,
+  createSpokeBudgets,
+  createStatusSender,
+  getBudgetParameter,
+  listBudgetParameterNames,
+} from '@org-budgets/aws';
+import { budgetNameFromParameterName } from '@org-budgets/contracts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { applyBudget, type ApplyBudgetDeps, type ApplyOutcome } from './apply-budget';
@@ -26,10 +27,6 @@ export type ParameterChangeEvent = EventBridgeEvent<
 export type ScheduledEvent = EventBridgeEvent<'Scheduled Event', Record<string, never>>;
 
 export type ApplyBudgetResult = ApplyOutcome | VerifySummary | { result: 'ignored'; reason: string };
-
-export class StatusNotSentError extends Error {
-  override readonly name = 'StatusNotSentError';
-}
 
 export interface HandlerOverrides {
   logger?: Logger;
@@ -48,32 +45,10 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
   const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
   const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
-  const events = new EventBridgeClient({ ...awsClientConfig(), ...clientConfig });
-
-  async function listParameterNames(): Promise<string[]> {
-    return (await listBudgetParameters(ssm)).map((parameter) => parameter.budgetName);
-  }
-
-  async function sendStatus(detail: SpokeStatusDetail): Promise<void> {
-    const result = await events.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: config.statusEventBus,
-            Source: SPOKE_STATUS_SOURCE,
-            DetailType: SPOKE_STATUS_DETAIL_TYPE,
-            Detail: JSON.stringify(detail),
-          },
-        ],
-      }),
-    );
-    if (result.FailedEntryCount) {
-      const entry = result.Entries?.[0];
-      throw new StatusNotSentError(
-        `status event not accepted: ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`,
-      );
-    }
-  }
+  const sendStatus = createStatusSender(
+    new EventBridgeClient({ ...awsClientConfig(), ...clientConfig }),
+    config.statusEventBus,
+  );
 
   return middy<ParameterChangeEvent | ScheduledEvent, ApplyBudgetResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -96,7 +71,7 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
         }
         return verifyBudgets({
           ...deps,
-          listParameterNames,
+          listParameterNames: () => listBudgetParameterNames(ssm),
           remainingMs: () => (context.getRemainingTimeInMillis ? context.getRemainingTimeInMillis() : Infinity),
         });
       }

@@ -4,30 +4,24 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
   awsClientConfig,
   createBatchQueues,
   createGuardianLedger,
+  createGuardianNotices,
   createSpokeBudgets,
   getBudgetParameter,
-  listBudgetParameters,
-  type CurrentBudgetParameter,
+  readBudgetParameters,
 } from '@org-budgets/aws';
-import { parseBudgetParameter, SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
+import { SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
 import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { EnforceSpendConfig } from './config';
-import {
-  enforceSpend,
-  type BudgetRunSummary,
-  type EnforceTrigger,
-  type NoticeMessage,
-  type NoticeRecipients,
-} from './enforce-spend';
+import { enforceSpend, type BudgetRunSummary, type EnforceTrigger } from './enforce-spend';
 
 export interface HandlerOverrides {
   logger?: Logger;
@@ -35,8 +29,6 @@ export interface HandlerOverrides {
   credentials?: AwsCredentialIdentity;
 }
 
-/** SNS takes subjects of fewer than 100 characters. */
-const MAX_SUBJECT = 99;
 /** A run holds a budget while it acts for at most this long: more than the function's timeout (300 s). */
 const LEASE_MS = 360_000;
 /** How long a run waits for another run's lease before it fails (and Lambda retries it). */
@@ -51,7 +43,11 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
   const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
   const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
-  const sns = new SNSClient({ ...awsClientConfig(), ...clientConfig });
+  const notices = createGuardianNotices(
+    new SNSClient({ ...awsClientConfig(), ...clientConfig }),
+    config.noticesTopicArn,
+    logger,
+  );
   const ledger = createGuardianLedger(
     new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }),
     config.ledgerTableName,
@@ -64,50 +60,6 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
     logger.warn('no Fargate prices known for this region; the dearest listed prices apply (set GUARDIAN_PRICES)', {
       region: config.region,
     });
-  }
-
-  async function listBudgets(): Promise<Map<string, CurrentBudgetParameter>> {
-    const listed = await listBudgetParameters(ssm);
-    return new Map(
-      listed.map(({ budgetName, value }) => [budgetName, { exists: true, value, ...parseBudgetParameter(value) }]),
-    );
-  }
-
-  async function publishNotice(notice: NoticeMessage, budget: NoticeRecipients) {
-    await sns.send(
-      new PublishCommand({
-        TopicArn: config.noticesTopicArn,
-        Subject: notice.subject.length > MAX_SUBJECT ? `${notice.subject.slice(0, MAX_SUBJECT - 1)}…` : notice.subject,
-        Message: notice.body,
-        MessageAttributes: {
-          // Each email subscription's filter policy picks the notices addressed to it.
-          recipients: { DataType: 'String.Array', StringValue: JSON.stringify(budget.emails) },
-          budgetName: { DataType: 'String', StringValue: budget.budgetName },
-          kind: { DataType: 'String', StringValue: notice.kind },
-        },
-      }),
-    );
-  }
-
-  async function subscribeEmails(emails: readonly string[]) {
-    const failures: string[] = [];
-    for (const email of emails) {
-      try {
-        // Same endpoint, same attributes: SNS answers with the existing subscription.
-        await sns.send(
-          new SubscribeCommand({
-            TopicArn: config.noticesTopicArn,
-            Protocol: 'email',
-            Endpoint: email,
-            Attributes: { FilterPolicy: recipientFilterPolicy(email), FilterPolicyScope: 'MessageAttributes' },
-          }),
-        );
-      } catch (error) {
-        logger.error('could not subscribe an email to the guardian notices', { email, error });
-        failures.push(`${email}: ${(error as Error).name}: ${(error as Error).message}`);
-      }
-    }
-    if (failures.length > 0) throw new Error(failures.join('; '));
   }
 
   return middy<
@@ -132,12 +84,12 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
         accountId,
         region: config.region,
         readBudget: (name) => getBudgetParameter(ssm, name),
-        listBudgets,
+        listBudgets: () => readBudgetParameters(ssm),
         readSpend: (name) => spokeBudgets.readSpend(name),
         ledger,
         batch,
-        publishNotice,
-        subscribeEmails,
+        publishNotice: (notice, to) => notices.publish(notice, to),
+        subscribeEmails: (emails) => notices.subscribeEmails(emails),
         prices,
         now: overrides.now ?? (() => new Date()),
         runId: context.awsRequestId || randomUUID(),
@@ -149,11 +101,6 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
         logger,
       });
     });
-}
-
-/** A subscription's filter: notices whose `recipients` list holds this address. */
-export function recipientFilterPolicy(email: string): string {
-  return JSON.stringify({ recipients: [email] });
 }
 
 function triggerOf(
