@@ -12,34 +12,10 @@ import {
   createSpokeParameters,
   createSyncStatusStore,
   listOrganizationAccounts,
-  readFunctionConfig,
   scanBudgetItems,
 } from '@org-budgets/aws';
-import { z } from 'zod';
+import { reconcileConfigSchema, type ReconcileConfigInput } from './config';
 import { reconcileBudgets, type ReconcileReport } from './reconcile-budgets';
-
-const configSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  SPOKE_ROLE_NAME: z.string().min(1),
-  SPOKE_EXTERNAL_ID: z.string().min(2),
-  PARTITION: z.string().regex(/^aws(-[a-z]+)*$/),
-  ALERTS_TOPIC_ARN: z.string().startsWith('arn:'),
-  MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
-  SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
-  /**
-   * `organization` (default): every account of the organization is looked at (ListAccounts), so
-   * parameters left in accounts without items are found, and items of accounts that left are
-   * marked. `items`: only accounts that have items (a hub without organizations:ListAccounts).
-   */
-  ACCOUNTS_TO_CHECK: z.enum(['organization', 'items']).default('organization'),
-  /** An item PENDING or DELIVERED for longer than this is redelivered. */
-  STUCK_AFTER_MINUTES: z.coerce.number().min(0).max(1440).default(15),
-});
-export type ReconcileConfig = z.input<typeof configSchema>;
-
-export function loadReconcileConfig(env: NodeJS.ProcessEnv): z.output<typeof configSchema> {
-  return readFunctionConfig('reconcile-budgets', configSchema, env);
-}
 
 export class ReconciliationIncompleteError extends Error {
   override readonly name = 'ReconciliationIncompleteError';
@@ -78,8 +54,11 @@ export function summarizeReport(report: ReconcileReport): string {
   return lines.join('\n');
 }
 
-export function createReconcileHandler(input: ReconcileConfig, overrides: { logger?: Logger; now?: () => Date } = {}) {
-  const config = configSchema.parse(input);
+export function createReconcileHandler(
+  input: ReconcileConfigInput,
+  overrides: { logger?: Logger; now?: () => Date } = {},
+) {
+  const config = reconcileConfigSchema.parse(input);
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
   const clientConfig = awsClientConfig();
   const ddb = new DynamoDBClient(clientConfig);

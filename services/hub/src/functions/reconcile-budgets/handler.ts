@@ -1,3 +1,4 @@
-import { createReconcileHandler, loadReconcileConfig } from './create-handler';
+import { loadReconcileConfig } from './config';
+import { createReconcileHandler } from './create-handler';
 
 export const handler = createReconcileHandler(loadReconcileConfig(process.env));

@@ -4,24 +4,14 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { awsClientConfig, createAlertsTopic, createSyncStatusStore, readFunctionConfig } from '@org-budgets/aws';
+import { awsClientConfig, createAlertsTopic, createSyncStatusStore } from '@org-budgets/aws';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { z } from 'zod';
+import type { RecordStatusConfig } from './config';
 import { recordSpokeStatus, type RecordOutcome } from './record-spoke-status';
-
-const configSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
-});
-export type RecordStatusConfig = z.output<typeof configSchema>;
 
 /** The CloudWatch namespace and metric the RefusedStatusReports alarm watches (services/hub/serverless.yml). */
 export const METRICS_NAMESPACE = 'org-budgets';
 export const REFUSED_REPORTS_METRIC = 'RefusedStatusReports';
-
-export function loadRecordStatusConfig(env: NodeJS.ProcessEnv): RecordStatusConfig {
-  return readFunctionConfig('record-spoke-status', configSchema, env);
-}
 
 export function createRecordStatusHandler(
   config: RecordStatusConfig,

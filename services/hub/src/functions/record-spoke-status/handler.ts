@@ -1,3 +1,4 @@
-import { createRecordStatusHandler, loadRecordStatusConfig } from './create-handler';
+import { loadRecordStatusConfig } from './config';
+import { createRecordStatusHandler } from './create-handler';
 
 export const handler = createRecordStatusHandler(loadRecordStatusConfig(process.env));

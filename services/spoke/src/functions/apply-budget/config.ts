@@ -1,24 +1,22 @@
 import { readFunctionConfig } from '@org-budgets/aws';
 import { z } from 'zod';
 
-const configSchema = z.object({
-  ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
-  PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
-  STATUS_EVENT_BUS: z.string().min(1).default('default'),
-});
+/** The environment of apply-budget (services/spoke/serverless.yml), and the configuration it reads as. */
+export const applyBudgetConfigSchema = z
+  .object({
+    ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+    PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
+    STATUS_EVENT_BUS: z.string().min(1).default('default'),
+  })
+  .transform((env) => ({
+    alertTopicArn: env.ALERT_TOPIC_ARN,
+    partition: env.PARTITION,
+    statusEventBus: env.STATUS_EVENT_BUS,
+  }));
 
-export interface ApplyBudgetConfig {
-  alertTopicArn: string;
-  partition: string;
-  statusEventBus: string;
-}
+export type ApplyBudgetConfig = z.output<typeof applyBudgetConfigSchema>;
 
 /** Reads the function's configuration once, at cold start; a missing variable fails by name. */
 export function loadApplyBudgetConfig(env: NodeJS.ProcessEnv): ApplyBudgetConfig {
-  const data = readFunctionConfig('apply-budget', configSchema, env);
-  return {
-    alertTopicArn: data.ALERT_TOPIC_ARN,
-    partition: data.PARTITION,
-    statusEventBus: data.STATUS_EVENT_BUS,
-  };
+  return readFunctionConfig('apply-budget', applyBudgetConfigSchema, env);
 }

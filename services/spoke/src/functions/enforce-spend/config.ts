@@ -4,48 +4,47 @@ import { z } from 'zod';
 
 const positiveInteger = (max: number) => z.coerce.number().int().min(1).max(max);
 
-const configSchema = z.object({
-  LEDGER_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
-  NOTICES_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
-  PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
-  AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
-  GUARDIAN_PRICES: z.string().default(''),
-  LIST_JOBS_PAGE_SIZE: positiveInteger(1000).default(100),
-  TERMINATE_CONCURRENCY: positiveInteger(50).default(10),
-  BILLING_DATA_LAG_HOURS: z.coerce.number().min(0).max(72).default(8),
-});
+/** `GUARDIAN_PRICES`: a JSON `PriceOverrides` document, or nothing (the listed prices). */
+const priceOverrides = z
+  .string()
+  .default('')
+  .transform((text, ctx): PriceOverrides => {
+    if (text.trim() === '') return {};
+    try {
+      return parsePriceOverrides(JSON.parse(text));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
+      return z.NEVER;
+    }
+  });
 
-export interface EnforceSpendConfig {
-  ledgerTableName: string;
-  noticesTopicArn: string;
-  partition: string;
-  region: string;
-  prices: PriceOverrides;
-  listJobsPageSize: number;
-  terminateConcurrency: number;
-  /** How far AWS Budgets' actual spend trails usage (see countedSpend). */
-  billingDataLagHours: number;
-}
+/** The environment of enforce-spend (services/spoke/serverless.yml), and the configuration it reads as. */
+export const enforceSpendConfigSchema = z
+  .object({
+    LEDGER_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
+    NOTICES_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+    PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
+    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
+    GUARDIAN_PRICES: priceOverrides,
+    LIST_JOBS_PAGE_SIZE: positiveInteger(1000).default(100),
+    TERMINATE_CONCURRENCY: positiveInteger(50).default(10),
+    BILLING_DATA_LAG_HOURS: z.coerce.number().min(0).max(72).default(8),
+  })
+  .transform((env) => ({
+    ledgerTableName: env.LEDGER_TABLE_NAME,
+    noticesTopicArn: env.NOTICES_TOPIC_ARN,
+    partition: env.PARTITION,
+    region: env.AWS_REGION,
+    prices: env.GUARDIAN_PRICES,
+    listJobsPageSize: env.LIST_JOBS_PAGE_SIZE,
+    terminateConcurrency: env.TERMINATE_CONCURRENCY,
+    /** How far AWS Budgets' actual spend trails usage (see countedSpend). */
+    billingDataLagHours: env.BILLING_DATA_LAG_HOURS,
+  }));
+
+export type EnforceSpendConfig = z.output<typeof enforceSpendConfigSchema>;
 
 /** Reads the function's configuration once, at cold start; a missing or bad variable fails by name. */
 export function loadEnforceSpendConfig(env: NodeJS.ProcessEnv): EnforceSpendConfig {
-  const data = readFunctionConfig('enforce-spend', configSchema, env);
-  let prices: PriceOverrides = {};
-  if (data.GUARDIAN_PRICES.trim() !== '') {
-    try {
-      prices = parsePriceOverrides(JSON.parse(data.GUARDIAN_PRICES));
-    } catch (error) {
-      throw new Error(`enforce-spend is misconfigured: GUARDIAN_PRICES: ${(error as Error).message}`, { cause: error });
-    }
-  }
-  return {
-    ledgerTableName: data.LEDGER_TABLE_NAME,
-    noticesTopicArn: data.NOTICES_TOPIC_ARN,
-    partition: data.PARTITION,
-    region: data.AWS_REGION,
-    prices,
-    listJobsPageSize: data.LIST_JOBS_PAGE_SIZE,
-    terminateConcurrency: data.TERMINATE_CONCURRENCY,
-    billingDataLagHours: data.BILLING_DATA_LAG_HOURS,
-  };
+  return readFunctionConfig('enforce-spend', enforceSpendConfigSchema, env);
 }

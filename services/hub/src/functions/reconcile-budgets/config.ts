@@ -1,0 +1,31 @@
+import { readFunctionConfig } from '@org-budgets/aws';
+import { z } from 'zod';
+
+/** The environment of reconcile-budgets (services/hub/serverless.yml), which is its configuration. */
+export const reconcileConfigSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  SPOKE_ROLE_NAME: z.string().min(1),
+  SPOKE_EXTERNAL_ID: z.string().min(2),
+  PARTITION: z.string().regex(/^aws(-[a-z]+)*$/),
+  ALERTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(16),
+  SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
+  /**
+   * `organization` (default): every account of the organization is looked at (ListAccounts), so
+   * parameters left in accounts without items are found, and items of accounts that left are
+   * marked. `items`: only accounts that have items (a hub without organizations:ListAccounts).
+   */
+  ACCOUNTS_TO_CHECK: z.enum(['organization', 'items']).default('organization'),
+  /** An item PENDING or DELIVERED for longer than this is redelivered. */
+  STUCK_AFTER_MINUTES: z.coerce.number().min(0).max(1440).default(15),
+});
+
+/** The configuration, defaults filled in. */
+export type ReconcileConfig = z.output<typeof reconcileConfigSchema>;
+/** The same variables before defaults: what createReconcileHandler takes (the environment, or a test's values). */
+export type ReconcileConfigInput = z.input<typeof reconcileConfigSchema>;
+
+/** Reads the function's configuration once, at cold start; a missing variable fails by name. */
+export function loadReconcileConfig(env: NodeJS.ProcessEnv): ReconcileConfig {
+  return readFunctionConfig('reconcile-budgets', reconcileConfigSchema, env);
+}

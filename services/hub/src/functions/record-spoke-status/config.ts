@@ -1,0 +1,15 @@
+import { readFunctionConfig } from '@org-budgets/aws';
+import { z } from 'zod';
+
+/** The environment of record-spoke-status (services/hub/serverless.yml), which is its configuration. */
+export const recordStatusConfigSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+});
+
+export type RecordStatusConfig = z.output<typeof recordStatusConfigSchema>;
+
+/** Reads the function's configuration once, at cold start; a missing variable fails by name. */
+export function loadRecordStatusConfig(env: NodeJS.ProcessEnv): RecordStatusConfig {
+  return readFunctionConfig('record-spoke-status', recordStatusConfigSchema, env);
+}
