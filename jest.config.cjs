@@ -20,18 +20,19 @@ module.exports = {
         '<rootDir>/bench/**/*.test.ts',
       ],
       testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
+      setupFilesAfterEnv: ['<rootDir>/test/timeouts/unit.cjs'],
     },
     {
       ...shared,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts', '<rootDir>/packages/*/src/**/*.integration.test.ts'],
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/timeouts/integration.cjs'],
     },
     {
       ...shared,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      testTimeout: 300000,
+      setupFilesAfterEnv: ['<rootDir>/test/timeouts/e2e.cjs'],
     },
   ],
 };
