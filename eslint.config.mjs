@@ -30,7 +30,7 @@ export default tseslint.config(
   },
   {
     // Tests, benchmarks and command-line scripts print; the functions log through Powertools.
-    files: ['**/*.test.ts', 'test/**', 'bench/**', 'scripts/**', 'packages/local-cloud/src/cli/**'],
+    files: ['**/*.test.ts', 'test/**', 'bench/**', 'scripts/**', 'packages/aws-emulator/src/cli/**'],
     rules: {
       'no-console': 'off',
       '@typescript-eslint/unbound-method': 'off',

@@ -4,7 +4,7 @@
 # and the front door on free loopback ports, runs the Budgets calls the project makes, asserts the
 # answers, and stops everything it started.
 #
-#   bash packages/local-cloud/scripts/check-budgets-with-aws-cli.sh
+#   bash packages/aws-emulator/scripts/check-budgets-with-aws-cli.sh
 #
 # Needs: aws (v1 or v2), python3 (moto's, also used for the assertions), node, the workspace
 # installed (pnpm install). Exit code 0 when every check passed, 1 when one failed, 2 when a

@@ -1,6 +1,7 @@
 /**
- * Helpers for the package's tests: clean-ups that run however a test ends, and upstreams that
- * misbehave deterministically. Not exported from the package.
+ * Helpers for tests: clean-ups that run however a test ends, and upstreams that misbehave
+ * deterministically. Not in the package's index: tests import them from
+ * `@org-budgets/aws-emulator/testing`.
  */
 import { createServer, type Socket } from 'node:net';
 

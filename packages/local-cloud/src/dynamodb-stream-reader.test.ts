@@ -6,9 +6,9 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { startMotoServer, type MotoServer } from '@org-budgets/aws-emulator';
+import { stopAll } from '@org-budgets/aws-emulator/testing';
 import { createStreamReader, toLambdaBatches, toLambdaRecord, type StreamReader } from './dynamodb-stream-reader';
-import { startMotoServer, type MotoServer } from './moto-server';
-import { stopAll } from './test-support';
 
 jest.setTimeout(60_000);
 

@@ -1,7 +1,8 @@
 /**
- * Test support only (not exported from the package): an in-memory stand-in for the job queues,
- * job definitions and compute environments moto holds, shaped as moto's Describe calls answer
- * them (nulls included), and a helper that waits for a condition without timing anything.
+ * Test support only (not in the package's index; tests import it from
+ * `@org-budgets/aws-emulator/testing`): an in-memory stand-in for the job queues, job definitions
+ * and compute environments moto holds, shaped as moto's Describe calls answer them (nulls
+ * included), and a helper that waits for a condition without timing anything.
  */
 import type { EmittedEvent } from '../events/event-bus';
 import { BatchJobSimulator, type BatchCaller, type BatchSimulationSettings } from './batch-simulator';

@@ -1,7 +1,7 @@
 /**
  * Starts moto and the front door in front of it, for scripts and by hand:
  *
- *   node --import tsx packages/local-cloud/src/cli/start-front-door.ts [--port N] [--moto-log FILE]
+ *   node --import tsx packages/aws-emulator/src/cli/start-front-door.ts [--port N] [--moto-log FILE]
  *
  * Prints one line of JSON on stdout once both answer:
  *   {"endpoint":"http://127.0.0.1:PORT","motoEndpoint":"http://127.0.0.1:PORT","pid":1234}

@@ -1,4 +1,4 @@
-import type { BudgetRecord } from '../budgets/budgets-store';
+import type { BudgetRecord } from '@org-budgets/aws-emulator';
 import type { BudgetItemInput, LocalCloud } from './local-cloud';
 import { itemKeyString, type ItemKey, type SyncOutcome } from './sync-watcher';
 

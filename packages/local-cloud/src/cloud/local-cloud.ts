@@ -14,11 +14,17 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { createMemberAccount, createOrganizationalUnit, ensureOrganization, moveAccount } from '@org-budgets/stacksets';
-import type { BudgetRecord } from '../budgets/budgets-store';
+import {
+  MOTO_DEFAULT_ACCOUNT_ID,
+  startFrontDoor,
+  startMotoServer,
+  type BudgetRecord,
+  type FaultRule,
+  type FrontDoor,
+  type LatencyRule,
+  type MotoServer,
+} from '@org-budgets/aws-emulator';
 import { deployService, type DeployServiceResult } from '../deploy/deploy-service';
-import { startFrontDoor, MOTO_DEFAULT_ACCOUNT_ID, type FrontDoor } from '../front-door';
-import type { FaultRule, LatencyRule } from '../injection-rules';
-import { startMotoServer, type MotoServer } from '../moto-server';
 import { AccountCredentials } from '../runtime/account-credentials';
 import type { StoredEmail } from '../runtime/email-outbox';
 import { LocalLambdaRuntime, type LocalLambdaRuntimeOptions } from '../runtime/local-lambda-runtime';

@@ -7,9 +7,8 @@ import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { createSpokeBudgets, type SpokeBudgets } from '@org-budgets/aws';
 import { appliedRevisionOf, desiredBudget, planBudgetDeletion, planBudgetReconciliation } from '@org-budgets/budgets';
 import { toBudgetParameter, validateBudgetItem, type BudgetItemInput } from '@org-budgets/contracts';
-import { startFrontDoor, type FrontDoor } from '../front-door';
-import { startMotoServer, type MotoServer } from '../moto-server';
-import { stopAll } from '../test-support';
+import { startFrontDoor, startMotoServer, type FrontDoor, type MotoServer } from '@org-budgets/aws-emulator';
+import { stopAll } from '@org-budgets/aws-emulator/testing';
 
 jest.setTimeout(60_000);
 

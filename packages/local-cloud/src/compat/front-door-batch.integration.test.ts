@@ -20,9 +20,8 @@ import {
 } from '@aws-sdk/client-batch';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { parseBatchJobEvent } from '@org-budgets/guardian';
-import { startFrontDoor, type FrontDoor } from '../front-door';
-import { startMotoServer, type MotoServer } from '../moto-server';
-import { stopAll } from '../test-support';
+import { startFrontDoor, startMotoServer, type FrontDoor, type MotoServer } from '@org-budgets/aws-emulator';
+import { stopAll } from '@org-budgets/aws-emulator/testing';
 
 const region = 'eu-west-1';
 const ACCOUNT = '123456789012';

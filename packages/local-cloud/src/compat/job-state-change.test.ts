@@ -3,8 +3,7 @@
  * simulator emits, for Fargate and EC2 jobs in every status, must read.
  */
 import { parseBatchJobEvent, type JobObservation } from '@org-budgets/guardian';
-import type { EmittedEvent } from '../events/event-bus';
-import type { BatchJobSimulator } from './batch-simulator';
+import { batchJobStateChangeEvent, type BatchJobSimulator, type EmittedEvent } from '@org-budgets/aws-emulator';
 import {
   ACCOUNT,
   ec2Container,
@@ -13,8 +12,7 @@ import {
   fastSimulator,
   REGION,
   waitUntil,
-} from './batch-test-support';
-import { batchJobStateChangeEvent } from './job-state-change';
+} from '@org-budgets/aws-emulator/testing';
 
 describe('Batch Job State Change events of the simulator', () => {
   let simulator: BatchJobSimulator;

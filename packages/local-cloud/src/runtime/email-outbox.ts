@@ -7,8 +7,7 @@ import {
   SNSClient,
   type Subscription,
 } from '@aws-sdk/client-sns';
-import { matchesEventPattern, parseEventPattern } from '../event-pattern';
-import type { SnsPublish } from '../front-door';
+import { matchesEventPattern, parseEventPattern, type SnsPublish } from '@org-budgets/aws-emulator';
 import { parseArn, type AccountCredentials } from './account-credentials';
 
 /** One email, as the outbox writes it. */

@@ -1,4 +1,4 @@
-import { acceptPutEvents } from '../events/put-events';
+import { acceptPutEvents } from '@org-budgets/aws-emulator';
 import { EventRouter, type BusEvent, type DeadLetter, type Rule } from './event-router';
 
 const HUB = '123456789012';

@@ -1,4 +1,4 @@
-import { matchesEventPattern, parseEventPattern, type EventPattern } from '../event-pattern';
+import { matchesEventPattern, parseEventPattern, type EventPattern } from '@org-budgets/aws-emulator';
 
 /** An event as EventBridge delivers it to targets. */
 export interface BusEvent {

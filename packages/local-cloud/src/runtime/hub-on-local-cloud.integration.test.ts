@@ -4,10 +4,9 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { startFrontDoor, startMotoServer, type FrontDoor, type MotoServer } from '@org-budgets/aws-emulator';
+import { stopAll } from '@org-budgets/aws-emulator/testing';
 import { deployService, type DeployServiceResult } from '../deploy/deploy-service';
-import { startFrontDoor, type FrontDoor } from '../front-door';
-import { startMotoServer, type MotoServer } from '../moto-server';
-import { stopAll } from '../test-support';
 import { AccountCredentials } from './account-credentials';
 import { LocalLambdaRuntime } from './local-lambda-runtime';
 

@@ -28,11 +28,15 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { zipSync } from 'fflate';
-import { startFrontDoor, type FrontDoor } from '../front-door';
-import { startMotoServer, type MotoServer } from '../moto-server';
-import { stopAll } from '../test-support';
+import {
+  startFrontDoor,
+  startMotoServer,
+  type FrontDoor,
+  type MotoServer,
+  type SnsPublish,
+} from '@org-budgets/aws-emulator';
+import { stopAll } from '@org-budgets/aws-emulator/testing';
 import { AccountCredentials } from './account-credentials';
-import type { SnsPublish } from '../front-door';
 import type { TemporaryCredentials } from './function-container';
 import { LocalLambdaRuntime } from './local-lambda-runtime';
 

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BusPut } from '../events/put-events';
-import type { FrontDoorHooks } from '../front-door';
+import type { BusPut, FrontDoorHooks } from '@org-budgets/aws-emulator';
 import { AccountCredentials } from './account-credentials';
 import { DestinationSender } from './destinations';
 import { EmailOutbox } from './email-outbox';

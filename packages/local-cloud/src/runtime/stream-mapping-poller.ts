@@ -1,5 +1,5 @@
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { matchesEventPattern, parseEventPattern, type EventPattern } from '../event-pattern';
+import { matchesEventPattern, parseEventPattern, type EventPattern } from '@org-budgets/aws-emulator';
 import { streamFailureRecord, type StreamFailureCondition, type StreamFailureRecord } from './failure-records';
 import type { InvokeResult } from './function-container';
 
