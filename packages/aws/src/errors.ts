@@ -1,5 +1,7 @@
+import { OrgBudgetsError } from '@org-budgets/contracts';
+
 /** The spoke role could not be assumed: not deployed yet, trust not set up, or access denied. */
-export class SpokeRoleUnavailableError extends Error {
+export class SpokeRoleUnavailableError extends OrgBudgetsError {
   override readonly name = 'SpokeRoleUnavailableError';
   constructor(
     readonly accountId: string,
@@ -13,7 +15,7 @@ export class SpokeRoleUnavailableError extends Error {
 }
 
 /** Writing to or reading from the spoke's Parameter Store failed. */
-export class SpokeParameterError extends Error {
+export class SpokeParameterError extends OrgBudgetsError {
   override readonly name = 'SpokeParameterError';
   constructor(
     readonly accountId: string,
@@ -26,7 +28,7 @@ export class SpokeParameterError extends Error {
 }
 
 /** A call to AWS Budgets failed. */
-export class BudgetsCallError extends Error {
+export class BudgetsCallError extends OrgBudgetsError {
   override readonly name = 'BudgetsCallError';
   /** The AWS error name, e.g. ThrottlingException, AccessDeniedException. */
   readonly awsErrorName: string;
@@ -46,7 +48,7 @@ export class BudgetsCallError extends Error {
 }
 
 /** The budget does not exist (where the caller needs it to). */
-export class BudgetNotFoundError extends Error {
+export class BudgetNotFoundError extends OrgBudgetsError {
   override readonly name = 'BudgetNotFoundError';
   constructor(
     readonly budgetName: string,
@@ -57,7 +59,7 @@ export class BudgetNotFoundError extends Error {
 }
 
 /** applyPlan was handed a plan that refuses to touch the budget. */
-export class BudgetPlanRefusedError extends Error {
+export class BudgetPlanRefusedError extends OrgBudgetsError {
   override readonly name = 'BudgetPlanRefusedError';
   constructor(readonly reason: string) {
     super(reason);
@@ -65,7 +67,7 @@ export class BudgetPlanRefusedError extends Error {
 }
 
 /** DescribeBudget answered with a spend that is not a number. */
-export class BudgetSpendUnreadableError extends Error {
+export class BudgetSpendUnreadableError extends OrgBudgetsError {
   override readonly name = 'BudgetSpendUnreadableError';
   constructor(
     readonly budgetName: string,
@@ -77,7 +79,7 @@ export class BudgetSpendUnreadableError extends Error {
 }
 
 /** The guardian state of a budget was written by another run since it was read (optimistic concurrency). */
-export class StateWriteConflictError extends Error {
+export class StateWriteConflictError extends OrgBudgetsError {
   override readonly name = 'StateWriteConflictError';
   constructor(budgetName: string) {
     super(`the guardian state of budget ${budgetName} was changed by another run meanwhile`);
@@ -85,7 +87,7 @@ export class StateWriteConflictError extends Error {
 }
 
 /** EventBridge did not accept a spoke's status report. */
-export class StatusNotSentError extends Error {
+export class StatusNotSentError extends OrgBudgetsError {
   override readonly name = 'StatusNotSentError';
 }
 

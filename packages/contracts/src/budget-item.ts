@@ -474,17 +474,6 @@ export function formatProblems(problems: readonly BudgetItemProblem[]): string {
   return problems.map((p) => (p.attribute ? `${p.attribute} ${p.reason}` : p.reason)).join('; ');
 }
 
-export class BudgetItemInvalidError extends Error {
-  override readonly name = 'BudgetItemInvalidError';
-  constructor(
-    readonly accountId: string,
-    readonly budgetName: string,
-    readonly problems: BudgetItemProblem[],
-  ) {
-    super(`budget item ${accountId}/${budgetName} is invalid: ${formatProblems(problems)}`);
-  }
-}
-
 /** The `sync` attribute the system writes back onto an item. */
 export const syncStatusSchema = z.object({
   status: z.enum(SYNC_STATUSES),

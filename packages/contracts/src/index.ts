@@ -1,4 +1,5 @@
 export * from './budget-item';
 export * from './budget-parameter';
+export * from './errors';
 export * from './revision';
 export * from './status-event';

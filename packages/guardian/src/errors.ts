@@ -1,5 +1,7 @@
+import { OrgBudgetsError } from '@org-budgets/contracts';
+
 /** A "Batch Job State Change" event that the guardian cannot read; nothing was recorded. */
-export class BatchJobEventInvalidError extends Error {
+export class BatchJobEventInvalidError extends OrgBudgetsError {
   override readonly name = 'BatchJobEventInvalidError';
   constructor(
     /** The EventBridge event id, when the event had one. */
@@ -15,7 +17,7 @@ export class BatchJobEventInvalidError extends Error {
 }
 
 /** Price overrides that are not a valid `PriceOverrides` document. */
-export class PriceOverridesInvalidError extends Error {
+export class PriceOverridesInvalidError extends OrgBudgetsError {
   override readonly name = 'PriceOverridesInvalidError';
   constructor(readonly problems: string[]) {
     super(`price overrides are invalid: ${problems.join('; ')}`);
@@ -23,7 +25,7 @@ export class PriceOverridesInvalidError extends Error {
 }
 
 /** `applyObservation` was handed a record and an observation of two different jobs. */
-export class LedgerJobMismatchError extends Error {
+export class LedgerJobMismatchError extends OrgBudgetsError {
   override readonly name = 'LedgerJobMismatchError';
   constructor(
     readonly recordJobId: string,

@@ -1,4 +1,5 @@
-import { createKeyedScheduler, EarlierTaskFailedError } from './keyed-scheduler';
+import { EarlierTaskFailedError } from './errors';
+import { createKeyedScheduler } from './keyed-scheduler';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,3 +1,5 @@
+import { EarlierTaskFailedError } from './errors';
+
 /**
  * Runs tasks with at most `maxConcurrency` at once, and tasks of the same key one after the
  * other in the order they were scheduled. When a task fails, the later tasks of its key are not
@@ -5,16 +7,6 @@
  */
 export interface KeyedScheduler {
   run<T>(key: string, task: () => Promise<T>): Promise<T>;
-}
-
-export class EarlierTaskFailedError extends Error {
-  override readonly name = 'EarlierTaskFailedError';
-  constructor(
-    readonly key: string,
-    override readonly cause: unknown,
-  ) {
-    super(`not attempted: an earlier edit of ${key} in this batch failed`);
-  }
 }
 
 export function createKeyedScheduler(maxConcurrency: number): KeyedScheduler {

@@ -15,13 +15,8 @@ import type {
 } from '@org-budgets/aws';
 import { parameterDigest } from '@org-budgets/aws';
 import { applyChange, BAD_BUDGET_ITEMS, budgetItem, budgetItemRecord, removeRecord } from '@org-budgets/test-fixtures';
-import {
-  budgetEditFromRecord,
-  MalformedStreamRecordError,
-  propagateBudgetEdit,
-  RevisionTooLongError,
-  type PropagateDeps,
-} from './propagate-budget-edit';
+import { MalformedStreamRecordError, RevisionTooLongError } from './errors';
+import { budgetEditFromRecord, propagateBudgetEdit, type PropagateDeps } from './propagate-budget-edit';
 
 /** An in-memory spoke: parameter values per account, with optional failures. */
 class FakeSpokes implements SpokeParameters {

@@ -22,6 +22,7 @@ import {
 } from '@org-budgets/aws';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { MalformedStreamRecordError, RevisionTooLongError } from './errors';
 
 /** One stream record, as the propagation sees it. */
 export type BudgetEdit =
@@ -68,15 +69,6 @@ export interface PropagateDeps {
   alerts: HubAlerts;
   now: () => Date;
   logger: Logger;
-}
-
-export class MalformedStreamRecordError extends Error {
-  override readonly name = 'MalformedStreamRecordError';
-}
-
-/** A stream sequence number longer than a DynamoDB number holds: it could never be recorded on the item. */
-export class RevisionTooLongError extends Error {
-  override readonly name = 'RevisionTooLongError';
 }
 
 export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {

@@ -16,10 +16,7 @@ import {
 } from '@org-budgets/aws';
 import { reconcileConfigSchema, type ReconcileConfigInput } from './config';
 import { reconcileBudgets, type ReconcileReport } from './reconcile-budgets';
-
-export class ReconciliationIncompleteError extends Error {
-  override readonly name = 'ReconciliationIncompleteError';
-}
+import { ReconciliationIncompleteError } from './errors';
 
 /** Whether the central team must hear of this run. */
 export function needsAlert(report: ReconcileReport): boolean {

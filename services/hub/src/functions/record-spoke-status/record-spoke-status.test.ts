@@ -1,6 +1,7 @@
 import type { BudgetItemKey, ItemSystemState, SyncStatusStore } from '@org-budgets/aws';
 import type { SyncStatus } from '@org-budgets/contracts';
-import { recordSpokeStatus, UndeliveredRevisionReportError, type RecordStatusDeps } from './record-spoke-status';
+import { UndeliveredRevisionReportError } from './errors';
+import { recordSpokeStatus, type RecordStatusDeps } from './record-spoke-status';
 
 const detail = {
   accountId: '111111111111',

@@ -1,6 +1,7 @@
 import { compareRevisions, spokeStatusDetailSchema, type SpokeStatusDetail } from '@org-budgets/contracts';
 import type { AlertsTopic, SyncStatusStore } from '@org-budgets/aws';
 import type { Logger } from '@org-budgets/aws';
+import { UndeliveredRevisionReportError } from './errors';
 export type { Logger };
 
 export interface RecordStatusDeps {
@@ -23,15 +24,6 @@ export type RecordOutcome =
 export interface StatusEvent {
   account: string;
   detail: unknown;
-}
-
-/**
- * A report for a revision the hub has not delivered to that account (yet). Thrown so that
- * Lambda tries again later (the report may have overtaken the hub's own write-back); after the
- * retries the event lands in the hub's dead-letter queue, whose alarm tells the central team.
- */
-export class UndeliveredRevisionReportError extends Error {
-  override readonly name = 'UndeliveredRevisionReportError';
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CurrentBudgetParameter } from '@org-budgets/aws';
 import type { SpokeStatusDetail } from '@org-budgets/contracts';
-import { applyBudget, ParameterKeptChangingError, type ApplyBudgetDeps } from './apply-budget';
+import { applyBudget, type ApplyBudgetDeps } from './apply-budget';
+import { ParameterKeptChangingError } from './errors';
 import {
   ACCOUNT,
   budgetParameter,

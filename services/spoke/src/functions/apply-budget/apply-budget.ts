@@ -14,6 +14,7 @@ import {
 } from '@org-budgets/budgets';
 
 import type { Logger } from '@org-budgets/aws';
+import { ParameterKeptChangingError } from './errors';
 export type { Logger };
 
 /** Rounds of apply-then-re-read before a run gives up on a parameter that keeps changing. */
@@ -51,21 +52,6 @@ export type ApplyOutcome =
   | { result: 'unreadable'; revision: string; reason: string }
   | { result: 'deleted'; revision: string; repaired?: string }
   | { result: 'absent' };
-
-/**
- * The parameter changed after every one of `rounds` applies: the run stops rather than chase it.
- * Lambda retries the event; the budget is left matching one of the parameter's recent revisions,
- * and nothing was reported APPLIED for a revision the parameter no longer holds.
- */
-export class ParameterKeptChangingError extends Error {
-  override readonly name = 'ParameterKeptChangingError';
-  constructor(
-    readonly budgetName: string,
-    readonly rounds: number,
-  ) {
-    super(`the parameter of budget ${budgetName} changed after each of ${rounds} applies; giving up for now`);
-  }
-}
 
 /** What one round did to the budget, before the parameter is read again. */
 type Round =

@@ -1,6 +1,7 @@
 import type { CurrentBudgetParameter } from '@org-budgets/aws';
 import type { SpokeStatusDetail } from '@org-budgets/contracts';
-import { BudgetVerificationError, verifyBudgets, type VerifyBudgetsDeps } from './verify-budgets';
+import { BudgetVerificationError } from './errors';
+import { verifyBudgets, type VerifyBudgetsDeps } from './verify-budgets';
 import { ACCOUNT, budgetParameter, FakeBudgets, stored, TOPIC, unreadable } from './testing/fake-budgets';
 
 const MANAGED = { Key: 'org-budgets:managed', Value: 'true' };

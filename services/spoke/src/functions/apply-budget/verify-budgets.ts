@@ -1,5 +1,6 @@
 import { describeError } from '@org-budgets/aws';
 import { applyBudget, type ApplyBudgetDeps } from './apply-budget';
+import { BudgetVerificationError } from './errors';
 
 export interface VerifyBudgetsDeps extends ApplyBudgetDeps {
   /** Names of every budget parameter of the account (GetParametersByPath, all pages). */
@@ -25,17 +26,6 @@ export interface VerifySummary {
   reportedFailed: string[];
   /** Could not be checked or restored (a Budgets or SSM error), or not reached in time. */
   failed: { budgetName: string; error: string }[];
-}
-
-/** The scheduled check failed for some budgets; the others were checked. Thrown after all of them. */
-export class BudgetVerificationError extends Error {
-  override readonly name = 'BudgetVerificationError';
-  constructor(readonly summary: VerifySummary) {
-    super(
-      `budget verification failed for ${summary.failed.length} of ${summary.checked} budget(s): ` +
-        summary.failed.map((f) => `${f.budgetName}: ${f.error}`).join('; '),
-    );
-  }
 }
 
 /**

@@ -18,13 +18,8 @@ import {
   type JobRecord,
 } from '@org-budgets/guardian';
 import { fargateJobEvent } from '../../../../../packages/guardian/src/testing/batch-events';
-import {
-  countedSpend,
-  enforceSpend,
-  EnforceSpendFailedError,
-  type EnforceSpendDeps,
-  type NoticeMessage,
-} from './enforce-spend';
+import { countedSpend, enforceSpend, type EnforceSpendDeps, type NoticeMessage } from './enforce-spend';
+import { EnforceSpendFailedError } from './errors';
 
 const ACCOUNT = '111111111111';
 const NOW = new Date('2026-11-23T12:00:00Z');

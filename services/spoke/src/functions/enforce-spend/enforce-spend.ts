@@ -30,6 +30,7 @@ import {
   type JobQueueView,
   type PriceBook,
 } from '@org-budgets/guardian';
+import { EnforceSpendFailedError, GuardianBusyError } from './errors';
 
 /** What starts a run: the schedule (every budget of the account) or one budget just applied. */
 export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetName: string };
@@ -71,13 +72,6 @@ export interface NoticeRecipients {
   emails: readonly string[];
 }
 
-export class GuardianBusyError extends Error {
-  override readonly name = 'GuardianBusyError';
-  constructor(budgetName: string, owner: string) {
-    super(`another run (${owner}) is still acting on budget ${budgetName}; this run will be retried`);
-  }
-}
-
 export interface BudgetRunSummary {
   budgetName: string;
   result: 'off' | 'checked' | 'acted' | 'released' | 'failed';
@@ -87,18 +81,6 @@ export interface BudgetRunSummary {
   failedActions?: number;
   notices?: number;
   error?: string;
-}
-
-export class EnforceSpendFailedError extends Error {
-  override readonly name = 'EnforceSpendFailedError';
-  constructor(readonly summaries: BudgetRunSummary[]) {
-    const failed = summaries.filter((s) => s.result === 'failed' || (s.failedActions ?? 0) > 0);
-    super(
-      `the cost guardian failed for ${failed.length} budget(s): ${failed
-        .map((s) => `${s.budgetName}: ${s.error ?? `${s.failedActions} action(s) failed`}`)
-        .join('; ')}`,
-    );
-  }
 }
 
 /** Attempts at one budget's decision when overlapping runs keep changing its state. */
