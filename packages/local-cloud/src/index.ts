@@ -1,4 +1,2 @@
 export * from '@org-budgets/aws-emulator';
-export * from './dynamodb-stream-reader';
-export * from './runtime';
-export * from './deploy';
+export * from '@org-budgets/local-lambda';

@@ -12,7 +12,7 @@ import { DynamoDBClient, ListTablesCommand, paginateScan } from '@aws-sdk/client
 import { CreateSecurityGroupCommand, CreateSubnetCommand, CreateVpcCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { StoredEmail } from '../runtime/email-outbox';
+import type { StoredEmail } from '@org-budgets/local-lambda';
 import { forEachLimited, type BudgetItemInput, type LocalCloud } from './local-cloud';
 import { itemKeyString } from './sync-watcher';
 

@@ -24,10 +24,14 @@ import {
   type LatencyRule,
   type MotoServer,
 } from '@org-budgets/aws-emulator';
-import { deployService, type DeployServiceResult } from '../deploy/deploy-service';
-import { AccountCredentials } from '../runtime/account-credentials';
-import type { StoredEmail } from '../runtime/email-outbox';
-import { LocalLambdaRuntime, type LocalLambdaRuntimeOptions } from '../runtime/local-lambda-runtime';
+import {
+  AccountCredentials,
+  deployService,
+  LocalLambdaRuntime,
+  type DeployServiceResult,
+  type LocalLambdaRuntimeOptions,
+  type StoredEmail,
+} from '@org-budgets/local-lambda';
 import { buildSpokeTemplate, SpokeStackSet, type StaticCredentials } from './spoke-rollout';
 import { SyncWatcher, type ItemKey, type ItemSync, type SyncOutcome, type WaitForSyncOptions } from './sync-watcher';
 

@@ -1,4 +1,4 @@
-import { eventInvokeConfigsToApply, subscriptionsToApply, type Template } from '../deploy/template-gaps';
+import { eventInvokeConfigsToApply, subscriptionsToApply, type Template } from '@org-budgets/local-lambda';
 import { hiddenStackContext } from './spoke-rollout';
 
 /** The parts of the spoke's StackSet template (stacksets/build) that the gaps depend on. */

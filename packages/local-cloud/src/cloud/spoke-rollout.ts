@@ -31,11 +31,11 @@ import {
   resolveValue,
   subscriptionsToApply,
   UnresolvableValueError,
+  type AccountCredentials,
   type StackContext,
   type StackResource,
   type Template,
-} from '../deploy/template-gaps';
-import type { AccountCredentials } from '../runtime/account-credentials';
+} from '@org-budgets/local-lambda';
 
 export interface StaticCredentials {
   accessKeyId: string;

@@ -1,5 +1,5 @@
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import type { StreamReader } from '../dynamodb-stream-reader';
+import type { StreamReader } from '@org-budgets/local-lambda';
 import { classifyRecord, SyncTimeoutError, SyncWatcher } from './sync-watcher';
 
 type Image = Record<string, AttributeValue>;

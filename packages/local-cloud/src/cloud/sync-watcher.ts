@@ -1,7 +1,7 @@
 import type { DynamoDBStreamsClientConfig } from '@aws-sdk/client-dynamodb-streams';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { SYSTEM_ATTRIBUTES } from '@org-budgets/contracts';
-import { createStreamReader, type StreamReader } from '../dynamodb-stream-reader';
+import { createStreamReader, type StreamReader } from '@org-budgets/local-lambda';
 
 /** The key of a budget item. */
 export interface ItemKey {

@@ -1,6 +1,6 @@
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { paginateListEventSourceMappings, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
-import { createStreamReader, type StreamReader } from '../dynamodb-stream-reader';
+import { createStreamReader, type StreamReader } from './dynamodb-stream-reader';
 import { parseArn, type AccountCredentials } from './account-credentials';
 import type { DestinationSender } from './destinations';
 import type { FunctionLoader } from './function-loader';

@@ -6,9 +6,12 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { startFrontDoor, startMotoServer, type FrontDoor, type MotoServer } from '@org-budgets/aws-emulator';
 import { stopAll } from '@org-budgets/aws-emulator/testing';
-import { deployService, type DeployServiceResult } from '../deploy/deploy-service';
-import { AccountCredentials } from './account-credentials';
-import { LocalLambdaRuntime } from './local-lambda-runtime';
+import {
+  AccountCredentials,
+  deployService,
+  LocalLambdaRuntime,
+  type DeployServiceResult,
+} from '@org-budgets/local-lambda';
 
 const HUB = '123456789012';
 const MEMBER = '111111111111';

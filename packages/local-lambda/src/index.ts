@@ -9,3 +9,5 @@ export * from './local-lambda-runtime';
 export * from './schedule-expression';
 export * from './schedule-runner';
 export * from './stream-mapping-poller';
+export * from './dynamodb-stream-reader';
+export * from './deploy';
