@@ -10,7 +10,7 @@
  * CONTRIBUTING.md, "Layout", says the same in words.
  */
 const TEST_FILE = '(\\.test\\.ts$|/testing/|/test-support\\.ts$|\\.integration\\.test\\.ts$)';
-const LOCAL_CLOUD = '^packages/(aws-emulator|local-lambda|sandbox|local-cloud|test-fixtures)/';
+const LOCAL_CLOUD = '^packages/(aws-emulator|local-lambda|sandbox|test-fixtures)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -54,7 +54,7 @@ module.exports = {
     {
       name: 'no-deep-imports-across-workspaces',
       severity: 'error',
-      comment: "Import another workspace through its index (package.json `exports`), not a file of its src/.",
+      comment: 'Import another workspace through its index (package.json `exports`), not a file of its src/.',
       from: { path: '^((?:packages|services)/[^/]+|stacksets|scripts|bench|test)/' },
       to: {
         path: '^((?:packages|services)/[^/]+|stacksets)/src/',
@@ -64,7 +64,9 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['(^|/)node_modules/', '(^|/)\\.serverless/', '(^|/)\\.esbuild/', '^stacksets/build/', '^\\.tools/'] },
+    exclude: {
+      path: ['(^|/)node_modules/', '(^|/)\\.serverless/', '(^|/)\\.esbuild/', '^stacksets/build/', '^\\.tools/'],
+    },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     combinedDependencies: true,

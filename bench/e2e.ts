@@ -14,14 +14,14 @@
  *                  [--max-workers 96]
  */
 import { EventEmitter } from 'node:events';
-import type { LatencyRule } from '../packages/local-cloud/src';
 import {
   itemKeyString,
   startLocalCloud,
   type ItemEdit,
+  type LatencyRule,
   type LocalCloud,
   type SyncOutcome,
-} from '../packages/local-cloud/src/cloud';
+} from '@org-budgets/sandbox';
 import { numberOptions } from './options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';

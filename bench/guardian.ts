@@ -18,18 +18,19 @@
  *                       [--ddb-ms 10] [--batch-ms 40] [--budgets-ms 100] [--ssm-ms 30] [--sns-ms 30]
  */
 import { EventEmitter } from 'node:events';
-import type { CallRecord, LatencyRule } from '../packages/local-cloud/src';
 import {
-  startLocalCloud,
-  type LocalCloud,
-  GUARDED_QUEUES,
   describeJobs,
+  GUARDED_QUEUES,
   guardianBudget,
   runGuardianNow,
   setUpLabBatch,
+  startLocalCloud,
   submitJobs,
   waitForJobs,
-} from '../packages/local-cloud/src/cloud';
+  type CallRecord,
+  type LatencyRule,
+  type LocalCloud,
+} from '@org-budgets/sandbox';
 import {
   SAMPLE_BASELINE,
   baselineMonthlyCost,

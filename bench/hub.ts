@@ -9,7 +9,7 @@
  *
  *   pnpm bench:hub [--edits 1000] [--concurrency 32] [--batch-size 100] [--sts-ms 100] [--ssm-ms 30] [--ddb-ms 0]
  */
-import type { LatencyRule } from '@org-budgets/local-cloud';
+import type { LatencyRule } from '@org-budgets/sandbox';
 import { createPropagateHandler } from '../services/hub/src/functions/propagate-budget-edits/create-handler';
 import { HubSandbox, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../test/support/hub-sandbox';
 import { numberOptions } from './options';

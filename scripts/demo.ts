@@ -30,7 +30,7 @@ import {
   type DemoAccounts,
   type DemoEdit,
   type LocalCloud,
-} from '../packages/local-cloud/src/cloud';
+} from '@org-budgets/sandbox';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

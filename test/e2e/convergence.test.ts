@@ -20,8 +20,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteParameterCommand, GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { validateBudgetItem, type BudgetItem } from '@org-budgets/contracts';
-import type { FaultRule } from '../../packages/local-cloud/src';
-import type { ItemKey, LocalCloud } from '../../packages/local-cloud/src/cloud';
+import type { FaultRule, ItemKey, LocalCloud } from '@org-budgets/sandbox';
 import { classifyDeadLetters, report, startE2eCloud } from './support';
 
 jest.setTimeout(600_000);

@@ -5,8 +5,14 @@
  * its item with the reason, its stream record in the hub's dead-letter queue. Every record is
  * counted in and out. One deploy for the file.
  */
-import type { CallInfo, FaultRule } from '../../packages/local-cloud/src';
-import { itemKeyString, type ItemEdit, type ItemSync, type LocalCloud } from '../../packages/local-cloud/src/cloud';
+import {
+  itemKeyString,
+  type CallInfo,
+  type FaultRule,
+  type ItemEdit,
+  type ItemSync,
+  type LocalCloud,
+} from '@org-budgets/sandbox';
 import { classifyDeadLetters, inBatch, report, startE2eCloud } from './support';
 
 // Deploying takes some 20 s; a test may wait for retries.

@@ -14,7 +14,7 @@ import {
   playGuardianAct,
   type GuardianActResult,
   type LocalCloud,
-} from '../../packages/local-cloud/src/cloud';
+} from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
 jest.setTimeout(300_000);

@@ -13,7 +13,7 @@ import {
   type DemoEdit,
   type ItemKey,
   type LocalCloud,
-} from '../../packages/local-cloud/src/cloud';
+} from '@org-budgets/sandbox';
 import { classifyDeadLetters, inBatch, report, startE2eCloud } from './support';
 
 // Deploying takes some 20 s; a test may wait for retries.

@@ -2,7 +2,7 @@
  * Fifty member accounts, their spokes rolled out by the StackSet, edited at once: every edit
  * reaches its account's AWS Budget and comes back APPLIED. One deploy for the file.
  */
-import { itemKeyString, type ItemEdit, type LocalCloud } from '../../packages/local-cloud/src/cloud';
+import { itemKeyString, type ItemEdit, type LocalCloud } from '@org-budgets/sandbox';
 import { percentile, report, startE2eCloud } from './support';
 
 // Deploying takes some 20 s; a test may wait for retries.

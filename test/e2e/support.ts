@@ -1,4 +1,4 @@
-import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '../../packages/local-cloud/src/cloud';
+import { startLocalCloud, type LocalCloud, type LocalCloudOptions } from '@org-budgets/sandbox';
 
 /** The local cloud for one test file: started once, quiet, no signal handlers (jest owns the process). */
 export async function startE2eCloud(options: Omit<LocalCloudOptions, 'handleSignals'>): Promise<LocalCloud> {

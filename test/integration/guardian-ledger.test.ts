@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseBatchJobEvent, type GuardianState } from '@org-budgets/guardian';
-import { startMotoServer, type MotoServer } from '@org-budgets/local-cloud';
+import { startMotoServer, type MotoServer } from '@org-budgets/aws-emulator';
 import { fargateJobEvent } from '../../packages/guardian/src/testing/batch-events';
 import { ACTIVITY_INDEX, createGuardianLedger, StateWriteConflictError, type GuardianLedger } from '@org-budgets/aws';
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-budgets';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createSyncStatusStore } from '@org-budgets/aws';
-import type { BusEvent } from '@org-budgets/local-cloud';
+import type { BusEvent } from '@org-budgets/local-lambda';
 import type { Context } from 'aws-lambda';
 import {
   createApplyBudgetHandler,

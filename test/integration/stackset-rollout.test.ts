@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startMotoServer, type MotoServer } from '@org-budgets/local-cloud';
+import { startMotoServer, type MotoServer } from '@org-budgets/aws-emulator';
 import { applyAutoDeployment } from '../../stacksets/src/auto-deploy';
 import { createRolloutClients, realClock, type RolloutClients } from '../../stacksets/src/clients';
 import { parseRolloutConfig, type RolloutConfig } from '../../stacksets/src/config';

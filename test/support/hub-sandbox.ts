@@ -13,15 +13,13 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { budgetParameterName, parseBudgetParameter, type BudgetParameterParse } from '@org-budgets/contracts';
 import {
-  createStreamReader,
   startFrontDoor,
   startMotoServer,
-  toLambdaBatches,
   type FrontDoor,
   type LatencyRule,
   type MotoServer,
-  type StreamReader,
-} from '@org-budgets/local-cloud';
+} from '@org-budgets/aws-emulator';
+import { createStreamReader, toLambdaBatches, type StreamReader } from '@org-budgets/local-lambda';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createPropagateHandler } from '../../services/hub/src/functions/propagate-budget-edits/create-handler';

@@ -1,5 +1,5 @@
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import { EventRouter } from '@org-budgets/local-cloud';
+import { EventRouter } from '@org-budgets/local-lambda';
 import type { Context } from 'aws-lambda';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

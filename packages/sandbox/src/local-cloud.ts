@@ -35,8 +35,8 @@ import {
 import { buildSpokeTemplate, SpokeStackSet, type StaticCredentials } from './spoke-rollout';
 import { SyncWatcher, type ItemKey, type ItemSync, type SyncOutcome, type WaitForSyncOptions } from './sync-watcher';
 
-/** The repository root (packages/local-cloud/src/cloud → four up). */
-const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
+/** The repository root (packages/sandbox/src → three up). */
+const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const HUB_SERVICE_DIR = join(REPO_ROOT, 'services', 'hub');
 export const SPOKE_SERVICE_DIR = join(REPO_ROOT, 'services', 'spoke');
 export const SPOKE_ROLE_NAME = 'org-budgets-spoke';

@@ -1,2 +1,0 @@
-export * from '@org-budgets/aws-emulator';
-export * from '@org-budgets/local-lambda';
