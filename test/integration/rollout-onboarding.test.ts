@@ -8,19 +8,21 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyAutoDeployment } from '../../stacksets/src/auto-deploy';
-import { createRolloutClients, realClock, type RolloutClients } from '../../stacksets/src/clients';
-import { parseRolloutConfig } from '../../stacksets/src/config';
-import { loadBuild } from '../../stacksets/src/manifest';
 import {
+  applyAutoDeployment,
+  buildSpokeStackSet,
   createMemberAccount,
   createOrganizationalUnit,
   createOrganizationsClient,
+  createRolloutClients,
+  deploySpokeStackSet,
   ensureOrganization,
+  loadBuild,
   moveAccount,
-} from '../../stacksets/src/organization-setup';
-import { deploySpokeStackSet } from '../../stacksets/src/rollout';
-import { buildSpokeStackSet } from '../../stacksets/src/spoke-build';
+  parseRolloutConfig,
+  realClock,
+  type RolloutClients,
+} from '@org-budgets/stacksets';
 import { HubSandbox, MANAGEMENT_ACCOUNT_ID, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../support/hub-sandbox';
 
 const REGION = 'us-east-1';

@@ -8,23 +8,30 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMotoServer, type MotoServer } from '@org-budgets/aws-emulator';
-import { applyAutoDeployment } from '../../stacksets/src/auto-deploy';
-import { createRolloutClients, realClock, type RolloutClients } from '../../stacksets/src/clients';
-import { parseRolloutConfig, type RolloutConfig } from '../../stacksets/src/config';
-import { loadBuild, type LoadedBuild } from '../../stacksets/src/manifest';
 import {
-  createOrganizationsClient,
+  applyAutoDeployment,
+  buildSpokeStackSet,
   createMemberAccount,
   createOrganizationalUnit,
+  createOrganizationsClient,
+  createRolloutClients,
+  deploySpokeStackSet,
   ensureOrganization,
+  inspectSpoke,
+  loadBuild,
+  memberAccountCredentials,
   moveAccount,
+  parseRolloutConfig,
+  realClock,
+  removeSpokeStackSet,
+  type CfnTemplate,
+  type LoadedBuild,
   type LocalOrganization,
-} from '../../stacksets/src/organization-setup';
-import { deploySpokeStackSet, type RolloutResult } from '../../stacksets/src/rollout';
-import { buildSpokeStackSet } from '../../stacksets/src/spoke-build';
-import { inspectSpoke, memberAccountCredentials, type SpokeView } from '../../stacksets/src/spoke-inspection';
-import { removeSpokeStackSet } from '../../stacksets/src/teardown';
-import type { CfnTemplate } from '../../stacksets/src/template';
+  type RolloutClients,
+  type RolloutConfig,
+  type RolloutResult,
+  type SpokeView,
+} from '@org-budgets/stacksets';
 
 const REGION = 'us-east-1';
 const HUB_ACCOUNT_ID = '123456789012'; // moto's default account: the management account
