@@ -18,6 +18,7 @@ module.exports = {
         '<rootDir>/services/*/src/**/*.test.ts',
         '<rootDir>/stacksets/src/**/*.test.ts',
         '<rootDir>/bench/**/*.test.ts',
+        '<rootDir>/test/layering/*.test.ts',
       ],
       testPathIgnorePatterns: ['/node_modules/', '\\.integration\\.test\\.ts$'],
       setupFilesAfterEnv: ['<rootDir>/test/timeouts/unit.cjs'],

@@ -55,7 +55,8 @@ export const STACKSET_PARAMETERS = {
   },
   GuardianSchedule: {
     Type: 'String',
-    Description: 'How often the cost guardian checks every budget of the account (an EventBridge rate or cron expression)',
+    Description:
+      'How often the cost guardian checks every budget of the account (an EventBridge rate or cron expression)',
     Default: 'rate(5 minutes)',
     AllowedPattern: '^(rate\\(\\d+ (minute|minutes|hour|hours|day|days)\\)|cron\\(.+\\))$',
     ConstraintDescription: 'must be a schedule expression such as rate(5 minutes)',

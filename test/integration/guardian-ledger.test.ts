@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseBatchJobEvent, type GuardianState } from '@org-budgets/guardian';
 import { startMotoServer, type MotoServer } from '@org-budgets/aws-emulator';
-import { fargateJobEvent } from '../../packages/guardian/src/testing/batch-events';
+import { fargateJobEvent } from '@org-budgets/guardian/testing';
 import { ACTIVITY_INDEX, createGuardianLedger, StateWriteConflictError, type GuardianLedger } from '@org-budgets/aws';
 
 // The guardian ledger on moto's DynamoDB: the same keys and index as GuardianLedgerTable in
@@ -57,7 +57,12 @@ const t = (iso: string) => Date.parse(iso);
 describe('the guardian ledger on DynamoDB', () => {
   it('merges repeated, late and concurrent events of a job into one record', async () => {
     const jobId = 'aaaaaaaa-0000-4000-8000-000000000001';
-    const running = fargateJobEvent({ jobId, status: 'RUNNING', time: '2026-11-23T10:01:00Z', startedAt: t('2026-11-23T10:01:00Z') });
+    const running = fargateJobEvent({
+      jobId,
+      status: 'RUNNING',
+      time: '2026-11-23T10:01:00Z',
+      startedAt: t('2026-11-23T10:01:00Z'),
+    });
     const starting = fargateJobEvent({ jobId, status: 'STARTING', time: '2026-11-23T10:00:30Z' });
     const succeeded = fargateJobEvent({
       jobId,
@@ -75,8 +80,9 @@ describe('the guardian ledger on DynamoDB', () => {
     expect(results.filter(Boolean).length).toBeLessThanOrEqual(2);
     expect(await ledger.recordObservation(parseBatchJobEvent(succeeded))).toBe(false);
 
-    const [job] = (await ledger.jobsActiveSince(new Date('2026-11-23T10:30:00Z'), new Date('2026-11-23T12:00:00Z')))
-      .filter((j) => j.jobId === jobId);
+    const [job] = (
+      await ledger.jobsActiveSince(new Date('2026-11-23T10:30:00Z'), new Date('2026-11-23T12:00:00Z'))
+    ).filter((j) => j.jobId === jobId);
     expect(job).toMatchObject({ status: 'SUCCEEDED', stoppedAt: t('2026-11-23T11:00:00Z') });
     // STARTING seen: billing counts from the image pull, 10:00:30.
     expect(job?.currentRun?.since).toBe(t('2026-11-23T10:00:30Z'));
@@ -99,7 +105,10 @@ describe('the guardian ledger on DynamoDB', () => {
     await ledger.recordObservation(event('bbbbbbbb-0000-4000-8000-000000000004', 'SUCCEEDED', '2026-11-21T10:00:00Z'));
 
     const found = await ledger.jobsActiveSince(new Date('2026-11-21T12:00:00Z'), new Date('2026-11-22T06:00:00Z'));
-    const ids = found.map((j) => j.jobId).filter((id) => id.startsWith('bbbbbbbb')).sort();
+    const ids = found
+      .map((j) => j.jobId)
+      .filter((id) => id.startsWith('bbbbbbbb'))
+      .sort();
     expect(ids).toEqual([
       'bbbbbbbb-0000-4000-8000-000000000001',
       'bbbbbbbb-0000-4000-8000-000000000002',

@@ -17,7 +17,7 @@ import {
   type JobQueueView,
   type JobRecord,
 } from '@org-budgets/guardian';
-import { fargateJobEvent } from '../../../../../packages/guardian/src/testing';
+import { fargateJobEvent } from '@org-budgets/guardian/testing';
 import { countedSpend, enforceSpend, type EnforceSpendDeps, type NoticeMessage } from './enforce-spend';
 import { EnforceSpendFailedError } from './errors';
 

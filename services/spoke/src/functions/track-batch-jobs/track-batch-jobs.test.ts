@@ -1,5 +1,5 @@
 import { parseBatchJobEvent, type JobObservation } from '@org-budgets/guardian';
-import { fargateJobEvent } from '../../../../../packages/guardian/src/testing';
+import { fargateJobEvent } from '@org-budgets/guardian/testing';
 import { trackBatchJob } from './track-batch-jobs';
 
 const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
