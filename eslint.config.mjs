@@ -8,6 +8,8 @@ export default tseslint.config(
       '**/.serverless/**',
       '**/.esbuild/**',
       '**/dist/**',
+      'coverage/**',
+      '.tools/**',
       '.local-cloud/**',
       'stacksets/build/**',
     ],
