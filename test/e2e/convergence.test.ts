@@ -34,6 +34,11 @@ let cloud: LocalCloud;
 const model = new Map<string, { current?: Record<string, unknown>; lastGood?: BudgetItem }>();
 const keyString = (key: ItemKey) => `${key.accountId}/${key.budgetName}`;
 
+/** The first `times` calls of an operation are throttled, as AWS does under a burst. */
+function throttled(service: string, operation: string, times: number, code = 'ThrottlingException'): FaultRule {
+  return { service, operation, times, error: { code, message: 'Rate exceeded', httpStatus: 400 } };
+}
+
 /** mulberry32: a small seeded generator, so that a failing sequence can be played again. */
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -87,36 +92,11 @@ describe('every edit converges', () => {
 
     // 1. Finance edits while services fail now and then.
     const faults: FaultRule[] = [
-      {
-        service: 'sts',
-        operation: 'AssumeRole',
-        times: 4,
-        error: { code: 'Throttling', message: 'Rate exceeded', httpStatus: 400 },
-      },
-      {
-        service: 'ssm',
-        operation: 'PutParameter',
-        times: 3,
-        error: { code: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
-      },
-      {
-        service: 'budgets',
-        operation: 'CreateBudget',
-        times: 3,
-        error: { code: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
-      },
-      {
-        service: 'budgets',
-        operation: 'UpdateBudget',
-        times: 2,
-        error: { code: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
-      },
-      {
-        service: 'events',
-        operation: 'PutEvents',
-        times: 3,
-        error: { code: 'ThrottlingException', message: 'Rate exceeded', httpStatus: 400 },
-      },
+      throttled('sts', 'AssumeRole', 4, 'Throttling'),
+      throttled('ssm', 'PutParameter', 3),
+      throttled('budgets', 'CreateBudget', 3),
+      throttled('budgets', 'UpdateBudget', 2),
+      throttled('events', 'PutEvents', 3),
     ];
     cloud.frontDoor.setFaults(faults);
     cloud.frontDoor.clearCalls();
