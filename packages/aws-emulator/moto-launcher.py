@@ -6,11 +6,16 @@ Usage: python3 moto-launcher.py -H 127.0.0.1 -p PORT  (same arguments as moto.se
    (trying Docker) and then drops the records from the stream, so GetRecords returns
    nothing. Our runtime reads the streams itself, so that delivery is turned off and the
    stream keeps every record with increasing sequence numbers.
-2. moto finds the account of every request's access key by scanning the IAM backends of
+2. moto delivers each message sent to a queue that has a Lambda event source mapping itself,
+   inside SendMessage: it receives every visible message of the queue (counting a receive for
+   each, so that a redrive policy moves them to the dead-letter queue unseen), tries to run the
+   function in Docker and makes them visible again. Our runtime polls the queues itself, so the
+   mappings are not registered on their queues: messages wait in the queue to be received.
+3. moto finds the account of every request's access key by scanning the IAM backends of
    every account and partition it knows (moto.iam.models.get_account_id_from): with a
    thousand member accounts each request costs milliseconds. Access keys are random and never
    reused, so the answer for a key never changes: it is remembered.
-3. On Linux the server asks the kernel to stop it when the process that started it dies
+4. On Linux the server asks the kernel to stop it when the process that started it dies
    (PR_SET_PDEATHSIG), so a crashed or killed test run leaves no moto behind.
 
 Exit code 3 means moto (with its server extras) is not installed.
@@ -50,6 +55,32 @@ def disable_stream_delivery() -> None:
     LambdaBackend.send_dynamodb_items = lambda self, *args, **kwargs: None
 
 
+def disable_queue_delivery() -> None:
+    from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import Queue, sqs_backends
+
+    if not hasattr(LambdaBackend, "create_event_source_mapping") or "lambda_event_source_mappings" not in (
+        Queue.add_message.__code__.co_names
+    ):
+        raise RuntimeError(
+            "moto-launcher: moto.sqs.models.Queue.add_message no longer delivers to "
+            "lambda_event_source_mappings in this moto version; the patch that leaves queue "
+            "messages to the runtime needs updating"
+        )
+    create = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self, spec):  # type: ignore[no-untyped-def]
+        mapping = create(self, spec)
+        # Queue.add_message delivers to the mappings registered on the queue: unregister it (it
+        # stays listed by ListEventSourceMappings).
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            if queue.lambda_event_source_mappings.get(mapping.function_arn) is mapping:
+                del queue.lambda_event_source_mappings[mapping.function_arn]
+        return mapping
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
 def remember_account_lookups() -> None:
     import moto.iam.models as iam_models
 
@@ -79,6 +110,7 @@ def main() -> int:
         )
         return MISSING_MOTO_EXIT_CODE
     disable_stream_delivery()
+    disable_queue_delivery()
     remember_account_lookups()
     result = moto_main(sys.argv[1:])
     return int(result or 0)
