@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -403,6 +403,48 @@ describe('startFrontDoor on a plain HTTP upstream', () => {
     });
   });
 
+  it('passes SQS long polls on connections of their own: a waiting ReceiveMessage holds no other call', async () => {
+    // An upstream that answers a ReceiveMessage only when told, as moto does a long poll of an empty queue.
+    const held: ServerResponse[] = [];
+    const sqsUpstream = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (req.headers['x-amz-target'] === 'AmazonSQS.ReceiveMessage') held.push(res);
+        else res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => sqsUpstream.listen(0, '127.0.0.1', resolve));
+    defer(
+      () =>
+        new Promise<void>((resolve) => {
+          sqsUpstream.closeAllConnections();
+          sqsUpstream.close(() => resolve());
+        }),
+    );
+    const door = await openDoor({
+      upstream: `http://127.0.0.1:${(sqsUpstream.address() as AddressInfo).port}`,
+      env: {},
+      upstreamMaxSockets: 1,
+    });
+    const sqsCall = (operation: string, body: object) =>
+      sendRaw(door.endpoint, 'POST', '/', JSON.stringify(body), {
+        'x-amz-target': `AmazonSQS.${operation}`,
+        'content-type': 'application/x-amz-json-1.0',
+        authorization: signedFor('sqs'),
+      });
+
+    // Settled, not awaited: a failing test must not leave their rejections unhandled.
+    const longPolls = Promise.allSettled(
+      [1, 2].map(() => sqsCall('ReceiveMessage', { QueueUrl: 'q', WaitTimeSeconds: 20 })),
+    );
+    await waitFor(() => held.length === 2, 10_000);
+    const other = await sqsCall('ListQueues', {});
+
+    expect(other.status).toBe(200);
+    for (const res of held) res.end('{"Messages":[]}');
+    expect((await longPolls).map((poll) => poll.status === 'fulfilled' && poll.value.status)).toEqual([200, 200]);
+  });
+
   it('stops while a delayed call is waiting', async () => {
     const door = await openDoor({
       upstream: upstreamUrl,
@@ -422,8 +464,8 @@ function signedFor(service: string): string {
   return `AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`;
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+async function waitFor(condition: () => boolean, timeoutMs = 1000): Promise<void> {
+  for (let i = 0; i < timeoutMs / 10 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   if (!condition()) throw new Error('condition not met');
 }
 

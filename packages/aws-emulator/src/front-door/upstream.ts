@@ -7,6 +7,9 @@ import { sendJson } from './http';
 /** See FrontDoorOptions.upstreamTimeoutMs. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 60_000;
 
+/** SQS's longest WaitTimeSeconds: a long poll may be silent this much longer than any other call. */
+const LONGEST_SQS_WAIT_MS = 20_000;
+
 /** The upstream did not answer within the upstream timeout. */
 class UpstreamTimeoutError extends Error {}
 
@@ -47,6 +50,7 @@ export class Upstream {
   private readonly url: URL;
   private readonly transport: typeof http | typeof https;
   private readonly agent: http.Agent;
+  private readonly longPollAgent: http.Agent;
   private readonly basePath: string;
   private readonly timeoutMs: number;
 
@@ -64,6 +68,9 @@ export class Upstream {
     // contention. 100 records of the hub benchmark through moto took 3.8 s with unlimited
     // sockets, 3.4 s with 8, 2.8 s with 4 and 2.7 s with 2; requests beyond the limit queue here.
     this.agent = new this.transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 4 });
+    // An SQS long poll (ReceiveMessage) waits in moto without the GIL for up to 20 s: on one of
+    // those few connections, a handful of queue pollers would hold every call behind them.
+    this.longPollAgent = new this.transport.Agent({ keepAlive: true });
     this.basePath = this.url.pathname.replace(/\/$/, '');
     this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
     if (!Number.isFinite(this.timeoutMs) || this.timeoutMs <= 0) {
@@ -74,6 +81,7 @@ export class Upstream {
   /** Ends the kept-alive connections. */
   destroy(): void {
     this.agent.destroy();
+    this.longPollAgent.destroy();
   }
 
   /**
@@ -87,6 +95,7 @@ export class Upstream {
     record: CallRecord,
     hooks: ForwardHooks = {},
   ): Promise<void> {
+    const longPoll = record.service === 'sqs' && record.operation === 'ReceiveMessage';
     return new Promise((resolveForward) => {
       const headers = forwardHeaders(req.rawHeaders);
       headers.host = this.url.host;
@@ -99,8 +108,8 @@ export class Upstream {
           method: req.method,
           path: this.basePath + (req.url ?? '/'),
           headers,
-          agent: this.agent,
-          timeout: this.timeoutMs,
+          agent: longPoll ? this.longPollAgent : this.agent,
+          timeout: longPoll ? this.timeoutMs + LONGEST_SQS_WAIT_MS : this.timeoutMs,
         },
         (incoming) => {
           res.writeHead(incoming.statusCode ?? 502, incoming.statusMessage, filterRawHeaders(incoming.rawHeaders));
