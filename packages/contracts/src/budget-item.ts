@@ -371,6 +371,26 @@ export const withinNotificationLimit: [
   },
 ];
 
+/** The currency the cost guardian prices AWS Batch jobs in (AWS list prices). */
+export const GUARDIAN_CURRENCY = 'USD';
+
+/**
+ * The cost guardian adds AWS Batch job costs, priced in USD, to AWS Budgets' figure: on a budget in
+ * another currency the sum would be meaningless, so a guardian that is on needs a USD budget.
+ */
+export const guardianNeedsUsd: [
+  (item: { currency: string; guardian: { mode: string } }) => boolean,
+  { error: string; path: PropertyKey[] },
+] = [
+  (item) => item.guardian.mode === 'off' || item.currency === GUARDIAN_CURRENCY,
+  {
+    error:
+      `must be ${GUARDIAN_CURRENCY} while guardian.mode is notify or enforce: the cost guardian prices AWS Batch jobs ` +
+      `in ${GUARDIAN_CURRENCY} and cannot add them to a budget in another currency (set guardian.mode to off, or the budget in ${GUARDIAN_CURRENCY})`,
+    path: ['currency'],
+  },
+];
+
 /**
  * The longest revision (MAX_REVISION_DIGITS digits) and an `updatedAt` as toISOString writes it
  * (always 24 characters): the widest envelope the spoke parameter document can get.
@@ -430,6 +450,7 @@ export const budgetItemSchema = z
     { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
   )
   .refine(...withinNotificationLimit)
+  .refine(...guardianNeedsUsd)
   .transform(({ sync: _sync, delivered: _delivered, repair: _repair, ...item }, ctx) => {
     const oversize = documentSizeProblem(item);
     if (oversize)

@@ -115,6 +115,12 @@ export const BAD_BUDGET_ITEMS: BadBudgetItem[] = [
     reason: /must not be above terminateJobsAt/,
   },
   {
+    name: 'guardian on a budget that is not in USD',
+    change: { currency: 'EUR', guardian: { mode: 'enforce' } },
+    attribute: 'currency',
+    reason: /must be USD while guardian.mode is notify or enforce/,
+  },
+  {
     name: 'guardian queue name invalid',
     change: { guardian: { mode: 'enforce', jobQueues: ['my queue'] } },
     attribute: 'guardian.jobQueues[0]',
