@@ -49,6 +49,8 @@ describe('parseBatchJobEvent', () => {
       capacity: 'UNKNOWN',
       createdAt: 1641944200058,
       attempts: [],
+      // The documentation's example carries this tag; a budget's tag filter is matched against the tags.
+      tags: { resourceArn: 'arn:aws:batch:us-east-1:123456789012:job/4c7599ae-0a82-49aa-ba5a-4727fcce14a8' },
     });
   });
 

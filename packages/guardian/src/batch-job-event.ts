@@ -89,6 +89,11 @@ export interface JobFacts {
   stoppedAt?: number;
   /** Attempts that have started, in the order Batch lists them (in the ledger: from the event that listed the most). */
   attempts: AttemptTimes[];
+  /**
+   * The job's tags as Batch reports them (from the submit, the job definition and the queue):
+   * what a budget's tag cost filter is matched against (see coverage.ts).
+   */
+  tags?: Record<string, string>;
 }
 
 /** One Batch Job State Change event, read. Times are epoch milliseconds. */
@@ -198,6 +203,7 @@ const detailSchema = z.object(
     nodeProperties: z.object({ numNodes: z.number().optional() }).optional(),
     nodeDetails: z.object({ nodeIndex: z.number().optional(), isMainNode: z.boolean().optional() }).optional(),
     arrayProperties: z.object({ size: z.number().optional(), index: z.number().optional() }).optional(),
+    tags: z.record(z.string(), z.string(), { error: 'must be a map of tag keys to text values' }).optional(),
     platformCapabilities: z
       .array(z.enum(['EC2', 'FARGATE'], { error: (issue) => `must be EC2 or FARGATE, got ${describe(issue.input)}` }))
       .optional(),
@@ -292,6 +298,7 @@ export function parseBatchJobEvent(event: unknown, options: ParseBatchJobEventOp
     ...(detail.startedAt !== undefined ? { startedAt: detail.startedAt } : {}),
     ...(detail.stoppedAt !== undefined ? { stoppedAt: detail.stoppedAt } : {}),
     attempts,
+    ...(detail.tags !== undefined && Object.keys(detail.tags).length > 0 ? { tags: detail.tags } : {}),
   };
 }
 

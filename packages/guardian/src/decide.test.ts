@@ -8,6 +8,7 @@ import {
   type GuardianState,
   type JobQueueView,
 } from './decide';
+import type { SpendBasis } from './spend-estimate';
 
 const ACCOUNT_ID = '111111111111';
 const at = (iso: string) => new Date(iso);
@@ -38,6 +39,9 @@ interface Scenario {
   budget?: DecisionInput['budget'];
   /** AWS Budgets actual spend. */
   actual?: number;
+  /** The figure that counts (see rememberSpend): `actual` by default. */
+  counted?: number;
+  basis?: SpendBasis;
   lastUpdated?: Date;
   /** Tracked Batch cost accrued since the refresh. */
   tracked?: number;
@@ -50,7 +54,12 @@ interface Scenario {
 function decide(s: Scenario = {}): Decision {
   return decideGuardianActions({
     budget: s.budget ?? budget(),
-    actualSpend: { amount: s.actual ?? 0, lastUpdated: s.lastUpdated ?? REFRESHED },
+    actualSpend: {
+      reported: s.actual ?? 0,
+      counted: s.counted ?? s.actual ?? 0,
+      basis: s.basis ?? 'REPORTED',
+      refreshedAfter: s.lastUpdated ?? REFRESHED,
+    },
     batchCostAccruedSince: () => s.tracked ?? 0,
     state: s.state,
     queues: s.queues ?? [queue('cpu'), queue('gpu')],
@@ -281,6 +290,8 @@ describe('decideGuardianActions', () => {
       });
       const november = decide({
         actual: 1150, // still last period's figure: AWS Budgets refreshed on 31 October
+        counted: 0,
+        basis: 'PREVIOUS_PERIOD',
         lastUpdated: at('2026-10-31T18:00:00Z'),
         tracked: 2,
         now: at('2026-11-01T00:10:00Z'),
@@ -342,6 +353,8 @@ describe('decideGuardianActions', () => {
       const january = decide({
         budget: annual,
         actual: 11000,
+        counted: 0,
+        basis: 'PREVIOUS_PERIOD',
         lastUpdated: at('2026-12-31T18:00:00Z'),
         now: at('2027-01-01T01:00:00Z'),
         state: december.nextState,

@@ -1,5 +1,6 @@
 import type { BudgetItem } from '@org-budgets/contracts';
 import type { ActiveJobStatus } from './batch-job-event';
+import { coverageOf, describeCoverage } from './coverage';
 import {
   renderNotice,
   formatMoney,
@@ -11,7 +12,7 @@ import {
   type RenderedNotice,
   type TerminatedJobSummary,
 } from './notice';
-import { budgetPeriodBounds, estimateSpend, type SpendEstimate } from './spend-estimate';
+import { budgetPeriodBounds, estimateSpend, type CountedSpend, type SpendEstimate } from './spend-estimate';
 
 /**
  * The guardian's decision: from the spend estimate, the guarded queues and the guardian's own
@@ -109,10 +110,13 @@ export type GuardianNotice = NoticeContent & RenderedNotice & { key: string };
 
 export interface DecisionInput {
   /** The budget parameter (or item): account, name, amount, currency, period, guardian. */
-  budget: Pick<BudgetItem, 'accountId' | 'budgetName' | 'amount' | 'currency' | 'period' | 'guardian'>;
-  /** AWS Budgets' actual spend (CalculatedSpend.ActualSpend) and its LastUpdatedTime. */
-  actualSpend: { amount: number; lastUpdated: Date };
-  /** Tracked Batch cost (USD) accrued from `since` to now. */
+  budget: Pick<BudgetItem, 'accountId' | 'budgetName' | 'amount' | 'currency' | 'period' | 'guardian'> &
+    Partial<Pick<BudgetItem, 'costFilter'>>;
+  /** The AWS Budgets figure that counts for the period (see `rememberSpend`). */
+  actualSpend: CountedSpend;
+  /** The period the figure belongs to (see `reportedPeriodBounds`); the calendar period by default. */
+  periodBounds?: { start: Date; end: Date };
+  /** Tracked Batch cost (USD) of the jobs the budget covers, accrued from `since` to now. */
   batchCostAccruedSince: (since: Date) => number;
   state: GuardianState | undefined;
   /** Every job queue of the account, with state and guard tag. */
@@ -143,9 +147,9 @@ export interface Decision {
   stateChanged: boolean;
 }
 
-export function initialGuardianState(input: Pick<DecisionInput, 'budget' | 'now'>): GuardianState {
+export function initialGuardianState(input: Pick<DecisionInput, 'budget' | 'now' | 'periodBounds'>): GuardianState {
   return {
-    periodStart: budgetPeriodBounds(input.budget.period, input.now).start.toISOString(),
+    periodStart: (input.periodBounds ?? budgetPeriodBounds(input.budget.period, input.now)).start.toISOString(),
     budgetAmount: input.budget.amount,
     disableQueuesAt: input.budget.guardian.disableQueuesAt,
     episode: 0,
@@ -183,6 +187,7 @@ export function decideGuardianActions(input: DecisionInput): Decision {
     actualSpend: input.actualSpend,
     batchCostAccruedSince: input.batchCostAccruedSince,
     now,
+    ...(input.periodBounds ? { periodBounds: input.periodBounds } : {}),
     ...(input.billingDataLagMs === undefined ? {} : { billingDataLagMs: input.billingDataLagMs }),
   });
   const level = levelFor(estimate.percentOfBudget, guardian);
@@ -218,6 +223,7 @@ export function decideGuardianActions(input: DecisionInput): Decision {
     estimate,
     disableQueuesAt: guardian.disableQueuesAt,
     terminateJobsAt: guardian.terminateJobsAt,
+    jobsCounted: describeCoverage(coverageOf(budget)),
   };
   const sent = new Set(state.notices.map((n) => n.key));
   const notify = (key: string, content: NoticeContent) => {

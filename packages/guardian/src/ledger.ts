@@ -105,6 +105,7 @@ export function recordFromObservation(observation: JobObservation): JobRecord {
     startedAt: observation.startedAt,
     stoppedAt: observation.stoppedAt,
     attempts: observation.attempts.map((a) => ({ ...a })),
+    tags: observation.tags ? { ...observation.tags } : undefined,
     currentRun: runs
       ? { attempt, since: Math.min(observation.eventTime, startedThisRun ?? observation.eventTime) }
       : undefined,
@@ -135,6 +136,8 @@ export function mergeRecords(a: JobRecord, b: JobRecord): JobRecord {
     startedAt: maxDefined(a.startedAt, b.startedAt),
     stoppedAt: maxDefined(a.stoppedAt, b.stoppedAt),
     attempts: mergeAttempts(a.attempts, b.attempts),
+    // Batch reports the same tags on every event of a job; the later event's win if they differ.
+    tags: later.tags ?? earlier.tags,
     currentRun: mergeRuns(a.currentRun, b.currentRun),
     statusEventTime: later.statusEventTime,
     lastEventTime: Math.max(a.lastEventTime, b.lastEventTime),

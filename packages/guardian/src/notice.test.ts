@@ -8,8 +8,9 @@ const estimate = (overrides: Partial<SpendEstimate> = {}): SpendEstimate => ({
   periodStart: '2026-11-01T00:00:00.000Z',
   periodEnd: '2026-12-01T00:00:00.000Z',
   actualSpend: 790.5,
-  actualSpendUpdatedAt: '2026-11-23T06:00:00.000Z',
+  actualSpendRefreshedAfter: '2026-11-23T06:00:00.000Z',
   actualSpendCounted: 790.5,
+  basis: 'REPORTED',
   trackedBatchCost: 24.25,
   trackedSince: '2026-11-23T06:00:00.000Z',
   estimatedAt: '2026-11-23T12:00:00.000Z',
@@ -48,7 +49,7 @@ describe('renderNotice', () => {
         '    - gpu',
         '',
         'Why',
-        '  Estimated spend 814.75 USD = 790.50 USD actual spend reported by AWS Budgets (last refreshed 2026-11-23 06:00 UTC)',
+        '  Estimated spend 814.75 USD = 790.50 USD actual spend reported by AWS Budgets (refreshed after 2026-11-23 06:00 UTC)',
         '    + 24.25 USD AWS Batch cost the guardian tracked since 2026-11-23 06:00 UTC',
         '      (AWS Budgets learns of spend only a few times a day; the guardian adds the Batch jobs it saw',
         '      since then, running jobs up to 2026-11-23 12:00 UTC, at AWS list prices).',
@@ -131,6 +132,7 @@ describe('renderNotice', () => {
       periodEnd: '2027-01-01T00:00:00.000Z',
       actualSpend: 1150,
       actualSpendCounted: 0,
+      basis: 'PREVIOUS_PERIOD',
       trackedBatchCost: 2,
       total: 2,
       percentOfBudget: 0.2,
@@ -145,7 +147,7 @@ describe('renderNotice', () => {
 
     expect(body).toContain('a new budget period has begun');
     expect(body).toContain(
-      'Estimated spend 2.00 USD = 0.00 USD actual spend: AWS Budgets has not refreshed since the period began',
+      "Estimated spend 2.00 USD = 0.00 USD actual spend: AWS Budgets still shows last period's 1,150.00 USD",
     );
   });
 });

@@ -20,6 +20,8 @@ export interface NoticeContext {
   estimate: SpendEstimate;
   disableQueuesAt: number;
   terminateJobsAt: number;
+  /** Which jobs the budget counts, in words (see `describeCoverage`). */
+  jobsCounted?: string;
 }
 
 export interface TerminatedJobSummary {
@@ -194,14 +196,20 @@ function headline(n: NoticeContext): string {
 function why(n: NoticeContext): string[] {
   const e = n.estimate;
   const money = (amount: number) => formatMoney(amount, e.currency);
+  const refreshed = e.actualSpendRefreshedAfter
+    ? `refreshed after ${formatTime(e.actualSpendRefreshedAfter)}`
+    : 'refresh time unknown, so Batch cost counts from the period start';
   const actualLine =
-    e.actualSpendCounted === e.actualSpend
-      ? `${money(e.actualSpendCounted)} actual spend reported by AWS Budgets (last refreshed ${formatTime(e.actualSpendUpdatedAt)})`
-      : `${money(e.actualSpendCounted)} actual spend: AWS Budgets has not refreshed since the period began`;
+    e.basis === 'PREVIOUS_PERIOD'
+      ? `${money(0)} actual spend: AWS Budgets still shows last period's ${money(e.actualSpend)}`
+      : e.basis === 'KEPT_AFTER_ZERO'
+        ? `${money(e.actualSpendCounted)} actual spend AWS Budgets reported before the budget was updated (it shows ${money(0)} until it recalculates)`
+        : `${money(e.actualSpendCounted)} actual spend reported by AWS Budgets (${refreshed})`;
   return [
     'Why',
     `  Estimated spend ${money(e.total)} = ${actualLine}`,
     `    + ${money(e.trackedBatchCost)} AWS Batch cost the guardian tracked since ${formatTime(e.trackedSince)}`,
+    ...(n.jobsCounted ? [`      of ${n.jobsCounted}`] : []),
     `      (AWS Budgets learns of spend only a few times a day; the guardian adds the Batch jobs it saw`,
     `      since then, running jobs up to ${formatTime(e.estimatedAt)}, at AWS list prices).`,
     `  Thresholds: job queues are disabled at ${n.disableQueuesAt}% (${money((e.budgetAmount * n.disableQueuesAt) / 100)}),`,

@@ -1,7 +1,8 @@
-import { budgetPeriodBounds, estimateSpend } from './spend-estimate';
+import { budgetPeriodBounds, estimateSpend, reportedPeriodBounds, trackedWindowStart } from './spend-estimate';
 
 const at = (iso: string) => new Date(iso);
 const iso = (bounds: { start: Date; end: Date }) => [bounds.start.toISOString(), bounds.end.toISOString()];
+const HOUR = 3_600_000;
 
 describe('budgetPeriodBounds', () => {
   it.each([
@@ -15,90 +16,116 @@ describe('budgetPeriodBounds', () => {
   });
 });
 
+describe('reportedPeriodBounds', () => {
+  const now = at('2026-11-23T12:00:00Z');
+
+  it('is the calendar period when the budget has no time period, or one that began before it', () => {
+    expect(iso(reportedPeriodBounds('MONTHLY', now))).toEqual(['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
+    expect(
+      iso(reportedPeriodBounds('MONTHLY', now, { start: at('2024-01-01T00:00:00Z'), end: at('2087-06-15T00:00:00Z') })),
+    ).toEqual(['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
+  });
+
+  it('starts at the budget start when the budget began inside the period, and ends at its end', () => {
+    const bounds = reportedPeriodBounds('MONTHLY', now, {
+      start: at('2026-11-10T00:00:00Z'),
+      end: at('2026-11-28T00:00:00Z'),
+    });
+    expect(iso(bounds)).toEqual(['2026-11-10T00:00:00.000Z', '2026-11-28T00:00:00.000Z']);
+  });
+
+  it('ignores a start in the future (the budget has not begun: the calendar period is the widest guess)', () => {
+    expect(reportedPeriodBounds('MONTHLY', now, { start: at('2026-11-25T00:00:00Z') }).start).toEqual(
+      at('2026-11-01T00:00:00Z'),
+    );
+  });
+});
+
+describe('trackedWindowStart', () => {
+  const periodStart = at('2026-11-01T00:00:00Z');
+  const now = at('2026-11-23T12:00:00Z');
+
+  it('is the refresh less the billing-data lag', () => {
+    expect(trackedWindowStart(periodStart, at('2026-11-23T06:00:00Z'), now, 8 * HOUR)).toEqual(
+      at('2026-11-22T22:00:00Z'),
+    );
+  });
+
+  it('is the period start when the refresh time is unknown: the whole period is tracked', () => {
+    expect(trackedWindowStart(periodStart, undefined, now, 8 * HOUR)).toEqual(periodStart);
+  });
+
+  it('never starts before the period nor after now', () => {
+    expect(trackedWindowStart(periodStart, at('2026-11-01T02:00:00Z'), now, 8 * HOUR)).toEqual(periodStart);
+    expect(trackedWindowStart(periodStart, at('2026-11-23T12:05:00Z'), now)).toEqual(now);
+  });
+});
+
 describe('estimateSpend', () => {
   const budget = { amount: 1000, currency: 'USD', period: 'MONTHLY' } as const;
+  const now = at('2026-11-23T12:00:00Z');
 
-  it('counts tracked cost from the billing-data lag before the refresh, and says when AWS refreshed', () => {
-    const accrued = jest.fn().mockReturnValue(10);
-
-    const estimate = estimateSpend({
-      budget,
-      actualSpend: { amount: 700, lastUpdated: at('2026-11-23T06:00:00Z') },
-      batchCostAccruedSince: accrued,
-      now: at('2026-11-23T12:00:00Z'),
-      billingDataLagMs: 8 * 3_600_000,
-    });
-
-    expect(accrued).toHaveBeenCalledWith(at('2026-11-22T22:00:00Z'));
-    expect(estimate).toMatchObject({
-      actualSpendUpdatedAt: '2026-11-23T06:00:00.000Z',
-      trackedSince: '2026-11-22T22:00:00.000Z',
-      total: 710,
-    });
-  });
-
-  it('never counts tracked cost from before the period, whatever the lag', () => {
-    const accrued = jest.fn().mockReturnValue(0);
-    estimateSpend({
-      budget,
-      actualSpend: { amount: 1, lastUpdated: at('2026-11-01T02:00:00Z') },
-      batchCostAccruedSince: accrued,
-      now: at('2026-11-01T03:00:00Z'),
-      billingDataLagMs: 8 * 3_600_000,
-    });
-    expect(accrued).toHaveBeenCalledWith(at('2026-11-01T00:00:00Z'));
-  });
-
-  it('adds the Batch cost accrued since AWS Budgets last refreshed to its actual spend', () => {
+  it('adds the Batch cost accrued since the window start to the counted figure', () => {
     const accrued = jest.fn().mockReturnValue(42.5);
 
     const estimate = estimateSpend({
       budget,
-      actualSpend: { amount: 700, lastUpdated: at('2026-11-23T06:00:00Z') },
+      actualSpend: { reported: 700, counted: 700, basis: 'REPORTED', refreshedAfter: at('2026-11-23T06:00:00Z') },
       batchCostAccruedSince: accrued,
-      now: at('2026-11-23T12:00:00Z'),
+      now,
+      billingDataLagMs: 8 * HOUR,
     });
 
-    expect(accrued).toHaveBeenCalledWith(at('2026-11-23T06:00:00Z'));
+    expect(accrued).toHaveBeenCalledWith(at('2026-11-22T22:00:00Z'));
     expect(estimate).toMatchObject({
       actualSpend: 700,
       actualSpendCounted: 700,
+      actualSpendRefreshedAfter: '2026-11-23T06:00:00.000Z',
+      basis: 'REPORTED',
       trackedBatchCost: 42.5,
-      trackedSince: '2026-11-23T06:00:00.000Z',
+      trackedSince: '2026-11-22T22:00:00.000Z',
       total: 742.5,
       percentOfBudget: 74.25,
     });
   });
 
-  it('does not count the previous period: AWS Budgets has not refreshed since the reset', () => {
+  it('counts what it is given, not what AWS reports: last period’s figure counts 0', () => {
     const accrued = jest.fn().mockReturnValue(3);
 
     const estimate = estimateSpend({
       budget,
-      actualSpend: { amount: 1200, lastUpdated: at('2026-11-30T20:00:00Z') },
+      actualSpend: { reported: 1200, counted: 0, basis: 'PREVIOUS_PERIOD' },
       batchCostAccruedSince: accrued,
       now: at('2026-12-01T02:00:00Z'),
     });
 
     expect(accrued).toHaveBeenCalledWith(at('2026-12-01T00:00:00Z'));
-    expect(estimate).toMatchObject({
-      actualSpend: 1200,
-      actualSpendCounted: 0,
-      total: 3,
-      periodStart: '2026-12-01T00:00:00.000Z',
-    });
+    expect(estimate).toMatchObject({ actualSpend: 1200, actualSpendCounted: 0, total: 3 });
+    expect(estimate).not.toHaveProperty('actualSpendRefreshedAfter');
   });
 
-  it('never looks into the future when AWS reports a refresh later than now', () => {
+  it('uses the period it is given (the budget’s own time period)', () => {
     const accrued = jest.fn().mockReturnValue(0);
 
-    estimateSpend({
+    const estimate = estimateSpend({
       budget,
-      actualSpend: { amount: 10, lastUpdated: at('2026-11-23T12:05:00Z') },
+      periodBounds: { start: at('2026-11-10T00:00:00Z'), end: at('2026-12-01T00:00:00Z') },
+      actualSpend: { reported: 0, counted: 0, basis: 'REPORTED' },
       batchCostAccruedSince: accrued,
-      now: at('2026-11-23T12:00:00Z'),
+      now,
     });
 
-    expect(accrued).toHaveBeenCalledWith(at('2026-11-23T12:00:00Z'));
+    expect(accrued).toHaveBeenCalledWith(at('2026-11-10T00:00:00Z'));
+    expect(estimate.periodStart).toBe('2026-11-10T00:00:00.000Z');
+  });
+
+  it('never counts negative tracked cost', () => {
+    const estimate = estimateSpend({
+      budget,
+      actualSpend: { reported: 10, counted: 10, basis: 'REPORTED' },
+      batchCostAccruedSince: () => -5,
+      now,
+    });
+    expect(estimate.total).toBe(10);
   });
 });

@@ -16,17 +16,49 @@ export function budgetPeriodBounds(period: BudgetPeriod, now: Date): { start: Da
 }
 
 /**
+ * The period of a budget as AWS Budgets reports it: the calendar period around `now` (see
+ * `budgetPeriodBounds`), within the budget's own `TimePeriod` (DescribeBudget) when it has one: a
+ * budget that begins inside a period counts from its start, one that ends inside it up to its end.
+ */
+export function reportedPeriodBounds(
+  period: BudgetPeriod,
+  now: Date,
+  timePeriod?: { start?: Date | undefined; end?: Date | undefined },
+): { start: Date; end: Date } {
+  const calendar = budgetPeriodBounds(period, now);
+  const start =
+    timePeriod?.start && timePeriod.start > calendar.start && timePeriod.start <= now
+      ? timePeriod.start
+      : calendar.start;
+  const end =
+    timePeriod?.end && timePeriod.end < calendar.end && timePeriod.end > start ? timePeriod.end : calendar.end;
+  return { start, end };
+}
+
+/**
+ * How the AWS Budgets figure was counted (see `rememberSpend`):
+ * - REPORTED: as AWS reports it now;
+ * - PREVIOUS_PERIOD: AWS still reports the last period's figure (it has not reset yet): 0 counts,
+ *   and the tracked Batch cost of the whole period is added;
+ * - KEPT_AFTER_ZERO: AWS reports 0 because the budget was updated (UpdateBudget zeroes its spend
+ *   until new data); the figure it gave before counts.
+ */
+export type SpendBasis = 'REPORTED' | 'PREVIOUS_PERIOD' | 'KEPT_AFTER_ZERO';
+
+/**
  * The guardian's estimate of the period's spend and its parts.
  *
- *   window start = max(AWS Budgets' lastUpdated, period start), and not after now
- *   counted actual = AWS Budgets' actual spend, or 0 when lastUpdated is before the period start
- *                    (that figure is the previous period's: AWS has not refreshed since the reset)
- *   estimate     = counted actual + tracked Batch cost accrued since the window start
+ *   window start = refreshedAfter less the billing-data lag, within [period start, now];
+ *                  the period start when the refresh time is unknown
+ *   estimate     = counted AWS Budgets figure + tracked Batch cost accrued since the window start
  *   percent      = estimate / budget amount × 100
  *
- * AWS Budgets refreshes its actual spend only a few times a day; the guardian's ledger adds what
- * the Batch jobs it tracked cost since then, running jobs up to now, so that they are never
- * under-counted. Costs are in USD (AWS list prices); the budget is expected to be in USD as well.
+ * AWS Budgets refreshes its actual spend only a few times a day and its figure trails usage by
+ * hours; the guardian's ledger adds what the Batch jobs the budget covers cost since then,
+ * running jobs up to now, so that they are never under-counted. `refreshedAfter` is never later
+ * than AWS's true refresh (see `rememberSpend`), so the window may overlap the figure (some Batch
+ * cost counted twice: the estimate errs high) but never leaves a gap. Costs are in USD (AWS list
+ * prices); a guardian is only allowed on a USD budget.
  */
 export interface SpendEstimate {
   currency: string;
@@ -36,13 +68,14 @@ export interface SpendEstimate {
   periodStart: string;
   /** ISO 8601, UTC, exclusive. */
   periodEnd: string;
-  /** The actual spend AWS Budgets reported. */
+  /** The actual spend AWS Budgets reports now. */
   actualSpend: number;
-  /** When AWS Budgets last refreshed it (ISO 8601). */
-  actualSpendUpdatedAt: string;
-  /** The part of `actualSpend` that counts for this period (0 when it predates the period). */
+  /** The earliest AWS can have refreshed the counted figure (ISO 8601); absent when unknown. */
+  actualSpendRefreshedAfter?: string;
+  /** The AWS Budgets figure that counts for this period (see `basis`). */
   actualSpendCounted: number;
-  /** Tracked Batch cost accrued since `trackedSince`. */
+  basis: SpendBasis;
+  /** Tracked Batch cost accrued since `trackedSince` by the jobs the budget covers. */
   trackedBatchCost: number;
   /** ISO 8601: the window start. */
   trackedSince: string;
@@ -52,10 +85,23 @@ export interface SpendEstimate {
   percentOfBudget: number;
 }
 
+/** The AWS Budgets figure that counts for the period, as `rememberSpend` keeps it. */
+export interface CountedSpend {
+  /** The figure AWS reports now. */
+  reported: number;
+  /** The figure that counts. */
+  counted: number;
+  basis: SpendBasis;
+  /** The earliest AWS can have refreshed `counted`; undefined when unknown (the whole period is tracked). */
+  refreshedAfter?: Date | undefined;
+}
+
 export interface EstimateSpendInput {
   budget: Pick<BudgetItem, 'amount' | 'currency' | 'period'>;
-  actualSpend: { amount: number; lastUpdated: Date };
-  /** Tracked Batch cost (USD) accrued from `since` to now, e.g. `(since) => accruedSince(jobs, since, now, prices)`. */
+  /** The period the figure belongs to; the calendar period of `budget.period` around `now` by default. */
+  periodBounds?: { start: Date; end: Date };
+  actualSpend: CountedSpend;
+  /** Tracked Batch cost (USD) of the jobs the budget covers, accrued from `since` to now. */
   batchCostAccruedSince: (since: Date) => number;
   now: Date;
   /**
@@ -66,39 +112,38 @@ export interface EstimateSpendInput {
 }
 
 /**
- * Start of the window whose tracked Batch cost the estimate adds: the later of AWS Budgets' last
- * refresh, less how far its figure trails usage (`billingDataLagMs`), and the period start (never
- * after now). Jobs that ran before it are in the actual spend
- * already, or belong to an earlier period: the ledger only needs jobs active at or after it.
+ * Start of the window whose tracked Batch cost the estimate adds: `refreshedAfter` less how far
+ * AWS's figure trails usage (`billingDataLagMs`), not before the period start and not after now;
+ * the period start when `refreshedAfter` is unknown. Jobs that ran before it are in the figure
+ * already, or belong to an earlier period.
  */
 export function trackedWindowStart(
-  period: BudgetPeriod,
-  actualSpendUpdated: Date,
+  periodStart: Date,
+  refreshedAfter: Date | undefined,
   now: Date,
   billingDataLagMs = 0,
 ): Date {
-  const { start } = budgetPeriodBounds(period, now);
-  const from = actualSpendUpdated.getTime() - billingDataLagMs;
-  return new Date(Math.min(now.getTime(), Math.max(from, start.getTime())));
+  if (refreshedAfter === undefined) return new Date(Math.min(now.getTime(), periodStart.getTime()));
+  const from = refreshedAfter.getTime() - billingDataLagMs;
+  return new Date(Math.min(now.getTime(), Math.max(from, periodStart.getTime())));
 }
 
 export function estimateSpend(input: EstimateSpendInput): SpendEstimate {
   const { budget, actualSpend, now } = input;
-  const { start, end } = budgetPeriodBounds(budget.period, now);
-  const refreshedThisPeriod = actualSpend.lastUpdated.getTime() >= start.getTime();
-  const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now, input.billingDataLagMs);
-  const actualSpendCounted = refreshedThisPeriod ? actualSpend.amount : 0;
+  const { start, end } = input.periodBounds ?? budgetPeriodBounds(budget.period, now);
+  const since = trackedWindowStart(start, actualSpend.refreshedAfter, now, input.billingDataLagMs);
   const trackedBatchCost = Math.max(0, input.batchCostAccruedSince(since));
-  const total = actualSpendCounted + trackedBatchCost;
+  const total = actualSpend.counted + trackedBatchCost;
   return {
     currency: budget.currency,
     budgetAmount: budget.amount,
     period: budget.period,
     periodStart: start.toISOString(),
     periodEnd: end.toISOString(),
-    actualSpend: actualSpend.amount,
-    actualSpendUpdatedAt: actualSpend.lastUpdated.toISOString(),
-    actualSpendCounted,
+    actualSpend: actualSpend.reported,
+    ...(actualSpend.refreshedAfter ? { actualSpendRefreshedAfter: actualSpend.refreshedAfter.toISOString() } : {}),
+    actualSpendCounted: actualSpend.counted,
+    basis: actualSpend.basis,
     trackedBatchCost,
     trackedSince: since.toISOString(),
     estimatedAt: now.toISOString(),

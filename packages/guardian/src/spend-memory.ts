@@ -1,0 +1,139 @@
+import type { CountedSpend } from './spend-estimate';
+
+/**
+ * What the guardian remembers of a budget's AWS Budgets figure between runs, and how it turns
+ * each new reading into the figure that counts (`rememberSpend`). Pure.
+ *
+ * Three AWS facts shape it:
+ * - The figure belongs to one definition of the budget (period, time period, cost filters, cost
+ *   types, currency) and to one period. When the definition changes (finance turns ANNUALLY into
+ *   MONTHLY, narrows the cost filter) or a new period begins, nothing remembered carries over:
+ *   an annual figure never counts against a monthly budget, last month's never against this one.
+ * - UpdateBudget zeroes CalculatedSpend "until AWS has new usage data": a reading of 0 after a
+ *   non-zero figure of the same definition and period keeps that figure (a raised amount is not
+ *   a refund).
+ * - AWS gives no time for its figure (LastUpdatedTime is when the budget was last changed), and
+ *   for a while after a period begins it may still report the last period's figure. So a new
+ *   figure is taken as refreshed after the last run that saw the previous one (never later than
+ *   AWS's true refresh); the first figure of a definition, after the budget's LastUpdatedTime
+ *   (a change zeroes the figure, so a non-zero one was calculated after it) or, without one, at
+ *   an unknown time (the window then covers the whole period). In a new period, a reading equal
+ *   to the last one of the previous period is taken as not reset yet: 0 counts until it changes.
+ */
+export interface SpendMemory {
+  /** `spendDefinitionKey` of the AWS Budget the figure was read from. */
+  definition: string;
+  /** Start of the period the figure is counted for (ISO 8601). */
+  periodStart: string;
+  /** The figure AWS reported at the last run. */
+  lastReading: number;
+  /** The figure that counts. */
+  counted: number;
+  basis: CountedSpend['basis'];
+  /** The earliest AWS can have refreshed `counted` (ISO 8601); absent when unknown. */
+  refreshedAfter?: string;
+  /** When a run last read `lastReading` (ISO 8601). */
+  checkedAt: string;
+}
+
+/** One DescribeBudget reading of a budget's actual spend. */
+export interface SpendReading {
+  actual: number;
+  /** `Budget.LastUpdatedTime`: when the budget was last changed. */
+  lastUpdated?: Date | undefined;
+  /** `spendDefinitionKey` of the budget as AWS describes it. */
+  definition: string;
+}
+
+/** The parts of an AWS Budget that decide what its spend figure means. */
+export interface SpendDefinition {
+  timeUnit: string;
+  /** `TimePeriod.Start` (ISO 8601), when AWS gives one. */
+  timePeriodStart?: string | undefined;
+  /** `CostFilters`: dimension to values. */
+  costFilters?: Record<string, readonly string[]> | undefined;
+  /** `CostTypes`, as AWS gives them. */
+  costTypes?: Record<string, unknown> | undefined;
+  /** `BudgetLimit.Unit` (the currency). */
+  unit: string;
+}
+
+/** A stable text for a definition: equal definitions give equal keys whatever the order of filters and values. */
+export function spendDefinitionKey(definition: SpendDefinition): string {
+  const costFilters = Object.fromEntries(
+    Object.entries(definition.costFilters ?? {})
+      .filter(([, values]) => values.length > 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([dimension, values]) => [dimension, [...new Set(values)].sort()]),
+  );
+  return stableJson({
+    timeUnit: definition.timeUnit,
+    timePeriodStart: definition.timePeriodStart ?? null,
+    costFilters,
+    costTypes: definition.costTypes ?? null,
+    unit: definition.unit,
+  });
+}
+
+/** The memory after one reading, at `now`, for the period that starts at `periodStart`. */
+export function rememberSpend(
+  reading: SpendReading,
+  memory: SpendMemory | undefined,
+  periodStart: Date,
+  now: Date,
+): SpendMemory {
+  const nowIso = now.toISOString();
+  const period = periodStart.toISOString();
+  const base = { definition: reading.definition, periodStart: period, lastReading: reading.actual, checkedAt: nowIso };
+  const sameDefinition = memory !== undefined && memory.definition === reading.definition;
+  if (!memory || !sameDefinition || memory.periodStart !== period) {
+    const newPeriodOfSameBudget = sameDefinition && Date.parse(memory.periodStart) < periodStart.getTime();
+    if (newPeriodOfSameBudget && reading.actual > 0 && reading.actual === memory.lastReading) {
+      // AWS has not reset the figure yet: it is the last period's.
+      return { ...base, counted: 0, basis: 'PREVIOUS_PERIOD' };
+    }
+    if (reading.actual === 0) return { ...base, counted: 0, basis: 'REPORTED' };
+    const lowerBounds = [
+      reading.lastUpdated && reading.lastUpdated.getTime() <= now.getTime() ? reading.lastUpdated.getTime() : undefined,
+      // A figure that changed since the last run of the previous period was refreshed after it.
+      newPeriodOfSameBudget ? Date.parse(memory.checkedAt) : undefined,
+    ].filter((t): t is number => t !== undefined);
+    return {
+      ...base,
+      counted: reading.actual,
+      basis: 'REPORTED',
+      ...(lowerBounds.length > 0 ? { refreshedAfter: new Date(Math.max(...lowerBounds)).toISOString() } : {}),
+    };
+  }
+  if (reading.actual === memory.lastReading) return { ...memory, checkedAt: nowIso };
+  if (reading.actual === 0 && memory.counted > 0) {
+    // Zeroed by an update of the budget: the figure AWS gave before still counts.
+    return { ...memory, lastReading: 0, basis: 'KEPT_AFTER_ZERO', checkedAt: nowIso };
+  }
+  if (reading.actual === 0) {
+    // Reset at last (the previous period's figure is gone), nothing reported yet: the whole period is tracked.
+    return { ...base, counted: 0, basis: 'REPORTED' };
+  }
+  // A new figure: AWS refreshed it after the last run, which saw the one before.
+  return { ...base, counted: reading.actual, basis: 'REPORTED', refreshedAfter: memory.checkedAt };
+}
+
+/** The counted figure for the estimate. */
+export function countedSpendOf(memory: SpendMemory): CountedSpend {
+  return {
+    reported: memory.lastReading,
+    counted: memory.counted,
+    basis: memory.basis,
+    ...(memory.refreshedAfter ? { refreshedAfter: new Date(memory.refreshedAfter) } : {}),
+  };
+}
+
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+        )
+      : v,
+  );
+}
