@@ -10,6 +10,8 @@ let moto: MotoServer;
 let dynamodb: DynamoDBClient;
 let ledger: GuardianLedger;
 const TABLE = 'guardian-ledger-it';
+/** The ledger's clock: when it records a write. */
+let clockNow = Date.parse('2026-11-23T12:00:00Z');
 
 beforeAll(async () => {
   moto = await startMotoServer();
@@ -44,7 +46,7 @@ beforeAll(async () => {
       ],
     }),
   );
-  ledger = createGuardianLedger(dynamodb, TABLE);
+  ledger = createGuardianLedger(dynamodb, TABLE, () => clockNow);
 });
 
 afterAll(async () => {
@@ -80,15 +82,15 @@ describe('the guardian ledger on DynamoDB', () => {
     expect(results.filter(Boolean).length).toBeLessThanOrEqual(2);
     expect(await ledger.recordObservation(parseBatchJobEvent(succeeded))).toBe(false);
 
-    const [job] = (
-      await ledger.jobsActiveSince(new Date('2026-11-23T10:30:00Z'), new Date('2026-11-23T12:00:00Z'))
-    ).filter((j) => j.jobId === jobId);
+    const [job] = (await ledger.jobsFinishedSince(new Date('2026-11-23T11:59:00Z'), new Date('2026-11-23T12:00:00Z')))
+      .map((f) => f.job)
+      .filter((j) => j.jobId === jobId);
     expect(job).toMatchObject({ status: 'SUCCEEDED', stoppedAt: t('2026-11-23T11:00:00Z') });
     // STARTING seen: billing counts from the image pull, 10:00:30.
     expect(job?.currentRun?.since).toBe(t('2026-11-23T10:00:30Z'));
   });
 
-  it('finds unfinished jobs and jobs stopped since a time, across days, and nothing older', async () => {
+  it('finds unfinished jobs, and finished jobs by when their finish was recorded, across days', async () => {
     const event = (jobId: string, status: string, stoppedAt?: string) =>
       parseBatchJobEvent(
         fargateJobEvent({
@@ -99,21 +101,38 @@ describe('the guardian ledger on DynamoDB', () => {
           ...(stoppedAt ? { stoppedAt: t(stoppedAt) } : {}),
         }),
       );
-    await ledger.recordObservation(event('bbbbbbbb-0000-4000-8000-000000000001', 'RUNNING'));
-    await ledger.recordObservation(event('bbbbbbbb-0000-4000-8000-000000000002', 'SUCCEEDED', '2026-11-21T23:59:00Z'));
-    await ledger.recordObservation(event('bbbbbbbb-0000-4000-8000-000000000003', 'FAILED', '2026-11-22T00:30:00Z'));
-    await ledger.recordObservation(event('bbbbbbbb-0000-4000-8000-000000000004', 'SUCCEEDED', '2026-11-21T10:00:00Z'));
+    const recordAt = async (iso: string, observation: ReturnType<typeof event>) => {
+      clockNow = t(iso);
+      await ledger.recordObservation(observation);
+    };
+    await recordAt('2026-11-20T08:00:05Z', event('bbbbbbbb-0000-4000-8000-000000000001', 'RUNNING'));
+    await recordAt(
+      '2026-11-21T23:59:02Z',
+      event('bbbbbbbb-0000-4000-8000-000000000002', 'SUCCEEDED', '2026-11-21T23:59:00Z'),
+    );
+    await recordAt(
+      '2026-11-22T00:30:01Z',
+      event('bbbbbbbb-0000-4000-8000-000000000003', 'FAILED', '2026-11-22T00:30:00Z'),
+    );
+    await recordAt(
+      '2026-11-21T10:00:01Z',
+      event('bbbbbbbb-0000-4000-8000-000000000004', 'SUCCEEDED', '2026-11-21T10:00:00Z'),
+    );
+    // Stopped long ago, but its final event came late: recorded now, so a run reading from now finds it.
+    await recordAt(
+      '2026-11-22T05:00:00Z',
+      event('bbbbbbbb-0000-4000-8000-000000000005', 'SUCCEEDED', '2026-11-20T09:00:00Z'),
+    );
 
-    const found = await ledger.jobsActiveSince(new Date('2026-11-21T12:00:00Z'), new Date('2026-11-22T06:00:00Z'));
-    const ids = found
-      .map((j) => j.jobId)
-      .filter((id) => id.startsWith('bbbbbbbb'))
-      .sort();
-    expect(ids).toEqual([
-      'bbbbbbbb-0000-4000-8000-000000000001',
+    const ours = (ids: string[]) => ids.filter((id) => id.startsWith('bbbbbbbb')).sort();
+    expect(ours((await ledger.activeJobs()).map((j) => j.jobId))).toEqual(['bbbbbbbb-0000-4000-8000-000000000001']);
+    const finished = await ledger.jobsFinishedSince(new Date('2026-11-21T12:00:00Z'), new Date('2026-11-22T06:00:00Z'));
+    expect(ours(finished.map((f) => f.job.jobId))).toEqual([
       'bbbbbbbb-0000-4000-8000-000000000002',
       'bbbbbbbb-0000-4000-8000-000000000003',
+      'bbbbbbbb-0000-4000-8000-000000000005',
     ]);
+    expect(finished.find((f) => f.job.jobId.endsWith('5'))?.recordedAt).toBe(t('2026-11-22T05:00:00Z'));
   });
 
   it('saves a guardian state only over the version it read', async () => {

@@ -344,7 +344,7 @@ describe('applyPlan', () => {
 });
 
 describe('readSpend', () => {
-  it('reads actual and forecasted spend as numbers', async () => {
+  it('reads actual and forecasted spend as numbers, with what the figure is computed for', async () => {
     budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
 
     await expect(spoke().readSpend('team-a')).resolves.toEqual({
@@ -352,6 +352,15 @@ describe('readSpend', () => {
       forecasted: expect.closeTo(2641.548, 9),
       unit: 'USD',
       lastUpdated: new Date('2026-11-23T06:00:00Z'),
+      timeUnit: 'MONTHLY',
+      timePeriod: { start: new Date('2026-11-01T00:00:00Z'), end: new Date('2087-06-15T00:00:00Z') },
+      definition: {
+        timeUnit: 'MONTHLY',
+        timePeriodStart: '2026-11-01T00:00:00.000Z',
+        costFilters: { Service: ['AWS Batch'] },
+        costTypes: { IncludeTax: true, UseBlended: false },
+        unit: 'USD',
+      },
     });
   });
 

@@ -40,8 +40,20 @@ export interface BudgetSpend {
   /** Absent while AWS has too little history to forecast. */
   forecasted: number | undefined;
   unit: string;
-  /** `Budget.LastUpdatedTime`: when the budget was last changed or its spend recalculated, as AWS reports it. */
+  /** `Budget.LastUpdatedTime`: when the budget was last changed, as AWS reports it. */
   lastUpdated: Date | undefined;
+  /** `Budget.TimeUnit`: MONTHLY, QUARTERLY, ANNUALLY (or DAILY). */
+  timeUnit: string;
+  /** `Budget.TimePeriod`: when the budget begins and ends (AWS sets both for a recurring budget). */
+  timePeriod: { start?: Date; end?: Date };
+  /** What the figure is computed for: the guardian starts afresh when it changes (spendDefinitionKey). */
+  definition: {
+    timeUnit: string;
+    timePeriodStart?: string;
+    costFilters?: Record<string, readonly string[]>;
+    costTypes?: Record<string, unknown>;
+    unit: string;
+  };
 }
 
 /** One spoke account's AWS Budgets, through a client that already holds that account's credentials. */
@@ -205,7 +217,26 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
       if (!Number.isFinite(actual) || (forecasted !== undefined && !Number.isFinite(forecasted)) || !unit) {
         throw new BudgetSpendUnreadableError(budgetName, accountId, JSON.stringify(spend ?? null));
       }
-      return { actual, forecasted, unit, lastUpdated: budget.LastUpdatedTime };
+      const timeUnit = budget.TimeUnit ?? 'MONTHLY';
+      const start = budget.TimePeriod?.Start;
+      return {
+        actual,
+        forecasted,
+        unit,
+        lastUpdated: budget.LastUpdatedTime,
+        timeUnit,
+        timePeriod: {
+          ...(start ? { start } : {}),
+          ...(budget.TimePeriod?.End ? { end: budget.TimePeriod.End } : {}),
+        },
+        definition: {
+          timeUnit,
+          ...(start ? { timePeriodStart: start.toISOString() } : {}),
+          ...(budget.CostFilters ? { costFilters: budget.CostFilters } : {}),
+          ...(budget.CostTypes ? { costTypes: { ...budget.CostTypes } } : {}),
+          unit: budget.BudgetLimit?.Unit ?? unit,
+        },
+      };
     },
 
     async listManagedBudgetNames() {

@@ -13,9 +13,12 @@ import {
   applyObservation,
   isTerminalStatus,
   ledgerWriteCondition,
+  type FinishedJob,
   type GuardianState,
   type JobObservation,
   type JobRecord,
+  type SpendMemory,
+  type TrackedTotals,
 } from '@org-budgets/guardian';
 import { StateWriteConflictError } from '../errors';
 
@@ -28,7 +31,9 @@ import { StateWriteConflictError } from '../errors';
  *
  * Index `byActivity` (pk `activity`, sk `activityAt`) finds what a run needs without a scan:
  *   `ACTIVE#<shard>`              jobs not finished (sk: created/first-seen time)
- *   `STOPPED#<yyyy-mm-dd>#<shard>` finished jobs by the UTC day they stopped (sk: stop time, ISO)
+ *   `STOPPED#<yyyy-mm-dd>#<shard>` finished jobs by the UTC day their finish was recorded (sk: the
+ *                                 time of the write, ISO; every later write of the finished record
+ *                                 moves it), so that "finished since the last run" misses no late event
  * Jobs are spread over ACTIVITY_SHARDS shards (by job id), so that a burst of thousands of array
  * children does not write one index partition key beyond what a partition takes.
  *   `GUARDIAN`            every budget's guardian state (sk: budget name)
@@ -47,8 +52,10 @@ const DAY_MS = 86_400_000;
 export interface StoredGuardianState {
   state: GuardianState;
   version: number;
-  /** The AWS Budgets spend the guardian counts: see `countedSpend` in enforce-spend. */
-  spendSeen?: SpendSeen;
+  /** The AWS Budgets figure the guardian counts (see `rememberSpend` in @org-budgets/guardian). */
+  spend?: SpendMemory;
+  /** Running totals of the finished jobs the budget covers (see `advanceTotals`). */
+  totals?: TrackedTotals;
   /** A run acting on the budget: others wait until it saves again or `until` (epoch ms) passes. */
   lease?: Lease;
   /** The budget's emails when last saved: who is told when the guardian lets go of a deleted budget. */
@@ -60,18 +67,12 @@ export interface Lease {
   until: number;
 }
 
-/** What is saved beside the state: the spend seen, and the lease (`null` releases it). */
+/** What is saved beside the state: the spend memory, the totals, and the lease (`null` releases it). */
 export interface StateExtras {
-  spendSeen?: SpendSeen;
+  spend?: SpendMemory;
+  totals?: TrackedTotals;
   lease?: Lease | null;
   recipients?: readonly string[];
-}
-
-/** AWS Budgets' actual spend as last read, and when it was (as the guardian counts it) refreshed. */
-export interface SpendSeen {
-  actual: number;
-  /** ISO 8601. */
-  refreshedAt: string;
 }
 
 /** One enforce-spend run's record: the decision's numbers and every action with its outcome. */
@@ -92,8 +93,10 @@ export const RUN_ACTIONS_LISTED = 100;
 export interface GuardianLedger {
   /** Merges one Batch Job State Change into the job's record; `false` when it added nothing. */
   recordObservation(observation: JobObservation): Promise<boolean>;
-  /** Jobs that may have cost something at or after `since`: every unfinished job and every job stopped since. */
-  jobsActiveSince(since: Date, now: Date): Promise<JobRecord[]>;
+  /** Every job the ledger holds as unfinished. */
+  activeJobs(): Promise<JobRecord[]>;
+  /** Every finished job whose finish was recorded at or after `since` (up to `now`). */
+  jobsFinishedSince(since: Date, now: Date): Promise<FinishedJob[]>;
   getState(budgetName: string): Promise<StoredGuardianState | undefined>;
   /** Budget names that have a guardian state. */
   budgetsWithState(): Promise<string[]>;
@@ -113,7 +116,11 @@ export interface GuardianLedger {
 
 const MAX_WRITE_ATTEMPTS = 8;
 
-export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string): GuardianLedger {
+export function createGuardianLedger(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  clock: () => number = Date.now,
+): GuardianLedger {
   const jobKey = (jobId: string) => ({ pk: { S: `JOB#${jobId}` }, sk: { S: 'JOB' } });
   const stateKey = (budgetName: string) => ({ pk: { S: `BUDGET#${budgetName}` }, sk: { S: 'GUARDIAN' } });
 
@@ -158,7 +165,7 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
           await dynamodb.send(
             new PutItemCommand({
               TableName: tableName,
-              Item: jobItem(next),
+              Item: jobItem(next, clock()),
               ...onlyIfVersion(condition.kind === 'create' ? undefined : condition.expectedVersion),
             }),
           );
@@ -170,20 +177,21 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
       }
     },
 
-    async jobsActiveSince(since, now) {
+    async activeJobs() {
+      const shards = Array.from({ length: ACTIVITY_SHARDS }, (_, shard) => queryAll(`ACTIVE#${shard}`));
+      return (await Promise.all(shards)).flat().map(jobFromItem);
+    },
+
+    async jobsFinishedSince(since, now) {
       const sinceIso = since.toISOString();
-      const partitions: { activity: string; since?: string }[] = [];
-      for (let shard = 0; shard < ACTIVITY_SHARDS; shard++) {
-        partitions.push({ activity: `ACTIVE#${shard}` });
-        for (let day = startOfUtcDay(since); day <= now.getTime(); day += DAY_MS) {
-          partitions.push({
-            activity: `STOPPED#${new Date(day).toISOString().slice(0, 10)}#${shard}`,
-            since: sinceIso,
-          });
+      const partitions: string[] = [];
+      for (let day = startOfUtcDay(since); day <= now.getTime(); day += DAY_MS) {
+        for (let shard = 0; shard < ACTIVITY_SHARDS; shard++) {
+          partitions.push(`STOPPED#${new Date(day).toISOString().slice(0, 10)}#${shard}`);
         }
       }
-      const pages = await Promise.all(partitions.map((p) => queryAll(p.activity, p.since)));
-      return pages.flat().map(jobFromItem);
+      const pages = await Promise.all(partitions.map((activity) => queryAll(activity, sinceIso)));
+      return pages.flat().map((item) => ({ job: jobFromItem(item), recordedAt: recordedAtOf(item) }));
     },
 
     async getState(budgetName) {
@@ -198,7 +206,8 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
       return {
         state,
         version: item.version,
-        ...(item.spendSeen ? { spendSeen: item.spendSeen } : {}),
+        ...(item.spend ? { spend: item.spend } : {}),
+        ...(item.totals ? { totals: item.totals } : {}),
         ...(item.lease ? { lease: item.lease } : {}),
         ...(item.recipients ? { recipients: item.recipients } : {}),
       };
@@ -229,7 +238,8 @@ export function createGuardianLedger(dynamodb: DynamoDBClient, tableName: string
                     terminationRequests: state.terminationRequests.length,
                   },
                   version,
-                  spendSeen: extras.spendSeen,
+                  spend: extras.spend,
+                  totals: extras.totals,
                   lease: extras.lease ?? undefined,
                   recipients: extras.recipients === undefined ? undefined : [...extras.recipients],
                   activity: 'GUARDIAN',
@@ -306,12 +316,15 @@ export function countActions(actions: GuardianRunRecord['actions']): Record<stri
   return counts;
 }
 
-/** The DynamoDB item of a job record, with its index keys and TTL. */
-export function jobItem(record: JobRecord): Record<string, AttributeValue> {
+/**
+ * The DynamoDB item of a job record written at `recordedAt` (epoch ms), with its index keys and
+ * TTL. A finished job is indexed by when it was written (see the index at the top).
+ */
+export function jobItem(record: JobRecord, recordedAt: number): Record<string, AttributeValue> {
   const finished = isTerminalStatus(record.status);
   const stoppedAt = record.stoppedAt ?? record.statusEventTime;
   const activityAt = finished
-    ? new Date(stoppedAt).toISOString()
+    ? new Date(recordedAt).toISOString()
     : new Date(record.createdAt ?? record.statusEventTime).toISOString();
   const expiresFrom = finished ? stoppedAt : Math.max(record.lastEventTime, record.createdAt ?? 0);
   return {
@@ -327,6 +340,7 @@ export function jobItem(record: JobRecord): Record<string, AttributeValue> {
           ? `STOPPED#${activityAt.slice(0, 10)}#${shardOf(record.jobId)}`
           : `ACTIVE#${shardOf(record.jobId)}`,
         activityAt,
+        recordedAt,
         expiresAt: Math.floor(expiresFrom / 1000) + RETENTION_DAYS * 86_400,
       },
       { removeUndefinedValues: true },
@@ -336,6 +350,12 @@ export function jobItem(record: JobRecord): Record<string, AttributeValue> {
 
 export function jobFromItem(item: Record<string, AttributeValue>): JobRecord {
   return (unmarshall(item) as { record: JobRecord }).record;
+}
+
+/** When a job item was written; items written before `recordedAt` existed are indexed by stop time, which is earlier. */
+function recordedAtOf(item: Record<string, AttributeValue>): number {
+  const { recordedAt, activityAt } = unmarshall(item) as { recordedAt?: number; activityAt: string };
+  return recordedAt ?? Date.parse(activityAt);
 }
 
 /** The index shard of a job: a stable hash of its id. */

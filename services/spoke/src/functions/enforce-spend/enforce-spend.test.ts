@@ -5,20 +5,22 @@ import {
   type GuardianLedger,
   type GuardianRunRecord,
   type Lease,
-  type SpendSeen,
   type StateExtras,
 } from '@org-budgets/aws';
 import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
 import {
+  isTerminalStatus,
   resolvePriceBook,
   type ActiveJobView,
+  type SpendMemory,
+  type TrackedTotals,
   type GuardianState,
   type JobObservation,
   type JobQueueView,
   type JobRecord,
 } from '@org-budgets/guardian';
 import { fargateJobEvent } from '@org-budgets/guardian/testing';
-import { countedSpend, enforceSpend, type EnforceSpendDeps, type NoticeMessage } from './enforce-spend';
+import { enforceSpend, type EnforceSpendDeps, type NoticeMessage } from './enforce-spend';
 import { EnforceSpendFailedError } from './errors';
 
 const ACCOUNT = '111111111111';
@@ -68,9 +70,20 @@ function runningJob(jobId: string, start: Date, queue = 'research-a'): JobRecord
 
 class FakeLedger implements GuardianLedger {
   jobs: JobRecord[] = [];
+  /** When each finished job's finish was recorded (its stop time by default). */
+  recordedAt = new Map<string, number>();
+  /** The `since` of every jobsFinishedSince call. */
+  finishedReads: Date[] = [];
   states = new Map<
     string,
-    { state: GuardianState; version: number; spendSeen?: SpendSeen; lease?: Lease; recipients?: string[] }
+    {
+      state: GuardianState;
+      version: number;
+      spend?: SpendMemory;
+      totals?: TrackedTotals;
+      lease?: Lease;
+      recipients?: string[];
+    }
   >();
   runs: GuardianRunRecord[] = [];
   /** Called before each saveState: lets a test slip in a competing write. */
@@ -80,8 +93,15 @@ class FakeLedger implements GuardianLedger {
     this.observed.push(observation);
     return true;
   }
-  async jobsActiveSince() {
-    return this.jobs;
+  async activeJobs() {
+    return this.jobs.filter((job) => !isTerminalStatus(job.status));
+  }
+  async jobsFinishedSince(since: Date) {
+    this.finishedReads.push(since);
+    return this.jobs
+      .filter((job) => isTerminalStatus(job.status))
+      .map((job) => ({ job, recordedAt: this.recordedAt.get(job.jobId) ?? (job.stoppedAt as number) }))
+      .filter((finished) => finished.recordedAt >= since.getTime());
   }
   async getState(name: string) {
     const stored = this.states.get(name);
@@ -98,7 +118,8 @@ class FakeLedger implements GuardianLedger {
     this.states.set(name, {
       state: structuredClone(state),
       version,
-      ...(extras.spendSeen ? { spendSeen: extras.spendSeen } : {}),
+      ...(extras.spend ? { spend: structuredClone(extras.spend) } : {}),
+      ...(extras.totals ? { totals: structuredClone(extras.totals) } : {}),
       ...(extras.lease ? { lease: extras.lease } : {}),
       ...(extras.recipients ? { recipients: [...extras.recipients] } : {}),
     });
@@ -166,13 +187,32 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
   const batch = new FakeBatch();
   const notices: (NoticeMessage & { to: readonly string[] })[] = [];
   const subscribed: string[] = [];
-  const world = { budget: options.budget ?? parameter(), actual: options.actual, refreshed: REFRESHED, now: NOW };
+  const world = {
+    budget: options.budget ?? parameter(),
+    actual: options.actual,
+    refreshed: REFRESHED as Date | undefined,
+    now: NOW,
+    /** The AWS Budget's TimeUnit and cost filters, as DescribeBudget gives them. */
+    timeUnit: 'MONTHLY',
+    costFilters: undefined as Record<string, string[]> | undefined,
+    unit: 'USD',
+  };
   const deps: EnforceSpendDeps = {
     accountId: ACCOUNT,
     region: 'us-east-1',
     readBudget: async () => world.budget,
     listBudgets: async () => new Map(world.budget.exists ? [['research', world.budget]] : []),
-    readSpend: async () => ({ actual: world.actual, lastUpdated: world.refreshed }),
+    readSpend: async () => ({
+      actual: world.actual,
+      lastUpdated: world.refreshed,
+      timeUnit: world.timeUnit,
+      timePeriod: {},
+      definition: {
+        timeUnit: world.timeUnit,
+        unit: world.unit,
+        ...(world.costFilters ? { costFilters: world.costFilters } : {}),
+      },
+    }),
     ledger,
     batch,
     publishNotice: async (notice, to) => {
@@ -374,38 +414,6 @@ describe('enforceSpend', () => {
   });
 });
 
-describe('countedSpend', () => {
-  const periodStart = new Date('2026-11-01T00:00:00Z');
-  const seen = { actual: 40, refreshedAt: '2026-11-23T06:00:00.000Z' };
-  it('counts a higher figure from when this run saw it (LastUpdatedTime is the budget’s own change)', () => {
-    expect(countedSpend({ actual: 45, lastUpdated: new Date('2026-11-23T07:00:00Z') }, seen, periodStart, NOW)).toEqual(
-      {
-        actual: 45,
-        refreshedAt: NOW.toISOString(),
-      },
-    );
-  });
-  it('keeps the figure seen when AWS reports less: an updated budget’s spend drops to zero for a while', () => {
-    expect(countedSpend({ actual: 0, lastUpdated: NOW }, seen, periodStart, NOW)).toBe(seen);
-    expect(countedSpend({ actual: 40, lastUpdated: NOW }, seen, periodStart, NOW)).toBe(seen);
-  });
-  it('starts afresh in a new period', () => {
-    expect(
-      countedSpend(
-        { actual: 3, lastUpdated: new Date('2026-12-01T05:00:00Z') },
-        seen,
-        new Date('2026-12-01T00:00:00Z'),
-        new Date('2026-12-01T06:00:00Z'),
-      ),
-    ).toEqual({ actual: 3, refreshedAt: '2026-12-01T05:00:00.000Z' });
-  });
-  it('counts the whole period when AWS gives no time', () => {
-    expect(countedSpend({ actual: 0, lastUpdated: undefined }, undefined, periodStart, NOW).refreshedAt).toBe(
-      NOW.toISOString(),
-    );
-  });
-});
-
 describe('enforceSpend after finance changed the budget', () => {
   it('does not take the zero AWS Budgets reports after an update for a refund', async () => {
     const { deps, ledger, world } = setup({ actual: 70 });
@@ -481,5 +489,148 @@ describe('enforceSpend and jobs without news', () => {
     expect(ledger.observed.map((o) => o.status)).toEqual(['SUCCEEDED']);
     // 70 + 10 minutes of one job (about $0.20), not 5 hours of it.
     expect(summary?.percentOfBudget).toBeCloseTo(70.2, 1);
+  });
+});
+
+describe('enforceSpend: the estimate belongs to its budget', () => {
+  it('starts afresh when finance turns an annual budget monthly: the annual figure never counts', async () => {
+    const { deps, world, batch } = setup({ actual: 9000, budget: parameter({ amount: 10000, period: 'ANNUALLY' }) });
+    world.timeUnit = 'ANNUALLY';
+    const [annual] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(annual?.level).toBe('DISABLE'); // 90 % of 10,000
+
+    // Finance makes it 1,000 a month; apply-budget updates the AWS Budget, which zeroes its figure.
+    world.budget = parameter({ amount: 1000, period: 'MONTHLY' });
+    world.timeUnit = 'MONTHLY';
+    world.actual = 0;
+    world.refreshed = NOW;
+    const [monthly] = await enforceSpend({ kind: 'applied', budgetName: 'research' }, deps);
+    expect(monthly).toMatchObject({ level: 'BELOW', percentOfBudget: 0 });
+    expect(batch.queueChanges).toEqual([
+      'research-a:DISABLED',
+      'research-b:DISABLED',
+      'research-a:ENABLED',
+      'research-b:ENABLED',
+    ]);
+  });
+
+  it('starts afresh when the cost filter changes', async () => {
+    const { deps, world, ledger } = setup({ actual: 90 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    world.costFilters = { Service: ['Amazon Simple Storage Service'] };
+    world.actual = 0;
+    const [narrowed] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(narrowed?.level).toBe('BELOW');
+    expect(ledger.states.get('research')?.spend).toMatchObject({ counted: 0, basis: 'REPORTED' });
+  });
+
+  it('does not lock last period’s figure into the new one', async () => {
+    const { deps, world, batch } = setup({ actual: 95 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
+
+    // 1 December: AWS still shows November's 95 for a few hours.
+    world.now = new Date('2026-12-01T00:10:00Z');
+    const [rollover] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(rollover).toMatchObject({ level: 'BELOW', percentOfBudget: 0 });
+    // AWS resets and reports December's first figure: that one counts, nothing of November's.
+    world.now = new Date('2026-12-01T09:00:00Z');
+    world.actual = 4;
+    const [december] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(december?.percentOfBudget).toBeCloseTo(4, 5);
+  });
+
+  it('counts only the jobs of the budget’s own queues: team A’s jobs never push team B over', async () => {
+    const { deps, ledger } = setup({
+      actual: 75,
+      budget: parameter({ guardian: { mode: 'enforce', jobQueues: ['research-b'] } }),
+    });
+    // Ten jobs of research-a for an hour would be ~$11.8, well over 80 % with the 75 of actual spend.
+    ledger.jobs = Array.from({ length: 10 }, (_, i) =>
+      runningJob(`a${i}`, new Date(NOW.getTime() - HOUR), 'research-a'),
+    );
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary).toMatchObject({ level: 'BELOW', percentOfBudget: 75 });
+
+    ledger.jobs.push(
+      ...Array.from({ length: 10 }, (_, i) => runningJob(`b${i}`, new Date(NOW.getTime() - HOUR), 'research-b')),
+    );
+    const [covered] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(covered?.level).toBe('DISABLE');
+  });
+
+  it('counts only jobs carrying the budget’s tag', async () => {
+    const { deps, ledger } = setup({
+      actual: 75,
+      budget: parameter({ costFilter: { tags: { project: ['genomics'] } } }),
+    });
+    ledger.jobs = [
+      ...Array.from({ length: 10 }, (_, i) => ({
+        ...runningJob(`x${i}`, new Date(NOW.getTime() - HOUR)),
+        tags: { project: 'astro' },
+      })),
+      ...Array.from({ length: 2 }, (_, i) => ({
+        ...runningJob(`g${i}`, new Date(NOW.getTime() - HOUR)),
+        tags: { project: 'genomics' },
+      })),
+    ];
+    const [summary] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(summary?.level).toBe('BELOW');
+    expect(summary?.percentOfBudget).toBeCloseTo(75 + 2 * 1.18, 0);
+  });
+});
+
+describe('enforceSpend holds the guard when in doubt', () => {
+  it('an unreadable parameter keeps the queues it holds and the state, and fails the run', async () => {
+    const { deps, world, batch, ledger } = setup({ actual: 90 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    world.budget = {
+      exists: true,
+      value: '{"schemaVersion":9}',
+      valid: false,
+      message: 'schemaVersion 9 is not known',
+    };
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(
+      /research: the parameter of budget research cannot be read \(schemaVersion 9 is not known\); the guardian keeps the queues it holds/,
+    );
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
+    expect(ledger.states.get('research')?.state.heldQueues.map((h) => h.name)).toEqual(['research-a', 'research-b']);
+  });
+
+  it('refuses a budget that is not in USD, keeping what it holds', async () => {
+    const { deps, world, batch } = setup({ actual: 90 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    world.unit = 'EUR';
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(/budget research is in EUR/);
+    expect(batch.queueChanges).toEqual(['research-a:DISABLED', 'research-b:DISABLED']);
+  });
+});
+
+describe('enforceSpend reads a bounded number of jobs', () => {
+  const finished = (id: string, start: number, stop: number): JobRecord => ({
+    ...runningJob(id, new Date(start)),
+    status: 'SUCCEEDED',
+    stoppedAt: stop,
+    attempts: [{ startedAt: start, stoppedAt: stop }],
+    statusEventTime: stop,
+    lastEventTime: stop,
+  });
+
+  it('reads finished jobs from the window start once, then only from the last run (less the margin)', async () => {
+    const { deps, ledger, world } = setup({ actual: 10 });
+    world.refreshed = undefined; // no refresh time: the window is the whole period
+    ledger.jobs = [finished('old', Date.parse('2026-11-02T00:00:00Z'), Date.parse('2026-11-02T01:00:00Z'))];
+    const [first] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(ledger.finishedReads.map((d) => d.toISOString())).toEqual(['2026-11-01T00:00:00.000Z']);
+
+    world.now = new Date(NOW.getTime() + 5 * 60_000);
+    ledger.jobs.push(finished('new', NOW.getTime() - HOUR, NOW.getTime() + 60_000));
+    const [second] = await enforceSpend({ kind: 'schedule' }, deps);
+    expect(ledger.finishedReads.map((d) => d.toISOString())).toEqual([
+      '2026-11-01T00:00:00.000Z',
+      '2026-11-23T11:58:00.000Z',
+    ]);
+    // Both jobs count: the old one from the running total, the new one read now (~1 h 1 min of $1.18/h).
+    expect((second?.percentOfBudget ?? 0) - (first?.percentOfBudget ?? 0)).toBeCloseTo(1.18 * (61 / 60), 1);
   });
 });

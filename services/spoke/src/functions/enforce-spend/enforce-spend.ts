@@ -2,18 +2,27 @@ import type { Logger } from '@org-budgets/aws';
 import {
   StateWriteConflictError,
   type BatchQueues,
+  type BudgetSpend,
   type CurrentBudgetParameter,
   type GuardianLedger,
-  type SpendSeen,
+  type StateExtras,
 } from '@org-budgets/aws';
-import type { BudgetParameter } from '@org-budgets/contracts';
+import { BUDGET_PERIODS, GUARDIAN_CURRENCY, type BudgetParameter } from '@org-budgets/contracts';
 import {
-  accruedSince,
+  advanceTotals,
   applyObservation,
   BATCH_EVENT_SOURCE,
   BATCH_JOB_STATE_CHANGE,
-  budgetPeriodBounds,
+  countedSpendOf,
+  coverageOf,
+  finishedReadFrom,
   isTerminalStatus,
+  rememberSpend,
+  reportedPeriodBounds,
+  spendDefinitionKey,
+  trackedCost,
+  type FinishedJob,
+  type TrackedTotals,
   parseBatchJobEvent,
   renderNotice,
   type JobRecord,
@@ -30,7 +39,12 @@ import {
   type JobQueueView,
   type PriceBook,
 } from '@org-budgets/guardian';
-import { EnforceSpendFailedError, GuardianBusyError } from './errors';
+import {
+  EnforceSpendFailedError,
+  GuardianBusyError,
+  GuardianCurrencyError,
+  GuardianParameterUnreadableError,
+} from './errors';
 
 /** What starts a run: the schedule (every budget of the account) or one budget just applied. */
 export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetName: string };
@@ -41,8 +55,10 @@ export interface EnforceSpendDeps {
   readBudget(budgetName: string): Promise<CurrentBudgetParameter>;
   /** Every budget parameter of the account, by budget name. */
   listBudgets(): Promise<Map<string, CurrentBudgetParameter>>;
-  /** AWS Budgets' actual spend of a budget and when AWS last updated it. */
-  readSpend(budgetName: string): Promise<{ actual: number; lastUpdated: Date | undefined }>;
+  /** AWS Budgets' actual spend of a budget, and what it is computed for (DescribeBudget). */
+  readSpend(
+    budgetName: string,
+  ): Promise<Pick<BudgetSpend, 'actual' | 'lastUpdated' | 'timeUnit' | 'timePeriod' | 'definition'>>;
   ledger: GuardianLedger;
   batch: BatchQueues;
   /** Sends one notice to the budget's emails (the spoke's guardian topic). */
@@ -104,6 +120,7 @@ export async function enforceSpend(trigger: EnforceTrigger, deps: EnforceSpendDe
       ? [trigger.budgetName]
       : [...new Set([...parameters.keys(), ...(await deps.ledger.budgetsWithState())])].sort();
   const summaries: BudgetRunSummary[] = [];
+  const run = runReads(deps);
   for (const budgetName of names) {
     try {
       const current = parameters.get(budgetName) ?? { exists: false };
@@ -118,7 +135,7 @@ export async function enforceSpend(trigger: EnforceTrigger, deps: EnforceSpendDe
           );
         }
       }
-      const result = await guardBudget(budgetName, current, deps);
+      const result = await guardBudget(budgetName, current, deps, run);
       summaries.push(
         subscriptionError === undefined
           ? result
@@ -143,16 +160,20 @@ async function guardBudget(
   budgetName: string,
   listed: CurrentBudgetParameter,
   deps: EnforceSpendDeps,
+  run: RunReads,
 ): Promise<BudgetRunSummary> {
   let current = listed;
   const waitUntil = deps.now().getTime() + deps.leaseWaitMs;
   for (let attempt = 1; ; attempt++) {
     if (attempt > 1) current = await deps.readBudget(budgetName); // re-read everything after a conflict
-    if (!current.exists || !current.valid || current.parameter.guardian.mode === 'off') {
-      const why = !current.exists ? 'budget deleted' : !current.valid ? 'parameter unreadable' : 'guardian turned off';
-      return releaseAll(budgetName, why, current.exists && current.valid ? current.parameter.emails : undefined, deps);
+    // Only an explicit deletion or `mode: off` lets go of what the guardian holds.
+    if (!current.exists) return releaseAll(budgetName, 'budget deleted', undefined, deps);
+    if (!current.valid) throw new GuardianParameterUnreadableError(budgetName, current.message);
+    if (current.parameter.guardian.mode === 'off') {
+      return releaseAll(budgetName, 'guardian turned off', current.parameter.emails, deps);
     }
     const budget = current.parameter;
+    if (budget.currency !== GUARDIAN_CURRENCY) throw new GuardianCurrencyError(budgetName, budget.currency);
 
     const stored = await deps.ledger.getState(budgetName);
     const now = deps.now();
@@ -163,23 +184,42 @@ async function guardBudget(
       continue;
     }
     const spend = await deps.readSpend(budgetName);
-    const { start: periodStart } = budgetPeriodBounds(budget.period, now);
-    const spendSeen = countedSpend(spend, stored?.spendSeen, periodStart, now);
-    const actualSpend = { amount: spendSeen.actual, lastUpdated: new Date(spendSeen.refreshedAt) };
+    if (spend.definition.unit !== GUARDIAN_CURRENCY) throw new GuardianCurrencyError(budgetName, spend.definition.unit);
+    const period = reportedPeriodBounds(periodOf(spend.timeUnit, budget.period), now, spend.timePeriod);
+    // The AWS figure that counts, tied to the budget's definition and period (see rememberSpend).
+    const spendMemory = rememberSpend(
+      { actual: spend.actual, lastUpdated: spend.lastUpdated, definition: spendDefinitionKey(spend.definition) },
+      stored?.spend,
+      period.start,
+      now,
+    );
+    const actualSpend = countedSpendOf(spendMemory);
     const lag = { billingDataLagMs: deps.billingDataLagMs };
-    const since = trackedWindowStart(budget.period, actualSpend.lastUpdated, now, deps.billingDataLagMs);
-    const jobs = await refreshStaleJobs(await deps.ledger.jobsActiveSince(since, now), now, deps);
-    const batchCostAccruedSince = (from: Date) => accruedSince(jobs, from, now, deps.prices);
+    const windowStart = trackedWindowStart(period.start, actualSpend.refreshedAfter, now, deps.billingDataLagMs);
+    // Only the jobs this budget covers; finished ones through running totals, so that the reads
+    // of a run do not grow with the window's age.
+    const coverage = coverageOf(budget);
+    const finished = await run.finishedSince(finishedReadFrom(stored?.totals, coverage, windowStart));
+    const totals = advanceTotals({ totals: stored?.totals, coverage, windowStart, now, finished, prices: deps.prices });
+    const active = await run.activeJobs(now);
+    const finishedIds = new Set([...finished.map((f) => f.job.jobId), ...totals.recent]);
+    const tracked = trackedCost(totals, active, coverage, windowStart, now, deps.prices, finishedIds);
+    const batchCostAccruedSince = (from: Date) => {
+      if (from.getTime() !== windowStart.getTime())
+        throw new Error(`tracked window ${from.toISOString()} is not ${windowStart.toISOString()}`);
+      return tracked;
+    };
     // Listing every active job costs calls: only when the estimate is at the termination level.
-    const estimate = estimateSpend({ budget, actualSpend, batchCostAccruedSince, now, ...lag });
+    const estimate = estimateSpend({ budget, periodBounds: period, actualSpend, batchCostAccruedSince, now, ...lag });
     const terminating = levelFor(estimate.percentOfBudget, budget.guardian) === 'TERMINATE';
-    const tagged = queuesTheGuardianMayChange(budget, await deps.batch.listQueues(), deps, attempt === 1);
+    const tagged = queuesTheGuardianMayChange(budget, await run.queues(attempt > 1), deps, attempt === 1);
     const guardedNames = resolveGuardedQueues(budget.guardian, tagged).guarded.map((q) => q.name);
     const activeJobs = terminating && guardedNames.length > 0 ? await deps.batch.listActiveJobs(guardedNames) : [];
 
     const decision = decideGuardianActions({
       budget,
       actualSpend,
+      periodBounds: period,
       batchCostAccruedSince,
       state: stored?.state,
       queues: tagged,
@@ -188,36 +228,67 @@ async function guardBudget(
       ...lag,
     });
     const performs = decision.actions.length + decision.wouldActions.length + decision.notices.length > 0;
-    const spendChanged = JSON.stringify(stored?.spendSeen) !== JSON.stringify(spendSeen);
-    const checkedOnly = !decision.stateChanged && !performs;
-    if (checkedOnly && !(spendChanged && stored)) {
-      deps.logger.info('guardian checked the budget', summaryFields(decision, budgetName));
-      return summary(budgetName, 'checked', decision, 0);
-    }
+    const extras = { spend: spendMemory, totals };
     try {
-      if (checkedOnly) {
+      if (!performs) {
+        // Nothing to do: the spend memory and the totals are saved all the same (the next run reads from here).
         await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, {
-          spendSeen,
+          ...extras,
           recipients: budget.emails,
         });
-        deps.logger.info(
-          'guardian checked the budget (new AWS Budgets spend noted)',
-          summaryFields(decision, budgetName),
-        );
+        deps.logger.info('guardian checked the budget', summaryFields(decision, budgetName, totals));
         return summary(budgetName, 'checked', decision, 0);
       }
       // Claim the decision and hold the budget while acting: no other run decides meanwhile.
       const lease = { owner: deps.runId, until: now.getTime() + deps.leaseMs };
       const version = await deps.ledger.saveState(budgetName, decision.nextState, stored?.version, {
-        spendSeen,
+        ...extras,
         lease,
       });
-      return await act(budgetName, budget, decision, version, spendSeen, deps);
+      return await act(budgetName, budget, decision, version, extras, deps);
     } catch (error) {
       if (!(error instanceof StateWriteConflictError) || attempt >= MAX_DECISION_ATTEMPTS) throw error;
       deps.logger.info('another run changed the guardian state meanwhile; deciding again', { budgetName, attempt });
     }
   }
+}
+
+/** AWS's TimeUnit when it is one the guardian knows, else the parameter's period. */
+function periodOf(timeUnit: string, fallback: BudgetParameter['period']): BudgetParameter['period'] {
+  return (BUDGET_PERIODS as readonly string[]).includes(timeUnit) ? (timeUnit as BudgetParameter['period']) : fallback;
+}
+
+/**
+ * What a run reads once for all its budgets: the job queues, the active jobs (stale ones looked
+ * up), and finished jobs by the time their finish was recorded (one read per distinct start).
+ */
+export interface RunReads {
+  /** `fresh`: read again (after a conflict, another run may have changed them). */
+  queues(fresh?: boolean): Promise<JobQueueView[]>;
+  activeJobs(now: Date): Promise<JobRecord[]>;
+  finishedSince(since: Date): Promise<FinishedJob[]>;
+}
+
+export function runReads(deps: EnforceSpendDeps): RunReads {
+  let queues: Promise<JobQueueView[]> | undefined;
+  let active: Promise<JobRecord[]> | undefined;
+  const finished = new Map<number, Promise<FinishedJob[]>>();
+  return {
+    queues(fresh = false) {
+      if (fresh || !queues) queues = deps.batch.listQueues();
+      return queues;
+    },
+    activeJobs: (now) => (active ??= deps.ledger.activeJobs().then((jobs) => refreshStaleJobs(jobs, now, deps))),
+    finishedSince(since) {
+      const key = since.getTime();
+      let read = finished.get(key);
+      if (!read) {
+        read = deps.ledger.jobsFinishedSince(since, deps.now());
+        finished.set(key, read);
+      }
+      return read;
+    },
+  };
 }
 
 /** The decision is ours (its state is saved, the budget leased): perform it, notify, record, release. */
@@ -226,7 +297,7 @@ async function act(
   budget: BudgetParameter,
   decision: Decision,
   version: number,
-  spendSeen: SpendSeen,
+  extras: Pick<StateExtras, 'spend' | 'totals'>,
   deps: EnforceSpendDeps,
 ): Promise<BudgetRunSummary> {
   const outcomes = await perform(decision.actions, deps);
@@ -243,7 +314,7 @@ async function act(
   // Remember only what happened (a queue not disabled is not held, a job not terminated is asked
   // again) and give the budget back to the next run.
   await deps.ledger.saveState(budgetName, stateAfterActions(decision, failed), version, {
-    spendSeen,
+    ...extras,
     lease: null,
     recipients: budget.emails,
   });
@@ -515,10 +586,12 @@ function targetOf(action: GuardianAction): string {
   return action.type === 'TERMINATE_JOB' ? action.jobId : action.queueName;
 }
 
-function summaryFields(decision: Decision, budgetName: string) {
+function summaryFields(decision: Decision, budgetName: string, totals?: TrackedTotals) {
   const e = decision.estimate;
   return {
     budgetName,
+    basis: e.basis,
+    ...(totals ? { finishedJobsCounted: totals.jobs, finishedJobsCost: totals.cost } : {}),
     mode: decision.mode,
     level: decision.level,
     percentOfBudget: Math.round(e.percentOfBudget * 100) / 100,
@@ -544,33 +617,5 @@ function summary(
     percentOfBudget: decision.estimate.percentOfBudget,
     actions,
     notices: decision.notices.length,
-  };
-}
-
-/**
- * The AWS Budgets figure the estimate counts, and from when. Two AWS facts shape it:
- * - "When you modify a budget, the calculatedSpend drops to zero until AWS has new usage data"
- *   (UpdateBudget): apply-budget's update of a raised budget must not look like a refund. Within
- *   a period, actual spend only grows: a lower figure keeps the one seen before.
- * - `LastUpdatedTime` is when the budget was last changed, not when its spend was refreshed. So a
- *   new, higher figure counts as refreshed when this run first saw it (at most one schedule
- *   after AWS refreshed it); the first figure of a period, at its LastUpdatedTime.
- * The estimate adds the Batch cost tracked since `refreshedAt` less the billing-data lag (the
- * caller's `billingDataLagMs`), since AWS's figure trails usage by hours: it may count some Batch
- * cost twice (stopping a little early), never zero times.
- */
-export function countedSpend(
-  spend: { actual: number; lastUpdated: Date | undefined },
-  seen: SpendSeen | undefined,
-  periodStart: Date,
-  now: Date,
-): SpendSeen {
-  const samePeriod = seen !== undefined && Date.parse(seen.refreshedAt) >= periodStart.getTime();
-  if (seen && samePeriod && spend.actual <= seen.actual) return seen;
-  if (seen && samePeriod) return { actual: spend.actual, refreshedAt: now.toISOString() };
-  const reported = spend.lastUpdated && spend.lastUpdated <= now ? spend.lastUpdated : now;
-  return {
-    actual: spend.actual,
-    refreshedAt: new Date(Math.max(reported.getTime(), periodStart.getTime())).toISOString(),
   };
 }

@@ -22,3 +22,29 @@ export class EnforceSpendFailedError extends OrgBudgetsError {
     );
   }
 }
+
+/**
+ * The budget's parameter cannot be read (e.g. the hub writes a newer document than this spoke
+ * knows): the guardian keeps what it holds (queues stay disabled) and fails, so that the run is
+ * retried, lands in the dead-letter queue and alarms. Only a deleted budget or `mode: off` lets go.
+ */
+export class GuardianParameterUnreadableError extends OrgBudgetsError {
+  override readonly name = 'GuardianParameterUnreadableError';
+  constructor(budgetName: string, reason: string) {
+    super(
+      `the parameter of budget ${budgetName} cannot be read (${reason}); the guardian keeps the queues it holds ` +
+        'and checks again at the next run: update the spoke (StackSet) if the hub is newer, or fix the item',
+    );
+  }
+}
+
+/** The guardian prices Batch jobs in USD: it cannot guard a budget in another currency (the hub refuses such items). */
+export class GuardianCurrencyError extends OrgBudgetsError {
+  override readonly name = 'GuardianCurrencyError';
+  constructor(budgetName: string, currency: string) {
+    super(
+      `budget ${budgetName} is in ${currency}; the cost guardian prices AWS Batch jobs in USD and guards only USD ` +
+        'budgets: it keeps what it holds and does nothing else (set guardian.mode to off, or the budget in USD)',
+    );
+  }
+}
