@@ -98,3 +98,16 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/** A custom resource's answer could not be delivered to CloudFormation's ResponseURL. */
+export class CustomResourceResponseError extends OrgBudgetsError {
+  override readonly name = 'CustomResourceResponseError';
+  constructor(
+    readonly response: { Status: string; LogicalResourceId: string; RequestId: string },
+    readonly reason: string,
+  ) {
+    super(
+      `the ${response.Status} answer to CloudFormation for ${response.LogicalResourceId} (request ${response.RequestId}) was not delivered: ${reason}`,
+    );
+  }
+}

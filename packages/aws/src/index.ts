@@ -4,6 +4,8 @@ export * from './function-config';
 export * from './logger';
 export * from './batch/batch-queues';
 export * from './budgets/spoke-budgets';
+export * from './cloudformation/custom-resource-response';
+export * from './cloudformation/stack-status';
 export * from './dynamodb/budget-items';
 export * from './dynamodb/guardian-ledger';
 export * from './dynamodb/stream-image';
