@@ -150,6 +150,23 @@ export function parsePriceOverrides(input: unknown): PriceOverrides {
 }
 
 /** Prices for one region, defaults and overrides merged. */
+/**
+ * A function setting (`GUARDIAN_PRICES`) holding a JSON `PriceOverrides` document, or nothing
+ * (the listed prices): for the zod schema of a function's environment.
+ */
+export const priceOverridesSetting = z
+  .string()
+  .default('')
+  .transform((text, ctx): PriceOverrides => {
+    if (text.trim() === '') return {};
+    try {
+      return parsePriceOverrides(JSON.parse(text));
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
+      return z.NEVER;
+    }
+  });
+
 export interface PriceBook {
   region: string;
   /** False when the region has no default prices and none were configured: the dearest listed ones apply. */
@@ -241,8 +258,14 @@ export function roundToFargateSize(vcpus: number, memoryMiB: number): { vcpus: n
   return { vcpus, memoryMiB };
 }
 
+/** What pricing a job needs: a ledger record, or a job observation. */
+export type PricedJob = Pick<
+  JobRecord,
+  'billable' | 'resources' | 'platform' | 'jobQueueName' | 'architecture' | 'capacity'
+>;
+
 /** USD per hour while one attempt of the job runs (after any Spot discount); 0 for parents. */
-export function jobHourlyRate(job: JobRecord, prices: PriceBook): number {
+export function jobHourlyRate(job: PricedJob, prices: PriceBook): number {
   const resources = job.resources;
   if (!job.billable || !resources) return 0;
   const fargate = job.platform === 'FARGATE';

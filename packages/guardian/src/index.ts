@@ -8,3 +8,4 @@ export * from './notice';
 export * from './spend-estimate';
 export * from './spend-memory';
 export * from './tracked-totals';
+export * from './watch';

@@ -5,6 +5,7 @@ const ENV = {
   NOTICES_TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:org-budgets-prod-guardian-notices',
   PARTITION: 'aws',
   AWS_REGION: 'us-east-1',
+  GUARDIAN_CHECKS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/111111111111/org-budgets-spoke-prod-guardian-checks',
 };
 
 describe('loadEnforceSpendConfig', () => {
@@ -15,7 +16,9 @@ describe('loadEnforceSpendConfig', () => {
       listJobsPageSize: 100,
       terminateConcurrency: 10,
       billingDataLagHours: 8,
+      scheduleMs: 300_000,
     });
+    expect(loadEnforceSpendConfig({ ...ENV, GUARDIAN_SCHEDULE: 'rate(1 minute)' }).scheduleMs).toBe(60_000);
   });
 
   it('names every variable that is missing or wrong', () => {

@@ -1,22 +1,8 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { parsePriceOverrides, type PriceOverrides } from '@org-budgets/guardian';
+import { priceOverridesSetting, scheduleIntervalMs } from '@org-budgets/guardian';
 import { z } from 'zod';
 
 const positiveInteger = (max: number) => z.coerce.number().int().min(1).max(max);
-
-/** `GUARDIAN_PRICES`: a JSON `PriceOverrides` document, or nothing (the listed prices). */
-const priceOverrides = z
-  .string()
-  .default('')
-  .transform((text, ctx): PriceOverrides => {
-    if (text.trim() === '') return {};
-    try {
-      return parsePriceOverrides(JSON.parse(text));
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
-      return z.NEVER;
-    }
-  });
 
 /** The environment of enforce-spend (services/spoke/serverless.yml), and the configuration it reads as. */
 export const enforceSpendConfigSchema = z
@@ -25,10 +11,12 @@ export const enforceSpendConfigSchema = z
     NOTICES_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
     PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
-    GUARDIAN_PRICES: priceOverrides,
+    GUARDIAN_PRICES: priceOverridesSetting,
     LIST_JOBS_PAGE_SIZE: positiveInteger(1000).default(100),
     TERMINATE_CONCURRENCY: positiveInteger(50).default(10),
     BILLING_DATA_LAG_HOURS: z.coerce.number().min(0).max(72).default(8),
+    GUARDIAN_CHECKS_QUEUE_URL: z.string().regex(/^https:\/\/\S+$/, 'must be an SQS queue URL'),
+    GUARDIAN_SCHEDULE: z.string().default('rate(5 minutes)'),
   })
   .transform((env) => ({
     ledgerTableName: env.LEDGER_TABLE_NAME,
@@ -38,8 +26,11 @@ export const enforceSpendConfigSchema = z
     prices: env.GUARDIAN_PRICES,
     listJobsPageSize: env.LIST_JOBS_PAGE_SIZE,
     terminateConcurrency: env.TERMINATE_CONCURRENCY,
-    /** How far AWS Budgets' actual spend trails usage (see countedSpend). */
+    /** How far AWS Budgets' actual spend trails usage (see trackedWindowStart). */
     billingDataLagHours: env.BILLING_DATA_LAG_HOURS,
+    checksQueueUrl: env.GUARDIAN_CHECKS_QUEUE_URL,
+    /** The interval of the guardian's schedule: follow-up checks are asked for when a crossing comes sooner. */
+    scheduleMs: scheduleIntervalMs(env.GUARDIAN_SCHEDULE),
   }));
 
 export type EnforceSpendConfig = z.output<typeof enforceSpendConfigSchema>;

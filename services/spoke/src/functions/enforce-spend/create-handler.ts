@@ -5,12 +5,16 @@ import { BatchClient } from '@aws-sdk/client-batch';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
   awsClientConfig,
+  budgetNameOfCheck,
   createBatchQueues,
+  createGuardianChecks,
   createGuardianLedger,
+  createGuardianWatches,
   createGuardianNotices,
   createSpokeBudgets,
   getBudgetParameter,
@@ -19,9 +23,10 @@ import {
 import { SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
 import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { Context, EventBridgeEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent, SQSEvent } from 'aws-lambda';
 import type { EnforceSpendConfig } from './config';
 import { enforceSpend, type BudgetRunSummary, type EnforceTrigger } from './enforce-spend';
+import { GuardianCheckUnreadableError } from './errors';
 
 export interface HandlerOverrides {
   logger?: Logger;
@@ -48,10 +53,10 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
     config.noticesTopicArn,
     logger,
   );
-  const ledger = createGuardianLedger(
-    new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }),
-    config.ledgerTableName,
-  );
+  const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
+  const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
+  const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
+  const checks = createGuardianChecks(new SQSClient({ ...awsClientConfig(), ...clientConfig }), config.checksQueueUrl);
   const batch = createBatchQueues(new BatchClient({ ...awsClientConfig(), ...clientConfig }), {
     listJobsPageSize: config.listJobsPageSize,
   });
@@ -63,7 +68,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   }
 
   return middy<
-    EventBridgeEvent<string, Record<string, unknown>>,
+    EventBridgeEvent<string, Record<string, unknown>> | SQSEvent,
     BudgetRunSummary[] | { result: 'ignored'; reason: string }
   >()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -73,8 +78,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
       if ('ignored' in trigger) {
         logger.warn('event ignored', {
           reason: trigger.ignored,
-          source: event.source,
-          detailType: event['detail-type'],
+          ...('source' in event ? { source: event.source, detailType: event['detail-type'] } : {}),
         });
         return { result: 'ignored', reason: trigger.ignored };
       }
@@ -87,6 +91,9 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
         listBudgets: () => readBudgetParameters(ssm),
         readSpend: (name) => spokeBudgets.readSpend(name),
         ledger,
+        watches,
+        checks,
+        scheduleMs: config.scheduleMs,
         batch,
         publishNotice: (notice, to) => notices.publish(notice, to),
         subscribeEmails: (emails) => notices.subscribeEmails(emails),
@@ -104,9 +111,19 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
 }
 
 function triggerOf(
-  event: EventBridgeEvent<string, Record<string, unknown>>,
+  event: EventBridgeEvent<string, Record<string, unknown>> | SQSEvent,
   accountId: string,
 ): EnforceTrigger | { ignored: string } {
+  if ('Records' in event) {
+    // The checks queue. A message that names no budget is a mistake someone made: fail, so that
+    // it ends in the dead-letter queue and alarms.
+    const budgetNames = event.Records.map((record) => {
+      const name = budgetNameOfCheck(record.body);
+      if (name === undefined) throw new GuardianCheckUnreadableError(record.messageId, record.body);
+      return name;
+    });
+    return { kind: 'check', budgetNames };
+  }
   if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') return { kind: 'schedule' };
   if (event.source === SPOKE_STATUS_SOURCE && event['detail-type'] === SPOKE_STATUS_DETAIL_TYPE) {
     if (event.account !== accountId) return { ignored: 'status event from another account' };

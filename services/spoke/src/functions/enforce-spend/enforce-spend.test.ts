@@ -12,6 +12,7 @@ import {
   isTerminalStatus,
   resolvePriceBook,
   type ActiveJobView,
+  type BudgetWatch,
   type SpendMemory,
   type TrackedTotals,
   type GuardianState,
@@ -187,6 +188,8 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
   const batch = new FakeBatch();
   const notices: (NoticeMessage & { to: readonly string[] })[] = [];
   const subscribed: string[] = [];
+  const watches = new Map<string, BudgetWatch>();
+  const checks: { budgetName: string; delaySeconds: number }[] = [];
   const world = {
     budget: options.budget ?? parameter(),
     actual: options.actual,
@@ -214,6 +217,20 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
       },
     }),
     ledger,
+    watches: {
+      save: async (name, watch) => {
+        watches.set(name, watch);
+      },
+      remove: async (name) => {
+        watches.delete(name);
+      },
+    },
+    checks: {
+      request: async (budgetName, delaySeconds) => {
+        checks.push({ budgetName, delaySeconds });
+      },
+    },
+    scheduleMs: 5 * 60_000,
     batch,
     publishNotice: async (notice, to) => {
       notices.push({ ...notice, to: to.emails });
@@ -233,7 +250,7 @@ function setup(options: { actual: number; budget?: CurrentBudgetParameter } = { 
     },
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  return { ledger, batch, notices, subscribed, world, deps };
+  return { ledger, batch, notices, subscribed, world, deps, watches, checks };
 }
 
 const HOUR = 3_600_000;
@@ -632,5 +649,63 @@ describe('enforceSpend reads a bounded number of jobs', () => {
     ]);
     // Both jobs count: the old one from the running total, the new one read now (~1 h 1 min of $1.18/h).
     expect((second?.percentOfBudget ?? 0) - (first?.percentOfBudget ?? 0)).toBeCloseTo(1.18 * (61 / 60), 1);
+  });
+});
+
+describe('enforceSpend reacts in seconds', () => {
+  it('leaves a watch of each budget: estimate, thresholds in dollars, jobs counted and their running rate', async () => {
+    const { deps, ledger, watches } = setup({ actual: 50 });
+    ledger.jobs = [runningJob('a', new Date(NOW.getTime() - HOUR))];
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(watches.get('research')).toMatchObject({
+      at: NOW.toISOString(),
+      level: 'BELOW',
+      disableAt: 80,
+      terminateAt: 100,
+      coverage: {},
+    });
+    expect(watches.get('research')?.runningRate).toBeCloseTo(1.18, 1);
+  });
+
+  it('asks for a follow-up check a second after the running jobs would cross the next threshold, when that is before the next scheduled run', async () => {
+    const { deps, ledger, checks } = setup({ actual: 79 });
+    // 60 jobs at ~$1.18/h: ~$71/h; 79 + 1 h of one = 80.2? No: they started just now.
+    ledger.jobs = Array.from({ length: 60 }, (_, i) => runningJob(`j${i}`, NOW));
+    await enforceSpend({ kind: 'schedule' }, deps);
+    // $1 to go at ~$71/h: about 51 s.
+    expect(checks).toHaveLength(1);
+    expect(checks[0]?.delaySeconds).toBeGreaterThanOrEqual(45);
+    expect(checks[0]?.delaySeconds).toBeLessThanOrEqual(60);
+  });
+
+  it('asks for nothing when the crossing is after the next scheduled run, or nothing runs', async () => {
+    const { deps, ledger, checks } = setup({ actual: 50 });
+    ledger.jobs = [runningJob('a', NOW)];
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(checks).toEqual([]);
+  });
+
+  it('checks the budgets it is asked to check', async () => {
+    const { deps } = setup({ actual: 85 });
+    const summaries = await enforceSpend({ kind: 'check', budgetNames: ['research', 'research'] }, deps);
+    expect(summaries.map((s) => `${s.budgetName} ${s.result} ${s.level}`)).toEqual(['research acted DISABLE']);
+  });
+
+  it('forgets the watch of a budget it lets go of', async () => {
+    const { deps, world, watches } = setup({ actual: 50 });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    world.budget = parameter({ guardian: { mode: 'off' } });
+    await enforceSpend({ kind: 'schedule' }, deps);
+    expect(watches.has('research')).toBe(false);
+  });
+
+  it('fails the run when the watch cannot be left (the guardian would only react on schedule)', async () => {
+    const { deps } = setup({ actual: 50 });
+    deps.watches.save = async () => {
+      throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+    };
+    await expect(enforceSpend({ kind: 'schedule' }, deps)).rejects.toThrow(
+      /watch\/follow-up: AccessDeniedException: denied/,
+    );
   });
 });

@@ -4,7 +4,9 @@ import {
   type BatchQueues,
   type BudgetSpend,
   type CurrentBudgetParameter,
+  type GuardianChecks,
   type GuardianLedger,
+  type GuardianWatches,
   type StateExtras,
 } from '@org-budgets/aws';
 import { BUDGET_PERIODS, GUARDIAN_CURRENCY, type BudgetParameter } from '@org-budgets/contracts';
@@ -21,6 +23,9 @@ import {
   reportedPeriodBounds,
   spendDefinitionKey,
   trackedCost,
+  nextCrossing,
+  runningRateOf,
+  type BudgetWatch,
   type FinishedJob,
   type TrackedTotals,
   parseBatchJobEvent,
@@ -46,8 +51,13 @@ import {
   GuardianParameterUnreadableError,
 } from './errors';
 
-/** What starts a run: the schedule (every budget of the account) or one budget just applied. */
-export type EnforceTrigger = { kind: 'schedule' } | { kind: 'applied'; budgetName: string };
+/**
+ * What starts a run: the schedule (every budget of the account), one budget just applied, or
+ * checks asked for through the checks queue (a job started near a threshold, or the moment the
+ * running jobs are expected to cross it).
+ */
+export type EnforceTrigger =
+  { kind: 'schedule' } | { kind: 'applied'; budgetName: string } | { kind: 'check'; budgetNames: string[] };
 
 export interface EnforceSpendDeps {
   accountId: string;
@@ -60,6 +70,12 @@ export interface EnforceSpendDeps {
     budgetName: string,
   ): Promise<Pick<BudgetSpend, 'actual' | 'lastUpdated' | 'timeUnit' | 'timePeriod' | 'definition'>>;
   ledger: GuardianLedger;
+  /** Where each run leaves its watch of a budget (see watch.ts in @org-budgets/guardian). */
+  watches: Pick<GuardianWatches, 'save' | 'remove'>;
+  /** Asks for a check of a budget later (the checks queue). */
+  checks: GuardianChecks;
+  /** The schedule's interval: a follow-up check is asked for when a crossing comes sooner. */
+  scheduleMs: number;
   batch: BatchQueues;
   /** Sends one notice to the budget's emails (the spoke's guardian topic). */
   publishNotice(notice: NoticeMessage, to: NoticeRecipients): Promise<void>;
@@ -97,6 +113,8 @@ export interface BudgetRunSummary {
   failedActions?: number;
   notices?: number;
   error?: string;
+  /** A follow-up check was asked for in this many seconds. */
+  followUpInSeconds?: number;
 }
 
 /** Attempts at one budget's decision when overlapping runs keep changing its state. */
@@ -111,14 +129,20 @@ const MAX_DECISION_ATTEMPTS = 4;
  * each failure, so that retries, the dead-letter queue and its alarm make it visible.
  */
 export async function enforceSpend(trigger: EnforceTrigger, deps: EnforceSpendDeps): Promise<BudgetRunSummary[]> {
-  const parameters =
-    trigger.kind === 'applied'
-      ? new Map([[trigger.budgetName, await deps.readBudget(trigger.budgetName)]])
-      : await deps.listBudgets();
-  const names =
+  const named =
     trigger.kind === 'applied'
       ? [trigger.budgetName]
-      : [...new Set([...parameters.keys(), ...(await deps.ledger.budgetsWithState())])].sort();
+      : trigger.kind === 'check'
+        ? [...new Set(trigger.budgetNames)]
+        : [];
+  const parameters =
+    trigger.kind === 'schedule'
+      ? await deps.listBudgets()
+      : new Map(await Promise.all(named.map(async (name) => [name, await deps.readBudget(name)] as const)));
+  const names =
+    trigger.kind === 'schedule'
+      ? [...new Set([...parameters.keys(), ...(await deps.ledger.budgetsWithState())])].sort()
+      : named.sort();
   const summaries: BudgetRunSummary[] = [];
   const run = runReads(deps);
   for (const budgetName of names) {
@@ -229,6 +253,19 @@ async function guardBudget(
     });
     const performs = decision.actions.length + decision.wouldActions.length + decision.notices.length > 0;
     const extras = { spend: spendMemory, totals };
+    const watch: BudgetWatch = {
+      estimate: decision.estimate.total,
+      at: now.toISOString(),
+      level: decision.level,
+      disableAt: (budget.amount * budget.guardian.disableQueuesAt) / 100,
+      terminateAt: (budget.amount * budget.guardian.terminateJobsAt) / 100,
+      coverage,
+      runningRate: runningRateOf(
+        active.filter((job) => !finishedIds.has(job.jobId)),
+        coverage,
+        deps.prices,
+      ),
+    };
     try {
       if (!performs) {
         // Nothing to do: the spend memory and the totals are saved all the same (the next run reads from here).
@@ -237,7 +274,7 @@ async function guardBudget(
           recipients: budget.emails,
         });
         deps.logger.info('guardian checked the budget', summaryFields(decision, budgetName, totals));
-        return summary(budgetName, 'checked', decision, 0);
+        return await watchAndFollowUp(budgetName, watch, summary(budgetName, 'checked', decision, 0), deps);
       }
       // Claim the decision and hold the budget while acting: no other run decides meanwhile.
       const lease = { owner: deps.runId, until: now.getTime() + deps.leaseMs };
@@ -245,11 +282,51 @@ async function guardBudget(
         ...extras,
         lease,
       });
-      return await act(budgetName, budget, decision, version, extras, deps);
+      const acted = await act(budgetName, budget, decision, version, extras, deps);
+      return await watchAndFollowUp(budgetName, watch, acted, deps);
     } catch (error) {
       if (!(error instanceof StateWriteConflictError) || attempt >= MAX_DECISION_ATTEMPTS) throw error;
       deps.logger.info('another run changed the guardian state meanwhile; deciding again', { budgetName, attempt });
     }
+  }
+}
+
+/**
+ * Leaves the budget's watch for the tracker, and asks for a follow-up check at the moment the
+ * running jobs are expected to cross the next threshold, when that comes before the next
+ * scheduled run (a second early, so that the check finds it crossed). A failure here fails the
+ * run (retries, dead-letter queue, alarm): without the watch the guardian reacts only on schedule.
+ */
+async function watchAndFollowUp(
+  budgetName: string,
+  watch: BudgetWatch,
+  result: BudgetRunSummary,
+  deps: EnforceSpendDeps,
+): Promise<BudgetRunSummary> {
+  try {
+    await deps.watches.save(budgetName, watch);
+    const crossing = nextCrossing(watch);
+    const inMs = crossing === undefined ? undefined : crossing.getTime() - Date.parse(watch.at);
+    if (inMs !== undefined && inMs < deps.scheduleMs) {
+      const delaySeconds = Math.max(1, Math.ceil(inMs / 1000) + 1);
+      await deps.checks.request(
+        budgetName,
+        delaySeconds,
+        `running jobs expected to cross the next threshold at ${crossing!.toISOString()}`,
+      );
+      deps.logger.info('follow-up check asked for', { budgetName, delaySeconds, crossing: crossing!.toISOString() });
+      return { ...result, followUpInSeconds: delaySeconds };
+    }
+    return result;
+  } catch (error) {
+    deps.logger.error('could not leave the watch or ask for a follow-up check', { budgetName, error });
+    return {
+      ...result,
+      failedActions: (result.failedActions ?? 0) + 1,
+      error: [result.error, `watch/follow-up: ${(error as Error).name}: ${(error as Error).message}`]
+        .filter(Boolean)
+        .join('; '),
+    };
   }
 }
 
@@ -482,6 +559,8 @@ async function releaseAll(
 ): Promise<BudgetRunSummary> {
   const stored = await deps.ledger.getState(budgetName);
   if (!stored) return { budgetName, result: 'off' };
+  // No more checks for this budget: the tracker stops asking.
+  await deps.watches.remove(budgetName);
   const held = stored.state.heldQueues.filter((h) => !h.dryRun);
   const queues = held.length > 0 ? await deps.batch.listQueues() : [];
   const toEnable = held.flatMap((h) => {

@@ -48,3 +48,11 @@ export class GuardianCurrencyError extends OrgBudgetsError {
     );
   }
 }
+
+/** A message on the guardian checks queue that names no budget. */
+export class GuardianCheckUnreadableError extends OrgBudgetsError {
+  override readonly name = 'GuardianCheckUnreadableError';
+  constructor(messageId: string, body: string) {
+    super(`guardian check message ${messageId} names no budget (expected {"budgetName": …}): ${body.slice(0, 200)}`);
+  }
+}

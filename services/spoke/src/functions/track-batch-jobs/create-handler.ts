@@ -2,9 +2,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
-import { awsClientConfig, createGuardianLedger, createQueueCapacityResolver } from '@org-budgets/aws';
-import { parseBatchJobEvent } from '@org-budgets/guardian';
+import {
+  awsClientConfig,
+  createGuardianChecks,
+  createGuardianLedger,
+  createGuardianWatches,
+  createQueueCapacityResolver,
+} from '@org-budgets/aws';
+import { parseBatchJobEvent, resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { TrackBatchJobsConfig } from './config';
@@ -13,6 +20,7 @@ import { trackBatchJob, type TrackOutcome } from './track-batch-jobs';
 export interface HandlerOverrides {
   logger?: Logger;
   credentials?: AwsCredentialIdentity;
+  now?: () => Date;
 }
 
 /**
@@ -23,10 +31,11 @@ export interface HandlerOverrides {
 export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
-  const ledger = createGuardianLedger(
-    new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }),
-    config.ledgerTableName,
-  );
+  const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
+  const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
+  const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
+  const checks = createGuardianChecks(new SQSClient({ ...awsClientConfig(), ...clientConfig }), config.checksQueueUrl);
+  const prices = resolvePriceBook(config.region, config.prices);
   const capacityOf = createQueueCapacityResolver(new BatchClient({ ...awsClientConfig(), ...clientConfig }));
 
   return middy<EventBridgeEvent<string, unknown>, TrackOutcome | { result: 'ignored'; reason: string }>()
@@ -39,6 +48,16 @@ export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overri
       }
       const observation = parseBatchJobEvent(event);
       logger.appendKeys({ jobId: observation.jobId });
-      return trackBatchJob(observation, { ledger, capacityOf, logger });
+      return trackBatchJob(observation, {
+        ledger,
+        capacityOf,
+        watches,
+        checks,
+        prices,
+        horizonMs: config.scheduleMs,
+        checkDebounceMs: config.checkDebounceMs,
+        now: overrides.now ?? (() => new Date()),
+        logger,
+      });
     });
 }

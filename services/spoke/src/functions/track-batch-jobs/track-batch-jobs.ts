@@ -1,20 +1,38 @@
-import type { GuardianLedger, Logger } from '@org-budgets/aws';
-import type { CapacityType, JobObservation } from '@org-budgets/guardian';
+import type { GuardianChecks, GuardianLedger, GuardianWatches, Logger } from '@org-budgets/aws';
+import { startCouldCross, type CapacityType, type JobObservation, type PriceBook } from '@org-budgets/guardian';
 
 export interface TrackBatchJobsDeps {
   ledger: Pick<GuardianLedger, 'recordObservation'>;
   /** Spot or on-demand of a job queue's compute environments. */
   capacityOf(jobQueueArn: string): Promise<CapacityType>;
+  /** The watches enforce-spend left, and the per-budget debounce of check requests. */
+  watches: Pick<GuardianWatches, 'read' | 'claimCheck'>;
+  checks: GuardianChecks;
+  prices: PriceBook;
+  /** How far a starting job's cost is projected: the schedule's interval. */
+  horizonMs: number;
+  checkDebounceMs: number;
+  now(): Date;
   logger: Logger;
 }
 
-export type TrackOutcome =
-  { result: 'recorded'; jobId: string; status: string } | { result: 'unchanged'; jobId: string; status: string };
+export type TrackOutcome = {
+  result: 'recorded' | 'unchanged';
+  jobId: string;
+  status: string;
+  /** Budgets a check was asked for, because this job's start could carry them across a threshold. */
+  checksRequested?: string[];
+};
 
 /**
  * Records one Batch Job State Change in the ledger. The merge in @org-budgets/guardian makes a
  * repeated or late event harmless (it adds nothing, or only what the record lacked). Spot or
  * on-demand is not in the event: it comes from the queue's compute environments, for billable jobs.
+ *
+ * When a billable job starts (STARTING or RUNNING), it looks at every budget's watch: a budget the
+ * job counts toward whose estimate this start could carry across its next threshold before the
+ * next scheduled run gets a check at once (debounced per budget), so that the guardian reacts in
+ * seconds. A failure to ask fails the invocation (EventBridge retries; the merge makes it safe).
  */
 export async function trackBatchJob(observation: JobObservation, deps: TrackBatchJobsDeps): Promise<TrackOutcome> {
   const resolved =
@@ -22,12 +40,35 @@ export async function trackBatchJob(observation: JobObservation, deps: TrackBatc
       ? { ...observation, capacity: await deps.capacityOf(observation.jobQueueArn) }
       : observation;
   const changed = await deps.ledger.recordObservation(resolved);
-  const outcome = { jobId: observation.jobId, status: observation.status };
+  const outcome: TrackOutcome = {
+    result: changed ? 'recorded' : 'unchanged',
+    jobId: observation.jobId,
+    status: observation.status,
+  };
+  const starts = changed && resolved.billable && (resolved.status === 'STARTING' || resolved.status === 'RUNNING');
+  if (starts) {
+    const requested = await askForChecks(resolved, deps);
+    if (requested.length > 0) outcome.checksRequested = requested;
+  }
   deps.logger.info(changed ? 'job recorded' : 'event added nothing; ledger unchanged', {
-    ...outcome,
+    jobId: outcome.jobId,
+    status: outcome.status,
     jobQueue: observation.jobQueueName,
     capacity: resolved.capacity,
     eventId: observation.eventId,
+    ...(outcome.checksRequested ? { checksRequested: outcome.checksRequested } : {}),
   });
-  return { result: changed ? 'recorded' : 'unchanged', ...outcome };
+  return outcome;
+}
+
+async function askForChecks(job: JobObservation, deps: TrackBatchJobsDeps): Promise<string[]> {
+  const now = deps.now();
+  const requested: string[] = [];
+  for (const [budgetName, watch] of await deps.watches.read()) {
+    if (!startCouldCross(watch, job, deps.prices, now, deps.horizonMs)) continue;
+    if (!(await deps.watches.claimCheck(budgetName, now, deps.checkDebounceMs))) continue; // asked for moments ago
+    await deps.checks.request(budgetName, 0, `job ${job.jobId} started near a threshold`);
+    requested.push(budgetName);
+  }
+  return requested;
 }
