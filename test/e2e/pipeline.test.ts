@@ -52,6 +52,7 @@ describe('org-budgets deployed on the local cloud', () => {
       expect(names(account).sort()).toEqual([
         'org-budgets-spoke-local-applyBudget',
         'org-budgets-spoke-local-enforceSpend',
+        'org-budgets-spoke-local-releaseGuardianQueues',
         'org-budgets-spoke-local-trackBatchJobs',
       ]);
       // What moto's CloudFormation skipped (EventInvokeConfig) was put in place from the template.

@@ -344,6 +344,29 @@ describe('IAM in the generated templates', () => {
       expect(await put('BUDGET#research')).not.toBe('Allowed');
     });
 
+    it('lets track-batch-jobs read the watches and claim a check, and change no other item', async () => {
+      const track = role(spoke, 'TrackBatchJobsRole', SPOKE);
+      const tableArn = `arn:aws:dynamodb:${REGION}:${SPOKE}:table/ledger`;
+      const call = (action: string, leadingKey: string) =>
+        decide({
+          identityPolicies: JSON.parse(
+            JSON.stringify(track.policies).replaceAll('getatt:GuardianLedgerTable.Arn', tableArn),
+          ) as typeof track.policies,
+          request: {
+            principal: `arn:aws:iam::${SPOKE}:role/TrackBatchJobsRole`,
+            action,
+            resource: { resource: tableArn, accountId: SPOKE },
+            contextVariables: { 'dynamodb:LeadingKeys': [leadingKey] },
+          },
+        });
+
+      expect(await call('dynamodb:GetItem', 'GUARDIAN#WATCH')).toBe('Allowed');
+      expect(await call('dynamodb:UpdateItem', 'GUARDIAN#WATCH')).toBe('Allowed');
+      expect(await call('dynamodb:UpdateItem', 'BUDGET#research')).not.toBe('Allowed');
+      expect(await call('dynamodb:UpdateItem', 'JOB#4c7599ae-0a82-49aa-ba5a-4727fcce14a8')).not.toBe('Allowed');
+      expect(await call('dynamodb:PutItem', 'GUARDIAN#WATCH')).not.toBe('Allowed');
+    });
+
     it('does not let track-batch-jobs change queues or stop jobs', async () => {
       const track = role(spoke, 'TrackBatchJobsRole', SPOKE);
       for (const [action, resource] of [
@@ -361,6 +384,60 @@ describe('IAM in the generated templates', () => {
         });
         expect(decision).not.toBe('Allowed');
       }
+    });
+
+    describe('release-guardian-queues (the removal custom resource)', () => {
+      const principal = `arn:aws:iam::${SPOKE}:role/ReleaseGuardianQueuesRole`;
+      const tableArn = `arn:aws:dynamodb:${REGION}:${SPOKE}:table/ledger`;
+      const stackId = `arn:aws:cloudformation:${REGION}:${SPOKE}:stack/org-budgets-spoke-${STAGE}/3b8a0f10-0000-4000-8000-00000000abcd`;
+      const policies = () => {
+        const release = role(spoke, 'ReleaseGuardianQueuesRole', SPOKE);
+        return JSON.parse(
+          JSON.stringify(release.policies)
+            .replaceAll('getatt:GuardianLedgerTable.Arn', tableArn)
+            .replaceAll('ref:GuardianLedgerTable.Arn', tableArn) // in a Fn::Sub
+            .replaceAll('ref:AWS::StackId', stackId),
+        ) as typeof release.policies;
+      };
+      const allowed = (action: string, resource: string, contextVariables: Record<string, string | string[]> = {}) =>
+        decide({
+          identityPolicies: policies(),
+          request: { principal, action, resource: { resource, accountId: SPOKE }, contextVariables },
+        });
+
+      it('re-enables only job queues tagged org-budgets:guard=true', async () => {
+        const tagged = { 'aws:ResourceTag/org-budgets:guard': 'true' };
+        expect(await allowed('batch:UpdateJobQueue', queueArn('research-a'), tagged)).toBe('Allowed');
+        expect(await allowed('batch:UpdateJobQueue', queueArn('ops'), { 'aws:ResourceTag/team': 'ops' })).not.toBe(
+          'Allowed',
+        );
+        expect(await allowed('batch:TerminateJob', `arn:aws:batch:${REGION}:${SPOKE}:job/4c7599ae`, tagged)).not.toBe(
+          'Allowed',
+        );
+      });
+
+      it('writes the guardian states and runs of the ledger, not its job items', async () => {
+        expect(await allowed('dynamodb:PutItem', tableArn, { 'dynamodb:LeadingKeys': ['BUDGET#batch-grant'] })).toBe(
+          'Allowed',
+        );
+        expect(await allowed('dynamodb:PutItem', tableArn, { 'dynamodb:LeadingKeys': ['JOB#4c7599ae'] })).not.toBe(
+          'Allowed',
+        );
+        expect(await allowed('dynamodb:Query', `${tableArn}/index/byActivity`)).toBe('Allowed');
+        expect(await allowed('dynamodb:DeleteItem', tableArn, { 'dynamodb:LeadingKeys': ['BUDGET#x'] })).not.toBe(
+          'Allowed',
+        );
+      });
+
+      it('reads the status of its own stack and of no other', async () => {
+        expect(await allowed('cloudformation:DescribeStacks', stackId)).toBe('Allowed');
+        expect(
+          await allowed(
+            'cloudformation:DescribeStacks',
+            `arn:aws:cloudformation:${REGION}:${SPOKE}:stack/other-stack/3b8a0f10-0000-4000-8000-00000000ffff`,
+          ),
+        ).not.toBe('Allowed');
+      });
     });
   });
 
