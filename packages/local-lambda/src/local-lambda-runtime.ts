@@ -6,6 +6,7 @@ import { DestinationSender } from './destinations';
 import { EmailOutbox } from './email-outbox';
 import { DeployedRules } from './deployed-rules';
 import { EventRouter, type DeadLetter } from './event-router';
+import { eventSourceKind, listEventSourceMappings } from './event-source-mappings';
 import { WorkerSlotPool, type InvokeResult } from './function-container';
 import { FunctionLoader, type DeployedFunction } from './function-loader';
 import { Invoker, type AsyncFailure } from './invoker';
@@ -175,7 +176,13 @@ export class LocalLambdaRuntime {
   async refresh(): Promise<RuntimeInventory> {
     this.skipped = [];
     await this.loader.refresh(this.options.accounts);
-    await this.mappings.refresh(this.options.accounts, this.skipped);
+    const mappings = await listEventSourceMappings(this.loader, this.options.accounts);
+    for (const mapping of mappings.filter((m) => eventSourceKind(m) !== 'dynamodb-stream')) {
+      this.skipped.push(
+        `event source mapping ${mapping.UUID ?? '?'}: only DynamoDB streams are polled locally (${mapping.EventSourceArn ?? ''})`,
+      );
+    }
+    await this.mappings.refresh(mappings, this.skipped);
     await this.rules.refresh(this.options.accounts, this.skipped);
     return this.inventory();
   }

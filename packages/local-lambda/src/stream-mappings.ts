@@ -1,8 +1,9 @@
 import { DescribeStreamCommand, DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { paginateListEventSourceMappings, type EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
+import type { EventSourceMappingConfiguration } from '@aws-sdk/client-lambda';
 import { createStreamReader, type StreamReader } from './dynamodb-stream-reader';
 import { parseArn, type AccountCredentials } from './account-credentials';
 import type { DestinationSender } from './destinations';
+import { eventSourceKind, filterPatternsOf, mappedFunction } from './event-source-mappings';
 import type { FunctionLoader } from './function-loader';
 import type { Invoker } from './invoker';
 import type { RuntimeLog } from './runtime-log';
@@ -43,15 +44,15 @@ export class StreamMappings {
   constructor(private readonly options: StreamMappingsOptions) {}
 
   /**
-   * Reads the accounts' event source mappings again: new ones start polling, updated ones are
-   * reconfigured in place, removed ones stop. What cannot run here is added to `skipped`.
+   * Takes the accounts' event source mappings as listed again (those of DynamoDB streams; the
+   * others are left to their pollers): new ones start polling, updated ones are reconfigured in
+   * place, removed ones stop. What cannot run here is added to `skipped`.
    */
-  async refresh(accounts: readonly string[], skipped: string[]): Promise<void> {
+  async refresh(mappings: readonly EventSourceMappingConfiguration[], skipped: string[]): Promise<void> {
     const seenMappings = new Set<string>();
-    for (const account of accounts) {
-      for (const mapping of await this.listMappings(account)) {
-        if (mapping.UUID && (await this.startMapping(mapping, skipped))) seenMappings.add(mapping.UUID);
-      }
+    for (const mapping of mappings) {
+      if (eventSourceKind(mapping) !== 'dynamodb-stream') continue;
+      if (mapping.UUID && (await this.startMapping(mapping, skipped))) seenMappings.add(mapping.UUID);
     }
     for (const uuid of [...this.mappings.keys()]) if (!seenMappings.has(uuid)) await this.stopMapping(uuid);
   }
@@ -90,33 +91,13 @@ export class StreamMappings {
     for (const uuid of [...this.mappings.keys()]) await this.stopMapping(uuid);
   }
 
-  private async listMappings(account: string): Promise<EventSourceMappingConfiguration[]> {
-    const out: EventSourceMappingConfiguration[] = [];
-    for await (const page of paginateListEventSourceMappings({ client: this.options.loader.lambda(account) }, {})) {
-      out.push(...(page.EventSourceMappings ?? []));
-    }
-    return out;
-  }
-
   /** Starts polling a DynamoDB stream mapping (if new); false for mappings that do not run here. */
   private async startMapping(mapping: EventSourceMappingConfiguration, skipped: string[]): Promise<boolean> {
     const { endpoint, credentials, loader, invoker, destinations } = this.options;
-    const uuid = mapping.UUID as string;
     const source = mapping.EventSourceArn ?? '';
-    if (!/^arn:[\w-]+:dynamodb:[^:]*:\d{12}:table\/[^/]+\/stream\//.test(source)) {
-      skipped.push(`event source mapping ${uuid}: only DynamoDB streams are polled locally (${source})`);
-      return false;
-    }
-    if (mapping.State !== undefined && !['Enabled', 'Enabling', 'Creating', 'Updating'].includes(mapping.State)) {
-      skipped.push(`event source mapping ${uuid} is ${mapping.State}`);
-      return false;
-    }
-    const functionArn = (mapping.FunctionArn ?? '').split(':').slice(0, 7).join(':');
-    const fn = loader.byArn(functionArn);
-    if (!fn) {
-      skipped.push(`event source mapping ${uuid}: function ${functionArn} is not among the runtime's`);
-      return false;
-    }
+    const target = mappedFunction(mapping, loader, skipped);
+    if (!target) return false;
+    const { uuid, functionArn, fn } = target;
     const config: StreamMappingConfig = {
       uuid,
       functionArn,
@@ -126,9 +107,7 @@ export class StreamMappings {
       maximumRecordAgeInSeconds: mapping.MaximumRecordAgeInSeconds ?? -1,
       bisectBatchOnFunctionError: mapping.BisectBatchOnFunctionError ?? false,
       reportBatchItemFailures: (mapping.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
-      filterPatterns: (mapping.FilterCriteria?.Filters ?? []).flatMap((filter) =>
-        filter.Pattern === undefined ? [] : [filter.Pattern],
-      ),
+      filterPatterns: filterPatternsOf(mapping),
       ...(mapping.DestinationConfig?.OnFailure?.Destination
         ? { onFailureDestination: mapping.DestinationConfig.OnFailure.Destination }
         : {}),
