@@ -9,5 +9,6 @@ export * from './local-lambda-runtime';
 export * from './schedule-expression';
 export * from './schedule-runner';
 export * from './stream-mapping-poller';
+export * from './queue-mapping-poller';
 export * from './dynamodb-stream-reader';
 export * from './deploy';
