@@ -10,6 +10,8 @@ import { eventSourceKind, listEventSourceMappings } from './event-source-mapping
 import { WorkerSlotPool, type InvokeResult } from './function-container';
 import { FunctionLoader, type DeployedFunction } from './function-loader';
 import { Invoker, type AsyncFailure } from './invoker';
+import type { QueueMappingStats } from './queue-mapping-poller';
+import { QueueMappings } from './queue-mappings';
 import { runtimeLog, type RuntimeLog } from './runtime-log';
 import { ScheduleRunner } from './schedule-runner';
 import type { StreamMappingStats } from './stream-mapping-poller';
@@ -30,6 +32,11 @@ export interface LocalLambdaRuntimeOptions {
   pollIntervalMs?: number;
   /** Wait between retries of a failed stream batch; 200 ms. */
   streamRetryDelayMs?: number;
+  /**
+   * WaitTimeSeconds of the SQS mappings' long polls (1–20): how long a poll of an empty queue
+   * waits for a message; 2 s. `stop()` waits for the polls under way.
+   */
+  queueWaitTimeSeconds?: number;
   /** Wait before the retries of a failed asynchronous invocation; AWS waits 1 then 2 minutes. [200, 400] ms. */
   asyncRetryDelaysMs?: readonly number[];
   /** Wait before EventBridge retries a delivery; 200 ms. */
@@ -56,6 +63,7 @@ export interface LocalLambdaRuntimeOptions {
 export interface RuntimeInventory {
   functions: DeployedFunction[];
   streamMappings: { uuid: string; functionArn: string; streamArn: string }[];
+  queueMappings: { uuid: string; functionArn: string; queueArn: string }[];
   rules: { account: string; busName: string; name: string; pattern?: string; schedule?: string; targets: string[] }[];
   /** What was found but cannot run here, and why. */
   skipped: string[];
@@ -66,13 +74,14 @@ const DEFAULT_REGION = 'us-east-1';
 /**
  * The local Lambda service: runs the functions deployed on the local cloud (moto) in their own
  * warm Node.js processes, with each function's configuration and its execution role's
- * credentials in its own account, and drives them as AWS would: DynamoDB stream event source
- * mappings, EventBridge rules (bus events and schedules), asynchronous invocations with their
- * retries and destinations.
+ * credentials in its own account, and drives them as AWS would: DynamoDB stream and SQS queue
+ * event source mappings, EventBridge rules (bus events and schedules), asynchronous invocations
+ * with their retries and destinations.
  *
  * A facade over its parts: the function loader (deployed functions and their containers), the
- * invoker (synchronous and asynchronous invocations, destinations), the stream mappings, the
- * deployed rules and schedules (on the event router and the schedule runner), and the outbox.
+ * invoker (synchronous and asynchronous invocations, destinations), the stream and queue
+ * mappings, the deployed rules and schedules (on the event router and the schedule runner), and
+ * the outbox.
  */
 export class LocalLambdaRuntime {
   readonly router: EventRouter;
@@ -87,6 +96,7 @@ export class LocalLambdaRuntime {
   private readonly loader: FunctionLoader;
   private readonly invoker: Invoker;
   private readonly mappings: StreamMappings;
+  private readonly queueMappings: QueueMappings;
   private readonly rules: DeployedRules;
   private readonly log: RuntimeLog;
   private readonly disconnects: (() => void)[] = [];
@@ -145,6 +155,15 @@ export class LocalLambdaRuntime {
       streamRetryDelayMs: options.streamRetryDelayMs,
       log: this.log,
     });
+    this.queueMappings = new QueueMappings({
+      endpoint: options.endpoint,
+      credentials: this.credentials,
+      loader: this.loader,
+      invoker: this.invoker,
+      waitTimeSeconds: options.queueWaitTimeSeconds,
+      pollIntervalMs: options.pollIntervalMs,
+      log: this.log,
+    });
     this.rules = new DeployedRules({
       endpoint: options.endpoint,
       region: this.region,
@@ -169,20 +188,21 @@ export class LocalLambdaRuntime {
   }
 
   /**
-   * Reads the accounts' functions (code, configuration, EventInvokeConfig), stream event source
-   * mappings and EventBridge rules again, e.g. after a deploy: new code means a cold start, new
-   * mappings start polling, rules are replaced.
+   * Reads the accounts' functions (code, configuration, EventInvokeConfig), event source
+   * mappings (DynamoDB streams, SQS queues) and EventBridge rules again, e.g. after a deploy: new
+   * code means a cold start, new mappings start polling, rules are replaced.
    */
   async refresh(): Promise<RuntimeInventory> {
     this.skipped = [];
     await this.loader.refresh(this.options.accounts);
     const mappings = await listEventSourceMappings(this.loader, this.options.accounts);
-    for (const mapping of mappings.filter((m) => eventSourceKind(m) !== 'dynamodb-stream')) {
+    for (const mapping of mappings.filter((m) => eventSourceKind(m) === 'other')) {
       this.skipped.push(
-        `event source mapping ${mapping.UUID ?? '?'}: only DynamoDB streams are polled locally (${mapping.EventSourceArn ?? ''})`,
+        `event source mapping ${mapping.UUID ?? '?'}: only DynamoDB streams and SQS queues are polled locally (${mapping.EventSourceArn ?? ''})`,
       );
     }
     await this.mappings.refresh(mappings, this.skipped);
+    await this.queueMappings.refresh(mappings, this.skipped);
     await this.rules.refresh(this.options.accounts, this.skipped);
     return this.inventory();
   }
@@ -192,6 +212,7 @@ export class LocalLambdaRuntime {
     return {
       functions: this.functions(),
       streamMappings: this.mappings.list(),
+      queueMappings: this.queueMappings.list(),
       rules: this.router.listRules().map((rule) => ({
         account: rule.account,
         busName: rule.busName,
@@ -243,6 +264,11 @@ export class LocalLambdaRuntime {
   /** Where the records of each stream mapping went (in, filtered, processed, dead-lettered, discarded, pending). */
   streamStats(): StreamMappingStats[] {
     return this.mappings.stats();
+  }
+
+  /** Where the messages of each SQS mapping went (received, filtered, processed, returned for redelivery, pending). */
+  queueStats(): QueueMappingStats[] {
+    return this.queueMappings.stats();
   }
 
   /** Events EventBridge could not deliver after every retry. */
@@ -298,8 +324,10 @@ export class LocalLambdaRuntime {
 
   /**
    * Resolves once everything is quiet: every stream mapping has read its stream to the end and
-   * finished its records, asynchronous invocations, event deliveries, the front door's events
-   * and the outbox are done, and nothing new started meanwhile. Rejects after `timeoutMs`.
+   * finished its records, every queue mapping has found its queue empty (delayed messages, and
+   * messages waiting out their visibility timeout after a failure, are not waited for),
+   * asynchronous invocations, event deliveries, the front door's events and the outbox are done,
+   * and nothing new started meanwhile. Rejects after `timeoutMs`.
    */
   async settled(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -311,6 +339,7 @@ export class LocalLambdaRuntime {
         await Promise.allSettled([...this.invoker.pending, ...this.hookWork]);
       }
       await this.mappings.caughtUp(deadline);
+      await this.queueMappings.caughtUp(deadline);
       await this.router.settled();
       if (this.activity() === before && this.invoker.pending.size === 0 && this.hookWork.size === 0) return;
       if (Date.now() > deadline) throw new Error(`the local Lambda runtime did not settle within ${timeoutMs} ms`);
@@ -322,7 +351,7 @@ export class LocalLambdaRuntime {
     this.stopped = true;
     for (const disconnect of this.disconnects.splice(0)) disconnect();
     this.schedules.stop();
-    await this.mappings.stop();
+    await Promise.all([this.mappings.stop(), this.queueMappings.stop()]);
     await this.invoker.drain();
     await this.loader.stopFunctions();
     this.loader.close();
