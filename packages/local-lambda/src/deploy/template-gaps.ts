@@ -12,6 +12,10 @@
  *   AWS::S3::BucketPolicy, AWS::SNS::TopicPolicy: left out; nothing local evaluates alarms or
  *   resource policies, so they are reported, not emulated.
  * moto also leaves a stack's Outputs empty after a change-set update (`resolveOutputs`).
+ * AWS::Lambda::EventSourceMapping is no gap: moto creates it, for a DynamoDB stream as for an SQS
+ * queue (a serverless `sqs` event), in a stack as in a StackSet's instances, and updates it with
+ * a change set. The local Lambda runtime polls it (moto-launcher.py keeps moto from delivering to
+ * a queue's mapping itself).
  */
 
 export interface TemplateResource {
