@@ -161,6 +161,14 @@ export interface LocalCloud {
    * (emulated, as moto has none) gives it the spoke; the runtime then runs its functions.
    */
   joinSpokeOu(accountId: string): Promise<void>;
+  /**
+   * Moves a member account out of the spokes' OU (to the organization's root): the StackSet's
+   * auto-deployment (emulated) deletes its stack instance, after the spoke's custom resources got
+   * their Delete (GuardianQueuesRelease gives back the queues the cost guardian holds). A custom
+   * resource that answers FAILED stops it with a CustomResourceFailedError: the instance stays.
+   * The retained ledger table stays in the account.
+   */
+  leaveSpokeOu(accountId: string): Promise<void>;
   /** Fires the hub's reconcile-budgets schedule now. */
   reconcileNow(): number;
   /**
@@ -390,6 +398,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     );
     cleanups.push({ name: 'runtime', run: () => runtime.stop() });
     runtime.connect(frontDoor);
+    // CloudFormation sends each new stack instance's custom resources a Create; moto does not.
+    const invokeAsync = (account: string, functionArn: string, event: unknown) =>
+      runtime.invokeAsync(functionArn, event, { account });
+    await timed('custom resources', () => stackSet.sendCustomResourceRequests(memberAccounts, 'Create', invokeAsync));
+    detail(
+      `[stackset] custom resources created in ${memberAccounts.length} account(s) (${seconds(timings['custom resources'])})`,
+    );
     const inventory = runtime.inventory();
     progress(
       `local Lambda runtime: ${inventory.functions.length} function(s), ${inventory.streamMappings.length} stream mapping(s), ` +
@@ -540,8 +555,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const index = cloud.outsideAccounts.indexOf(accountId);
         if (index >= 0) cloud.outsideAccounts.splice(index, 1);
         await runtime.refresh();
+        if (result.createdRegions.length > 0) {
+          await stackSet.sendCustomResourceRequests([accountId], 'Create', invokeAsync);
+        }
         progress(
           `account ${accountId} joined OU ${spokeOuId}: spoke ${result.createdRegions.length > 0 ? `deployed in ${result.createdRegions.join(', ')}` : 'already there'} (${seconds(Date.now() - at)})`,
+        );
+      },
+      async leaveSpokeOu(accountId) {
+        const at = Date.now();
+        await moveAccount(organizations, accountId, org.rootId);
+        const result = await stackSet.accountLeft(accountId, invokeAsync);
+        const index = cloud.memberAccounts.indexOf(accountId);
+        if (index >= 0) cloud.memberAccounts.splice(index, 1);
+        if (!cloud.outsideAccounts.includes(accountId)) cloud.outsideAccounts.push(accountId);
+        await runtime.refresh();
+        progress(
+          `account ${accountId} left OU ${spokeOuId}: spoke ${result.deletedRegions.length > 0 ? `removed from ${result.deletedRegions.join(', ')}` : 'not there'} (${seconds(Date.now() - at)})`,
         );
       },
       reconcileNow() {

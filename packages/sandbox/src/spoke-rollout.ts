@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import {
   DeleteFunctionEventInvokeConfigCommand,
@@ -27,8 +28,10 @@ import {
   waitForOperation,
 } from '@org-budgets/stacksets';
 import {
+  customResourcesOf,
   eventInvokeConfigsToApply,
   resolveValue,
+  sendCustomResourceRequests,
   subscriptionsToApply,
   UnresolvableValueError,
   type AccountCredentials,
@@ -85,6 +88,9 @@ export async function buildSpokeTemplate(options: {
   return loadBuild(options.buildDir);
 }
 
+/** Invokes a function asynchronously in an account (LocalLambdaRuntime.invokeAsync). */
+export type InvokeAsync = (account: string, functionArn: string, event: unknown) => Promise<unknown>;
+
 /** The spoke StackSet on the local cloud: the real build, rollout and auto-deployment code. */
 export class SpokeStackSet {
   readonly stackSetName: string;
@@ -95,6 +101,8 @@ export class SpokeStackSet {
   private readonly stackSets: CloudFormationStackSets;
   private readonly artifacts: S3ArtifactStore;
   private readonly organization: OrganizationView;
+  /** Each account's custom resources' PhysicalResourceIds, from their Create answers. */
+  private readonly customResourceIds = new Map<string, Map<string, string>>();
 
   constructor(private readonly options: SpokeStackSetOptions) {
     const { endpoint, region } = options;
@@ -204,6 +212,67 @@ export class SpokeStackSet {
     return result;
   }
 
+  /**
+   * An account was moved out of the OU: AWS auto-deployment deletes its stack instance, and
+   * CloudFormation first sends each custom resource of the stack a Delete. moto does neither
+   * (and never invokes a custom resource's function), so this does, in that order: a custom
+   * resource that answers FAILED stops the deletion (the instance stays, as in DELETE_FAILED on
+   * AWS) with a CustomResourceFailedError that gives its reason.
+   */
+  async accountLeft(accountId: string, invokeAsync: InvokeAsync): Promise<AutoDeployResult> {
+    const current = await this.stackSets.describe(this.stackSetName);
+    if (current?.instances.some((i) => i.account === accountId)) {
+      await this.sendCustomResourceRequests([accountId], 'Delete', invokeAsync);
+    }
+    const result = await applyAutoDeployment(
+      accountId,
+      { stackSetName: this.stackSetName, targetOrganizationalUnitIds: [this.options.organizationalUnitId] },
+      { ...this.deps(), now: () => Date.now() },
+    );
+    this.customResourceIds.delete(accountId);
+    return result;
+  }
+
+  /**
+   * Sends the spoke's custom resources in each account the request CloudFormation sends them
+   * (Create once a stack instance is created, Delete before it is deleted), through the local
+   * Lambda runtime, and waits for their answers; throws CustomResourceFailedError at a FAILED one.
+   */
+  async sendCustomResourceRequests(
+    accounts: readonly string[],
+    requestType: 'Create' | 'Delete',
+    invokeAsync: InvokeAsync,
+  ): Promise<void> {
+    const template = JSON.parse(this.build.templateBody) as Template;
+    const parameters = stackSetParameters(
+      this.config,
+      this.build.manifest,
+      this.options.organizationId,
+      this.options.spokeExternalId,
+    );
+    await forEachAccount(accounts, 8, async (account) => {
+      const context = hiddenStackContext(template, {
+        stackName: `StackSet-${this.stackSetName}`,
+        account,
+        region: this.options.region,
+        partition: 'aws',
+        parameters,
+      });
+      const answers = await sendCustomResourceRequests(customResourcesOf(template, context), {
+        requestType,
+        stackId: localStackId(this.stackSetName, account, this.options.region),
+        invokeAsync: (functionArn, event) => invokeAsync(account, functionArn, event),
+        ...(requestType === 'Delete' ? { physicalIds: this.customResourceIds.get(account) ?? new Map() } : {}),
+      });
+      if (requestType === 'Create') {
+        this.customResourceIds.set(
+          account,
+          new Map([...answers].map(([logicalId, answer]) => [logicalId, answer.PhysicalResourceId])),
+        );
+      }
+    });
+  }
+
   destroy(): void {
     this.cloudFormation.destroy();
     this.artifacts.destroy();
@@ -233,14 +302,7 @@ export class SpokeStackSet {
       this.options.organizationId,
       this.options.spokeExternalId,
     );
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < accounts.length) {
-        const account = accounts[next++] as string;
-        await this.fillAccount(account, template, parameters);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(8, accounts.length) }, worker));
+    await forEachAccount(accounts, 8, (account) => this.fillAccount(account, template, parameters));
   }
 
   private async fillAccount(account: string, template: Template, parameters: Record<string, string>): Promise<void> {
@@ -277,6 +339,31 @@ export class SpokeStackSet {
   }
 }
 
+/** Runs `task` for each account, at most `limit` at once. */
+async function forEachAccount(
+  accounts: readonly string[],
+  limit: number,
+  task: (account: string) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < accounts.length) await task(accounts[next++] as string);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, accounts.length) }, worker));
+}
+
+/**
+ * The id of an account's stack instance as the local cloud names it in custom resource
+ * requests (moto keeps a service-managed StackSet's stacks hidden): the stack name AWS gives
+ * them, `StackSet-<StackSet name>-<uuid>`, with a uuid made from the account. moto knows no
+ * such stack, as CloudFormation knows no deleted one.
+ */
+export function localStackId(stackSetName: string, account: string, region: string): string {
+  const hex = createHash('sha256').update(`${stackSetName}/${account}/${region}`).digest('hex');
+  const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return `arn:aws:cloudformation:${region}:${account}:stack/StackSet-${stackSetName}-${uuid}/${uuid}`;
+}
+
 /** Types moto's CloudFormation does not create (see deploy/template-gaps.ts). */
 const SKIPPED_BY_MOTO = new Set([
   'AWS::Lambda::EventInvokeConfig',
@@ -286,6 +373,7 @@ const SKIPPED_BY_MOTO = new Set([
   'AWS::SQS::QueuePolicy',
   'AWS::S3::BucketPolicy',
   'AWS::SNS::TopicPolicy',
+  'AWS::CloudFormation::CustomResource',
 ]);
 
 /** The name property of each resource type whose Ref the spoke's template uses. */

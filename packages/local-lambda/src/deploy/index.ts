@@ -1,2 +1,3 @@
+export * from './custom-resources';
 export * from './deploy-service';
 export * from './template-gaps';

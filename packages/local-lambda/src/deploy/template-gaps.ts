@@ -11,6 +11,10 @@
  * - AWS::CloudWatch::Alarm, AWS::Events::EventBusPolicy, AWS::SQS::QueuePolicy,
  *   AWS::S3::BucketPolicy, AWS::SNS::TopicPolicy: left out; nothing local evaluates alarms or
  *   resource policies, so they are reported, not emulated.
+ * - AWS::CloudFormation::CustomResource: left out, and a stack's deletion sends no Delete to any
+ *   custom resource. The local cloud sends the requests itself (custom-resources.ts); moto would
+ *   invoke a `Custom::` resource's function in Docker, and fails on one in a service-managed
+ *   StackSet's stack.
  * moto also leaves a stack's Outputs empty after a change-set update (`resolveOutputs`).
  * AWS::Lambda::EventSourceMapping is no gap: moto creates it, for a DynamoDB stream as for an SQS
  * queue (a serverless `sqs` event), in a stack as in a StackSet's instances, and updates it with
