@@ -56,7 +56,11 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  const checks = createGuardianChecks(new SQSClient({ ...awsClientConfig(), ...clientConfig }), config.checksQueueUrl);
+  const checks = createGuardianChecks(
+    // The regional endpoint (or AWS_ENDPOINT_URL), not the queue URL's host: the same queue either way.
+    new SQSClient({ ...awsClientConfig(), useQueueUrlAsEndpoint: false, ...clientConfig }),
+    config.checksQueueUrl,
+  );
   const batch = createBatchQueues(new BatchClient({ ...awsClientConfig(), ...clientConfig }), {
     listJobsPageSize: config.listJobsPageSize,
   });

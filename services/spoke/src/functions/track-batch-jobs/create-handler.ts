@@ -34,7 +34,11 @@ export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overri
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  const checks = createGuardianChecks(new SQSClient({ ...awsClientConfig(), ...clientConfig }), config.checksQueueUrl);
+  const checks = createGuardianChecks(
+    // The regional endpoint (or AWS_ENDPOINT_URL), not the queue URL's host: the same queue either way.
+    new SQSClient({ ...awsClientConfig(), useQueueUrlAsEndpoint: false, ...clientConfig }),
+    config.checksQueueUrl,
+  );
   const prices = resolvePriceBook(config.region, config.prices);
   const capacityOf = createQueueCapacityResolver(new BatchClient({ ...awsClientConfig(), ...clientConfig }));
 
