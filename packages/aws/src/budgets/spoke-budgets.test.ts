@@ -63,12 +63,38 @@ const awsBudget = {
 beforeEach(() => budgets.reset());
 
 describe('readBudget', () => {
-  it('reads a missing budget as absent and asks nothing more', async () => {
+  it('reads a missing budget as absent in one round trip (budget, tags and notifications at once)', async () => {
     budgets.on(DescribeBudgetCommand).rejects(notFound());
+    budgets.on(ListTagsForResourceCommand).rejects(notFound());
+    budgets.on(DescribeNotificationsForBudgetCommand).rejects(notFound());
 
     await expect(spoke().readBudget('team-a')).resolves.toEqual({ exists: false });
     expect(budgets).toHaveReceivedCommandWith(DescribeBudgetCommand, { AccountId: ACCOUNT_ID, BudgetName: 'team-a' });
-    expect(budgets.calls()).toHaveLength(1);
+    expect(budgets.calls()).toHaveLength(3);
+    expect(budgets).not.toHaveReceivedCommand(DescribeSubscribersForNotificationCommand);
+  });
+
+  it('reads in two round trips: the budget, tags and notifications together, then every subscriber list together', async () => {
+    let inFlight = 0;
+    const rounds: number[] = [];
+    const slow =
+      <T>(answer: T) =>
+      async () => {
+        inFlight += 1;
+        rounds.push(inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        return answer;
+      };
+    budgets.on(DescribeBudgetCommand).callsFake(slow({ Budget: awsBudget }));
+    budgets.on(ListTagsForResourceCommand).callsFake(slow({ ResourceTags: [] }));
+    budgets.on(DescribeNotificationsForBudgetCommand).callsFake(slow({ Notifications: [actual80, forecast100] }));
+    budgets.on(DescribeSubscribersForNotificationCommand).callsFake(slow({ Subscribers: [topic] }));
+
+    await spoke().readBudget('team-a');
+
+    // Three calls in flight together, then two.
+    expect(rounds).toEqual([1, 2, 3, 1, 2]);
   });
 
   it('reads the budget, its tags from the budget ARN, and every notification with its subscribers across pages', async () => {
@@ -113,7 +139,7 @@ describe('readBudget', () => {
       BudgetName: 'team-a',
       NextToken: 'page-2',
     });
-    expect(budgets).toHaveReceivedNthSpecificCommandWith(2, DescribeSubscribersForNotificationCommand, {
+    expect(budgets).toHaveReceivedCommandWith(DescribeSubscribersForNotificationCommand, {
       AccountId: ACCOUNT_ID,
       BudgetName: 'team-a',
       Notification: actual80,
@@ -137,8 +163,10 @@ describe('readBudget', () => {
     budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
     budgets.on(ListTagsForResourceCommand).rejects(notFound());
 
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: [actual80] });
+
     await expect(spoke().readBudget('team-a')).resolves.toEqual({ exists: false });
-    expect(budgets).not.toHaveReceivedCommand(DescribeNotificationsForBudgetCommand);
+    expect(budgets).not.toHaveReceivedCommand(DescribeSubscribersForNotificationCommand);
   });
 
   it('wraps any other failure with the operation and the budget', async () => {

@@ -117,20 +117,25 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
     }
   }
 
-  async function listNotifications(budgetName: string): Promise<Notification[]> {
+  /** The budget's notifications (every page), or undefined when the budget is gone. */
+  async function listNotifications(budgetName: string): Promise<Notification[] | undefined> {
     const notifications: Notification[] = [];
     let nextToken: string | undefined;
     do {
-      const page = await call('DescribeNotificationsForBudget', budgetName, () =>
-        client.send(
+      let page;
+      try {
+        page = await client.send(
           new DescribeNotificationsForBudgetCommand({
             AccountId: accountId,
             BudgetName: budgetName,
             MaxResults: PAGE_SIZE,
             NextToken: nextToken,
           }),
-        ),
-      );
+        );
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw new BudgetsCallError('DescribeNotificationsForBudget', budgetName, accountId, error);
+      }
       notifications.push(...(page.Notifications ?? []));
       nextToken = page.NextToken || undefined;
     } while (nextToken);
@@ -184,18 +189,21 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
 
   return {
     async readBudget(budgetName) {
-      const budget = await describeBudget(budgetName);
-      if (!budget) return { exists: false };
-      const tags = await listTags(budgetName);
-      // Deleted between the two calls.
-      if (!tags) return { exists: false };
-      const notifications: NotificationWithSubscribers[] = [];
-      for (const notification of (await listNotifications(budgetName)).flatMap(toNotification)) {
-        notifications.push({
+      // Two round trips whatever the budget holds: the budget, its tags and its notifications at
+      // once, then every notification's subscribers at once. apply-budget is on the edit's path.
+      const [budget, tags, listed] = await Promise.all([
+        describeBudget(budgetName),
+        listTags(budgetName),
+        listNotifications(budgetName),
+      ]);
+      // Absent, or deleted between the calls.
+      if (!budget || !tags || !listed) return { exists: false };
+      const notifications: NotificationWithSubscribers[] = await Promise.all(
+        listed.flatMap(toNotification).map(async (notification) => ({
           Notification: notification,
           Subscribers: await listSubscribers(budgetName, notification),
-        });
-      }
+        })),
+      );
       return { exists: true, budget: toCurrentBudget(budget, budgetName), tags, notifications };
     },
 

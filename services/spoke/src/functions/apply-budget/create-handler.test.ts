@@ -65,6 +65,9 @@ beforeEach(() => {
   events.reset();
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: '1' }] });
   budgets.on(DescribeBudgetCommand).rejects(notFound());
+  // Read together with the budget: a missing budget has neither tags nor notifications.
+  budgets.on(ListTagsForResourceCommand).rejects(notFound());
+  budgets.on(DescribeNotificationsForBudgetCommand).rejects(notFound());
   budgets.on(DescribeBudgetsCommand).resolves({ Budgets: [] });
   budgets.on(CreateBudgetCommand).resolves({});
   budgets.on(DeleteBudgetCommand).resolves({});
