@@ -1,8 +1,15 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { parseBatchJobEvent, type GuardianState } from '@org-budgets/guardian';
 import { startMotoServer, type MotoServer } from '@org-budgets/aws-emulator';
 import { fargateJobEvent } from '@org-budgets/guardian/testing';
-import { ACTIVITY_INDEX, createGuardianLedger, StateWriteConflictError, type GuardianLedger } from '@org-budgets/aws';
+import {
+  ACTIVITY_INDEX,
+  ACTIVITY_SHARDS,
+  createGuardianLedger,
+  FINISHED_READ_CONCURRENCY,
+  StateWriteConflictError,
+  type GuardianLedger,
+} from '@org-budgets/aws';
 
 // The guardian ledger on moto's DynamoDB: the same keys and index as GuardianLedgerTable in
 // services/spoke/serverless.yml.
@@ -133,6 +140,49 @@ describe('the guardian ledger on DynamoDB', () => {
       'bbbbbbbb-0000-4000-8000-000000000005',
     ]);
     expect(finished.find((f) => f.job.jobId.endsWith('5'))?.recordedAt).toBe(t('2026-11-22T05:00:00Z'));
+  });
+
+  it('reads finished jobs over a long window with a bounded number of index queries at once', async () => {
+    // A window of two months is 61 days × 8 shards of the index: all at once, they would exhaust
+    // the client's sockets (on the local cloud, an annual budget's first run failed on connection timeouts).
+    let inFlight = 0;
+    let most = 0;
+    let queries = 0;
+    const counting = new Proxy(dynamodb, {
+      get(target, property, receiver) {
+        if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
+        return async (command: Parameters<DynamoDBClient['send']>[0]) => {
+          const query = command instanceof QueryCommand;
+          if (query) {
+            queries += 1;
+            inFlight += 1;
+            most = Math.max(most, inFlight);
+          }
+          try {
+            return await target.send(command);
+          } finally {
+            if (query) inFlight -= 1;
+          }
+        };
+      },
+    });
+    const reader = createGuardianLedger(counting, TABLE, () => clockNow);
+
+    const finished = await reader.jobsFinishedSince(new Date('2026-09-23T00:00:00Z'), new Date('2026-11-22T06:00:00Z'));
+
+    expect(
+      finished
+        .map((f) => f.job.jobId)
+        .filter((id) => id.startsWith('bbbbbbbb'))
+        .sort(),
+    ).toEqual([
+      'bbbbbbbb-0000-4000-8000-000000000002',
+      'bbbbbbbb-0000-4000-8000-000000000003',
+      'bbbbbbbb-0000-4000-8000-000000000004',
+      'bbbbbbbb-0000-4000-8000-000000000005',
+    ]);
+    expect(queries).toBe(61 * ACTIVITY_SHARDS);
+    expect(most).toBe(FINISHED_READ_CONCURRENCY);
   });
 
   it('saves a guardian state only over the version it read', async () => {

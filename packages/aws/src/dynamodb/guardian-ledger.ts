@@ -47,6 +47,12 @@ import { StateWriteConflictError } from '../errors';
 export const ACTIVITY_INDEX = 'byActivity';
 export const ACTIVITY_SHARDS = 8;
 export const RETENTION_DAYS = 400;
+/**
+ * Index queries a read of finished jobs runs at once. The read goes over one partition per day
+ * and shard: from the start of an annual budget's period that is up to 366 × 8 queries, which
+ * all at once would exhaust the client's sockets (calls that fail on their connection timeout).
+ */
+export const FINISHED_READ_CONCURRENCY = 16;
 const DAY_MS = 86_400_000;
 
 export interface StoredGuardianState {
@@ -190,7 +196,7 @@ export function createGuardianLedger(
           partitions.push(`STOPPED#${new Date(day).toISOString().slice(0, 10)}#${shard}`);
         }
       }
-      const pages = await Promise.all(partitions.map((activity) => queryAll(activity, sinceIso)));
+      const pages = await mapLimited(partitions, FINISHED_READ_CONCURRENCY, (activity) => queryAll(activity, sinceIso));
       return pages.flat().map((item) => ({ job: jobFromItem(item), recordedAt: recordedAtOf(item) }));
     },
 
@@ -376,6 +382,20 @@ function onlyIfVersion(expected: number | undefined): {
         ConditionExpression: 'version = :expected',
         ExpressionAttributeValues: { ':expected': { N: String(expected) } },
       };
+}
+
+/** `task` over `items`, at most `limit` at once; results in the items' order. The first failure rejects. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 function startOfUtcDay(date: Date): number {
