@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionContainer, type FunctionSpec } from './function-container';
+import { FunctionContainer, type FunctionContainerOptions, type FunctionSpec } from './function-container';
 
 const FIXTURE = join(__dirname, 'fixtures', 'test-function.cjs');
 const ACCOUNT = '111111111111';
@@ -21,7 +21,10 @@ describe('FunctionContainer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function container(overrides: Partial<FunctionSpec> = {}): FunctionContainer {
+  function container(
+    overrides: Partial<FunctionSpec> = {},
+    options: Pick<FunctionContainerOptions, 'clockOffsetMs'> = {},
+  ): FunctionContainer {
     const spec: FunctionSpec = {
       account: ACCOUNT,
       region: 'eu-west-1',
@@ -45,6 +48,7 @@ describe('FunctionContainer', () => {
         sessionToken: 'fixture-token',
         expiration: new Date(Date.now() + 3_600_000),
       }),
+      ...options,
     });
     containers.push(created);
     return created;
@@ -136,6 +140,38 @@ describe('FunctionContainer', () => {
     const result = await container({ handler: 'src/handler.missing' }).invoke({});
 
     expect(result).toMatchObject({ ok: false, error: { errorType: 'Runtime.HandlerNotFound' } });
+  });
+
+  it('moves the function’s clock by the offset of each invocation, and nothing else of Date or the deadline', async () => {
+    let offsetMs = 40 * 86_400_000;
+    const fn = container({}, { clockOffsetMs: () => offsetMs });
+    type Clock = { now: number; newDate: number; dateText: string; fromMs: number; parsed: number; isDate: boolean };
+    const clockOf = async () =>
+      ((await fn.invoke({ action: 'clock' })) as { payload: Clock & { remaining: number } }).payload;
+
+    const before = Date.now();
+    const ahead = await clockOf();
+    const after = Date.now();
+    expect(ahead.now).toBeGreaterThanOrEqual(before + offsetMs);
+    expect(ahead.now).toBeLessThanOrEqual(after + offsetMs);
+    expect(ahead.newDate).toBeGreaterThanOrEqual(before + offsetMs);
+    expect(ahead.newDate).toBeLessThanOrEqual(after + offsetMs);
+    expect(Date.parse(ahead.dateText)).toBeGreaterThan(before + offsetMs - 86_400_000);
+    expect(ahead).toMatchObject({ fromMs: 0, parsed: Date.UTC(2026, 0, 1), isDate: true });
+    // The deadline is the machine's: the offset takes nothing off the remaining time.
+    expect(ahead.remaining).toBeGreaterThan(2000);
+
+    offsetMs = 0;
+    const back = await clockOf();
+    expect(back.now).toBeGreaterThanOrEqual(after);
+    expect(back.now).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('leaves the function the real Date without clockOffsetMs', async () => {
+    const before = Date.now();
+    const result = (await container().invoke({ action: 'clock' })) as { payload: { now: number } };
+    expect(result.payload.now).toBeGreaterThanOrEqual(before);
+    expect(result.payload.now).toBeLessThanOrEqual(Date.now());
   });
 
   it('writes the function’s output between START, END and REPORT lines to its log file', async () => {

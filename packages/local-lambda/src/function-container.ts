@@ -51,6 +51,12 @@ export interface FunctionContainerOptions {
   initTimeoutMs?: number;
   /** Shared limit on worker processes (WorkerSlotPool); none when left out. */
   slots?: WorkerSlots;
+  /**
+   * For tests only: how far ahead of this machine's clock the function's clock runs, asked at
+   * every invocation (its `Date` adds it; see lambda-worker.cjs). Left out, the worker keeps the
+   * real Date.
+   */
+  clockOffsetMs?: () => number;
 }
 
 /** A limit on how many containers' worker processes run at once (see WorkerSlotPool). */
@@ -180,6 +186,7 @@ export class FunctionContainer {
       requestId,
       event,
       deadline,
+      ...(this.options.clockOffsetMs ? { clockOffsetMs: this.options.clockOffsetMs() } : {}),
       context: {
         functionName: this.spec.functionName,
         functionVersion: '$LATEST',
@@ -262,7 +269,7 @@ export class FunctionContainer {
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
       ...(credentials.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: credentials.sessionToken }),
     };
-    const child = fork(LAMBDA_WORKER_PATH, [], {
+    const child = fork(LAMBDA_WORKER_PATH, this.options.clockOffsetMs ? ['--shiftable-clock'] : [], {
       cwd: spec.codeDir,
       env,
       execPath: this.options.nodePath ?? process.execPath,

@@ -55,6 +55,8 @@ export interface FunctionLoaderOptions {
   codeBuckets?: readonly string[] | undefined;
   nodePath?: string | undefined;
   slots?: WorkerSlotPool | undefined;
+  /** See FunctionContainerOptions.clockOffsetMs. */
+  clockOffsetMs?: (() => number) | undefined;
   log: RuntimeLog;
 }
 
@@ -225,6 +227,7 @@ export class FunctionLoader {
       credentials: () => credentials.forRole(spec.roleArn, name),
       ...(this.options.nodePath === undefined ? {} : { nodePath: this.options.nodePath }),
       ...(this.options.slots ? { slots: this.options.slots } : {}),
+      ...(this.options.clockOffsetMs ? { clockOffsetMs: this.options.clockOffsetMs } : {}),
     });
     this.functionsByArn.set(functionArn, { info, container });
     this.options.log(existing ? 'function updated' : 'function loaded', { functionArn, codeSha256: c.CodeSha256 });

@@ -10,13 +10,20 @@
  * is loaded into the function's process.
  *
  * Parent → worker: { type: 'invoke', requestId, event, context: { functionName, functionVersion,
- *   invokedFunctionArn, memoryLimitInMB, logGroupName, logStreamName }, deadline (epoch ms) }
+ *   invokedFunctionArn, memoryLimitInMB, logGroupName, logStreamName }, deadline (epoch ms),
+ *   clockOffsetMs (with --shiftable-clock) }
  * Worker → parent: { type: 'ready', initMs } | { type: 'initError', error } |
  *   { type: 'result', requestId, ok: true, payload (JSON text or undefined) } |
  *   { type: 'result', requestId, ok: false, error: { errorType, errorMessage, trace } }
  *
  * Writes Lambda's START / END / REPORT lines and prefixes console output with the timestamp,
  * request id and level, as the nodejs runtime does; stdout and stderr go to the function's log.
+ *
+ * Started with `--shiftable-clock` (tests only: LocalLambdaRuntime.setClockOffset), the function
+ * sees a clock that runs `clockOffsetMs` ahead of the machine's: `Date.now()` and `new Date()`
+ * (the bundle's global Date) add the offset of the invocation, so that a test can show the
+ * functions the start of next month. The runtime's own lines, durations and the deadline keep the
+ * machine's clock.
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -24,6 +31,31 @@ const { pathToFileURL } = require('node:url');
 const util = require('node:util');
 
 let currentRequestId = undefined;
+
+/** The machine's clock, whatever the function's Date says. */
+const RealDate = Date;
+const realNow = () => RealDate.now();
+/** How far ahead of the machine's clock the function's Date runs (--shiftable-clock). */
+let clockOffsetMs = 0;
+
+/**
+ * Replaces the global Date with one whose "now" is `clockOffsetMs` ahead: `new Date()`,
+ * `Date.now()` and `Date()`. Dates it makes are ordinary Dates (same prototype, `instanceof`
+ * holds both ways); every other use (`new Date(ms)`, `Date.parse`, `Date.UTC`) is unchanged.
+ */
+function installShiftableClock() {
+  function ShiftedDate(...args) {
+    if (!new.target) return new RealDate(realNow() + clockOffsetMs).toString();
+    const date = args.length === 0 ? new RealDate(realNow() + clockOffsetMs) : new RealDate(...args);
+    if (new.target !== ShiftedDate) Object.setPrototypeOf(date, new.target.prototype);
+    return date;
+  }
+  ShiftedDate.prototype = RealDate.prototype;
+  ShiftedDate.now = () => realNow() + clockOffsetMs;
+  ShiftedDate.parse = RealDate.parse;
+  ShiftedDate.UTC = RealDate.UTC;
+  globalThis.Date = ShiftedDate;
+}
 
 function toLambdaError(error) {
   if (error instanceof Error) {
@@ -42,7 +74,7 @@ function patchConsole() {
     const stream = method === 'warn' || method === 'error' ? process.stderr : process.stdout;
     console[method] = (...args) => {
       const text = util.format(...args).replace(/\n/g, '\r');
-      stream.write(`${new Date().toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${text}\n`);
+      stream.write(`${new RealDate(realNow()).toISOString()}\t${currentRequestId ?? 'undefined'}\t${level}\t${text}\n`);
     };
   }
 }
@@ -103,19 +135,20 @@ function runHandler(handler, event, context) {
 
 async function main() {
   patchConsole();
-  const initStarted = Date.now();
+  if (process.argv.includes('--shiftable-clock')) installShiftableClock();
+  const initStarted = realNow();
   let handler;
   try {
     handler = await loadHandler();
   } catch (error) {
     const lambdaError = toLambdaError(error);
     process.stderr.write(
-      `${new Date().toISOString()}\tundefined\tERROR\tInit failed: ${lambdaError.errorType}: ${lambdaError.errorMessage}\n`,
+      `${new RealDate(realNow()).toISOString()}\tundefined\tERROR\tInit failed: ${lambdaError.errorType}: ${lambdaError.errorMessage}\n`,
     );
     process.send({ type: 'initError', error: lambdaError });
     return;
   }
-  const initMs = Date.now() - initStarted;
+  const initMs = realNow() - initStarted;
   process.send({ type: 'ready', initMs });
   let first = true;
 
@@ -123,13 +156,14 @@ async function main() {
     if (!message || message.type !== 'invoke') return;
     const { requestId, event, deadline } = message;
     currentRequestId = requestId;
-    const started = Date.now();
+    clockOffsetMs = Number.isFinite(message.clockOffsetMs) ? message.clockOffsetMs : 0;
+    const started = realNow();
     process.stdout.write(`START RequestId: ${requestId} Version: ${message.context.functionVersion}\n`);
     const context = {
       ...message.context,
       awsRequestId: requestId,
       callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      getRemainingTimeInMillis: () => Math.max(0, deadline - realNow()),
     };
     let reply;
     try {
@@ -143,11 +177,11 @@ async function main() {
     } catch (error) {
       const lambdaError = toLambdaError(error);
       process.stderr.write(
-        `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(lambdaError)}\n`,
+        `${new RealDate(realNow()).toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(lambdaError)}\n`,
       );
       reply = { type: 'result', requestId, ok: false, error: lambdaError };
     }
-    const duration = Date.now() - started;
+    const duration = realNow() - started;
     process.stdout.write(`END RequestId: ${requestId}\n`);
     const memory = Math.round(process.memoryUsage().rss / 1024 / 1024);
     process.stdout.write(

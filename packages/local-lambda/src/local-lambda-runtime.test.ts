@@ -224,6 +224,7 @@ describe('LocalLambdaRuntime on moto', () => {
       asyncRetryDelaysMs: [0],
       targetRetryDelayMs: 0,
       scheduleTimers: false,
+      shiftableClock: true,
     });
     runtime.connect(frontDoor);
   });
@@ -392,6 +393,21 @@ describe('LocalLambdaRuntime on moto', () => {
         detail: expect.objectContaining({ name: '/fixture/a', operation: 'Create' }),
       }),
     );
+  });
+
+  it('moves the functions’ clock on request (setClockOffset), and back', async () => {
+    const clock = async () =>
+      ((await runtime.invoke('member-fixture', { action: 'clock' })) as { payload: { now: number } }).payload.now;
+    const nextYear = 366 * 86_400_000;
+    runtime.setClockOffset(nextYear);
+    try {
+      const before = Date.now();
+      expect(await clock()).toBeGreaterThanOrEqual(before + nextYear);
+      expect(runtime.clockOffsetMs).toBe(nextYear);
+    } finally {
+      runtime.setClockOffset(0);
+    }
+    expect(await clock()).toBeLessThanOrEqual(Date.now());
   });
 
   it('fires a schedule now on request, with a Scheduled Event naming the rule', async () => {

@@ -58,6 +58,13 @@ export interface LocalLambdaRuntimeOptions {
    * beyond that first ends the least recently used idle one. Unlimited when left out.
    */
   maxWorkerProcesses?: number;
+  /**
+   * For tests of what happens at another time (the turn of a month): the functions' clock can be
+   * moved ahead with `setClockOffset`. Their worker processes then run with a `Date` that adds
+   * the offset (see lambda-worker.cjs); the runtime itself, the front door and moto keep the
+   * machine's clock. False by default: the functions get the real Date.
+   */
+  shiftableClock?: boolean;
 }
 
 export interface RuntimeInventory {
@@ -104,6 +111,7 @@ export class LocalLambdaRuntime {
   private readonly settleHooks: (() => Promise<void>)[] = [];
   private skipped: string[] = [];
   private stopped = false;
+  private clockOffset = 0;
 
   private constructor(private readonly options: LocalLambdaRuntimeOptions) {
     this.region = options.region ?? DEFAULT_REGION;
@@ -134,6 +142,7 @@ export class LocalLambdaRuntime {
       codeBuckets: options.codeBuckets,
       nodePath: options.nodePath,
       slots,
+      clockOffsetMs: options.shiftableClock ? () => this.clockOffset : undefined,
       log: this.log,
     });
     this.invoker = new Invoker({
@@ -254,6 +263,25 @@ export class LocalLambdaRuntime {
    */
   invokeAsync(nameOrArn: string, event: unknown, options: { account?: string } = {}): Promise<{ requestId: string }> {
     return this.invoker.invokeAsync(nameOrArn, event, options);
+  }
+
+  /** How far ahead of this machine's clock the functions' clock runs (ms). */
+  get clockOffsetMs(): number {
+    return this.clockOffset;
+  }
+
+  /**
+   * Moves the functions' clock: from their next invocation on, `Date` in every function runs
+   * `offsetMs` ahead of this machine's clock (0 puts it back). Only with `shiftableClock`.
+   * Schedules, mappings, retries, the front door and moto keep the machine's clock.
+   */
+  setClockOffset(offsetMs: number): void {
+    if (!this.options.shiftableClock) {
+      throw new Error('the functions’ clock can be moved only in a runtime started with shiftableClock: true');
+    }
+    if (!Number.isFinite(offsetMs)) throw new Error(`clock offset must be a finite number of ms, got ${offsetMs}`);
+    this.clockOffset = offsetMs;
+    this.log('functions’ clock moved', { offsetMs });
   }
 
   /** Fires the scheduled rules whose ARN or name is (or, for a generated name, contains) `ruleNameOrArn`. Returns how many fired. */

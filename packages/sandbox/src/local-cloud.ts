@@ -84,7 +84,10 @@ export interface LocalCloudOptions {
   alertEmail?: string;
   /** Further parameters of the hub's deploy (services/hub/serverless.yml `params`), e.g. reconcileStuckAfterMinutes. */
   hubParams?: Record<string, string>;
-  /** Further options of the local Lambda runtime. */
+  /**
+   * Further options of the local Lambda runtime. `shiftableClock: true` lets a test show the
+   * functions another time (`setFunctionsClock` in guardian-lab.ts).
+   */
   runtime?: Pick<
     LocalLambdaRuntimeOptions,
     | 'pollIntervalMs'
@@ -93,6 +96,7 @@ export interface LocalCloudOptions {
     | 'targetRetryDelayMs'
     | 'nodePath'
     | 'maxWorkerProcesses'
+    | 'shiftableClock'
   >;
 }
 
