@@ -172,6 +172,32 @@ describe('rememberSpend', () => {
       expect(reset).toMatchObject({ counted: 12, basis: 'REPORTED', refreshedAfter: '2026-12-01T02:05:00.000Z' });
     });
 
+    it('takes a figure above the last one as last period’s (AWS refreshed it once more after the last run of that period)', () => {
+      const memory = rememberSpend(
+        { actual: 905, definition: MONTHLY },
+        remembered({ lastReading: 900, counted: 900 }),
+        DECEMBER,
+        december,
+      );
+      expect(memory).toMatchObject({ counted: 0, basis: 'PREVIOUS_PERIOD', previousPeriodLast: 900 });
+      const still = rememberSpend({ actual: 910, definition: MONTHLY }, memory, DECEMBER, at('2026-12-01T05:00:00Z'));
+      expect(still).toMatchObject({ counted: 0, basis: 'PREVIOUS_PERIOD', lastReading: 910 });
+    });
+
+    it('counts what AWS reports once a day has passed, even a figure above last period’s (errs high)', () => {
+      const memory = rememberSpend({ actual: 400, definition: MONTHLY }, remembered(), DECEMBER, december);
+      const nextDay = rememberSpend({ actual: 450, definition: MONTHLY }, memory, DECEMBER, at('2026-12-02T00:05:00Z'));
+      expect(nextDay).toMatchObject({ counted: 450, basis: 'REPORTED', refreshedAfter: december.toISOString() });
+    });
+
+    it('takes the figure kept after an update as last period’s last', () => {
+      const kept = remembered({ lastReading: 0, counted: 400, basis: 'KEPT_AFTER_ZERO' });
+      expect(rememberSpend({ actual: 400, definition: MONTHLY }, kept, DECEMBER, december)).toMatchObject({
+        counted: 0,
+        basis: 'PREVIOUS_PERIOD',
+      });
+    });
+
     it('never inherits the last period’s figure, even when AWS shows 0', () => {
       const zero = rememberSpend({ actual: 0, definition: MONTHLY }, remembered(), DECEMBER, december);
       expect(zero).toMatchObject({ counted: 0, basis: 'REPORTED' });

@@ -17,8 +17,9 @@ import type { CountedSpend } from './spend-estimate';
  *   figure is taken as refreshed after the last run that saw the previous one (never later than
  *   AWS's true refresh); the first figure of a definition, after the budget's LastUpdatedTime
  *   (a change zeroes the figure, so a non-zero one was calculated after it) or, without one, at
- *   an unknown time (the window then covers the whole period). In a new period, a reading equal
- *   to the last one of the previous period is taken as not reset yet: 0 counts until it changes.
+ *   an unknown time (the window then covers the whole period). In a new period, a reading at or
+ *   above the last one of the previous period is taken as that period's (not reset yet, or
+ *   refreshed once more) for up to RESET_GRACE_MS: 0 counts until AWS reports less.
  */
 export interface SpendMemory {
   /** `spendDefinitionKey` of the AWS Budget the figure was read from. */
@@ -34,7 +35,25 @@ export interface SpendMemory {
   refreshedAfter?: string;
   /** When a run last read `lastReading` (ISO 8601). */
   checkedAt: string;
+  /**
+   * Basis PREVIOUS_PERIOD: the last figure the previous period's runs read. Until AWS reports
+   * less, within RESET_GRACE_MS of the period start, what it reports is still that period's.
+   */
+  previousPeriodLast?: number;
+  /**
+   * Basis PREVIOUS_PERIOD: AWS refreshed `lastReading` after this (the run before the one that
+   * first read it); absent when the reading has not changed since the previous period.
+   */
+  changedAfter?: string;
 }
+
+/**
+ * How long after a period begins a figure at or above the previous period's last one is taken as
+ * that period's (AWS has not reset yet, or refreshed the old period once more). AWS resets at its
+ * first refresh of the new period, within hours; after this a figure counts whatever it is (a
+ * new period that spent more in its first day than in the whole last one errs high, not low).
+ */
+export const RESET_GRACE_MS = 24 * 3_600_000;
 
 /** One DescribeBudget reading of a budget's actual spend. */
 export interface SpendReading {
@@ -86,11 +105,21 @@ export function rememberSpend(
   const period = periodStart.toISOString();
   const base = { definition: reading.definition, periodStart: period, lastReading: reading.actual, checkedAt: nowIso };
   const sameDefinition = memory !== undefined && memory.definition === reading.definition;
+  const stillPrevious = (previousLast: number) =>
+    previousLast > 0 && reading.actual >= previousLast && now.getTime() - periodStart.getTime() < RESET_GRACE_MS;
   if (!memory || !sameDefinition || memory.periodStart !== period) {
     const newPeriodOfSameBudget = sameDefinition && Date.parse(memory.periodStart) < periodStart.getTime();
-    if (newPeriodOfSameBudget && reading.actual > 0 && reading.actual === memory.lastReading) {
-      // AWS has not reset the figure yet: it is the last period's.
-      return { ...base, counted: 0, basis: 'PREVIOUS_PERIOD' };
+    // The last period's last figure (the one kept, when AWS showed 0 after an update).
+    const previousLast = newPeriodOfSameBudget ? Math.max(memory.lastReading, memory.counted) : 0;
+    if (newPeriodOfSameBudget && stillPrevious(previousLast)) {
+      // AWS has not reset the figure yet (or refreshed the last period once more): it is the last period's.
+      return {
+        ...base,
+        counted: 0,
+        basis: 'PREVIOUS_PERIOD',
+        previousPeriodLast: previousLast,
+        ...(reading.actual !== memory.lastReading ? { changedAfter: memory.checkedAt } : {}),
+      };
     }
     if (reading.actual === 0) return { ...base, counted: 0, basis: 'REPORTED' };
     const lowerBounds = [
@@ -105,13 +134,35 @@ export function rememberSpend(
       ...(lowerBounds.length > 0 ? { refreshedAfter: new Date(Math.max(...lowerBounds)).toISOString() } : {}),
     };
   }
+  if (memory.basis === 'PREVIOUS_PERIOD') {
+    // AWS refreshed this reading after the last run that read another one (unknown if none did).
+    const changedAfter = reading.actual !== memory.lastReading ? memory.checkedAt : memory.changedAfter;
+    if (stillPrevious(memory.previousPeriodLast ?? memory.lastReading)) {
+      return {
+        ...memory,
+        lastReading: reading.actual,
+        checkedAt: nowIso,
+        ...(changedAfter ? { changedAfter } : {}),
+      };
+    }
+    // Reset at last (or the grace is over): 0 (nothing reported yet: the whole period is tracked),
+    // or the figure AWS reports, refreshed after the last run that read another one.
+    return reading.actual === 0
+      ? { ...base, counted: 0, basis: 'REPORTED' }
+      : {
+          ...base,
+          counted: reading.actual,
+          basis: 'REPORTED',
+          ...(changedAfter ? { refreshedAfter: changedAfter } : {}),
+        };
+  }
   if (reading.actual === memory.lastReading) return { ...memory, checkedAt: nowIso };
   if (reading.actual === 0 && memory.counted > 0) {
     // Zeroed by an update of the budget: the figure AWS gave before still counts.
     return { ...memory, lastReading: 0, basis: 'KEPT_AFTER_ZERO', checkedAt: nowIso };
   }
   if (reading.actual === 0) {
-    // Reset at last (the previous period's figure is gone), nothing reported yet: the whole period is tracked.
+    // Nothing counted before and nothing reported yet: the whole period is tracked.
     return { ...base, counted: 0, basis: 'REPORTED' };
   }
   // A new figure: AWS refreshed it after the last run, which saw the one before.

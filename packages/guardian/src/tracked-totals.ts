@@ -62,6 +62,11 @@ export interface AdvanceTotalsInput {
   now: Date;
   /** Every finished job recorded at or after `finishedReadFrom(...)` (more is harmless). */
   finished: readonly FinishedJob[];
+  /**
+   * When the read of `finished` began (epoch ms; `now` by default): jobs recorded after it may be
+   * missing from the read, so the next run reads again from it (less the margin), not from `now`.
+   */
+  readAt?: number;
   prices: PriceBook;
   marginMs?: number;
 }
@@ -80,23 +85,42 @@ export function advanceTotals(input: AdvanceTotalsInput): TrackedTotals {
   const counted = new Set(base.recent);
   let cost = base.cost;
   let jobs = base.jobs;
+  const through = Math.min(now.getTime(), input.readAt ?? now.getTime());
   const recent: string[] = [];
   const seen = new Set<string>();
   for (const { job, recordedAt } of input.finished) {
-    if (recordedAt < readFrom || seen.has(job.jobId)) continue;
+    // A finish recorded after `now` is left to the next run, which reads from before it: this
+    // run counts the job among the active (see `pendingFinished`), up to `now` only.
+    if (recordedAt < readFrom || recordedAt > now.getTime() || seen.has(job.jobId)) continue;
     seen.add(job.jobId);
-    if (recordedAt >= now.getTime() - marginMs) recent.push(job.jobId);
+    if (recordedAt >= through - marginMs) recent.push(job.jobId);
     if (counted.has(job.jobId) || !covers(coverage, job)) continue;
-    cost += accruedSince([job], windowStart, now, prices);
+    // Its whole cost since the window start (a stop a little after `now`, by the clocks of Batch and Lambda, included).
+    const until = new Date(Math.max(now.getTime(), job.stoppedAt ?? 0));
+    cost += accruedSince([job], windowStart, until, prices);
     jobs += 1;
   }
-  return { coverage: key, from, through: now.toISOString(), cost, jobs, recent: recent.sort() };
+  return { coverage: key, from, through: new Date(through).toISOString(), cost, jobs, recent: recent.sort() };
+}
+
+/**
+ * The finished jobs of a read that `advanceTotals` left for the next run (recorded after `now`):
+ * this run counts them with the active jobs, up to `now`.
+ */
+export function pendingFinished(finished: readonly FinishedJob[], now: Date): JobRecord[] {
+  return finished.filter((f) => f.recordedAt > now.getTime()).map((f) => f.job);
+}
+
+/** The ids of the jobs the totals hold (or held back as counted): finished ones recorded by `now`, and `recent`. */
+export function countedFinishedIds(finished: readonly FinishedJob[], totals: TrackedTotals, now: Date): Set<string> {
+  return new Set([...finished.filter((f) => f.recordedAt <= now.getTime()).map((f) => f.job.jobId), ...totals.recent]);
 }
 
 /**
  * The tracked Batch cost since `windowStart` of the jobs `coverage` covers: the finished jobs'
- * running total plus every active job (running ones up to now). An active job already counted
- * among the finished (the index had not caught up) is left out.
+ * running total plus every active job (running ones up to now) and every job whose finish is
+ * pending (recorded after `now`, preferred to its active copy). A job the totals hold
+ * (`finishedIds`: the index had not caught up) is left out.
  */
 export function trackedCost(
   totals: TrackedTotals,
@@ -106,7 +130,10 @@ export function trackedCost(
   now: Date,
   prices: PriceBook,
   finishedIds: ReadonlySet<string>,
+  pending: readonly JobRecord[] = [],
 ): number {
-  const counting = active.filter((job) => !finishedIds.has(job.jobId) && covers(coverage, job));
+  const byId = new Map<string, JobRecord>();
+  for (const job of [...pending, ...active]) if (!byId.has(job.jobId)) byId.set(job.jobId, job);
+  const counting = [...byId.values()].filter((job) => !finishedIds.has(job.jobId) && covers(coverage, job));
   return totals.cost + accruedSince(counting, windowStart, now, prices);
 }

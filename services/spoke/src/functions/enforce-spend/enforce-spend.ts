@@ -16,8 +16,10 @@ import {
   BATCH_EVENT_SOURCE,
   BATCH_JOB_STATE_CHANGE,
   countedSpendOf,
+  countedFinishedIds,
   coverageOf,
   finishedReadFrom,
+  pendingFinished,
   isTerminalStatus,
   rememberSpend,
   reportedPeriodBounds,
@@ -223,11 +225,21 @@ async function guardBudget(
     // Only the jobs this budget covers; finished ones through running totals, so that the reads
     // of a run do not grow with the window's age.
     const coverage = coverageOf(budget);
-    const finished = await run.finishedSince(finishedReadFrom(stored?.totals, coverage, windowStart));
-    const totals = advanceTotals({ totals: stored?.totals, coverage, windowStart, now, finished, prices: deps.prices });
+    // Active jobs first: a job that finishes between the two reads is then in one or both, never in neither.
     const active = await run.activeJobs(now);
-    const finishedIds = new Set([...finished.map((f) => f.job.jobId), ...totals.recent]);
-    const tracked = trackedCost(totals, active, coverage, windowStart, now, deps.prices, finishedIds);
+    const { jobs: finished, readAt } = await run.finishedSince(finishedReadFrom(stored?.totals, coverage, windowStart));
+    const totals = advanceTotals({
+      totals: stored?.totals,
+      coverage,
+      windowStart,
+      now,
+      finished,
+      readAt,
+      prices: deps.prices,
+    });
+    const finishedIds = countedFinishedIds(finished, totals, now);
+    const pending = pendingFinished(finished, now);
+    const tracked = trackedCost(totals, active, coverage, windowStart, now, deps.prices, finishedIds, pending);
     const batchCostAccruedSince = (from: Date) => {
       if (from.getTime() !== windowStart.getTime())
         throw new Error(`tracked window ${from.toISOString()} is not ${windowStart.toISOString()}`);
@@ -261,7 +273,7 @@ async function guardBudget(
       terminateAt: (budget.amount * budget.guardian.terminateJobsAt) / 100,
       coverage,
       runningRate: runningRateOf(
-        active.filter((job) => !finishedIds.has(job.jobId)),
+        active.filter((job) => !finishedIds.has(job.jobId) && !pending.some((p) => p.jobId === job.jobId)),
         coverage,
         deps.prices,
       ),
@@ -343,13 +355,14 @@ export interface RunReads {
   /** `fresh`: read again (after a conflict, another run may have changed them). */
   queues(fresh?: boolean): Promise<JobQueueView[]>;
   activeJobs(now: Date): Promise<JobRecord[]>;
-  finishedSince(since: Date): Promise<FinishedJob[]>;
+  /** `readAt`: when the read began (see AdvanceTotalsInput.readAt). */
+  finishedSince(since: Date): Promise<{ jobs: FinishedJob[]; readAt: number }>;
 }
 
 export function runReads(deps: EnforceSpendDeps): RunReads {
   let queues: Promise<JobQueueView[]> | undefined;
   let active: Promise<JobRecord[]> | undefined;
-  const finished = new Map<number, Promise<FinishedJob[]>>();
+  const finished = new Map<number, Promise<{ jobs: FinishedJob[]; readAt: number }>>();
   return {
     queues(fresh = false) {
       if (fresh || !queues) queues = deps.batch.listQueues();
@@ -360,7 +373,8 @@ export function runReads(deps: EnforceSpendDeps): RunReads {
       const key = since.getTime();
       let read = finished.get(key);
       if (!read) {
-        read = deps.ledger.jobsFinishedSince(since, deps.now());
+        const readAt = deps.now();
+        read = deps.ledger.jobsFinishedSince(since, readAt).then((jobs) => ({ jobs, readAt: readAt.getTime() }));
         finished.set(key, read);
       }
       return read;
