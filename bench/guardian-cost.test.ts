@@ -1,5 +1,7 @@
 import {
   baselineMonthlyCost,
+  CHECK_DELIVERY_CALLS,
+  costPerCheck,
   guardianMonthlyCost,
   ISSUE_BASELINE,
   OPERATIONS,
@@ -46,6 +48,9 @@ describe('prices', () => {
     expect(unitPrice('snsPublishes')).toBeCloseTo(0.5 / 1e6, 15);
     expect(unitPrice('snsEmailDeliveries')).toBeCloseTo(0.00002, 15);
     expect(unitPrice('cloudWatchLogsIngestion')).toBe(0.5);
+    expect(unitPrice('sqsRequests')).toBeCloseTo(0.4 / 1e6, 15);
+    expect(PRICES.sqsRequests.source).toBe('https://aws.amazon.com/sqs/pricing/');
+    expect(unitPrice('cloudWatchAlarms')).toBe(0.1);
     for (const [key, price] of Object.entries(PRICES)) {
       expect({ key, source: price.source }).toEqual({ key, source: expect.stringMatching(/^https:\/\/|^see /) });
     }
@@ -135,6 +140,90 @@ describe('guardianMonthlyCost', () => {
     expect(() => guardianMonthlyCost({ ...usage, callsPerJobEvent: { 'dynamodb:BatchWriteItem': 1 } })).toThrow(
       /'dynamodb:BatchWriteItem' \(in callsPerJobEvent\).*dynamodb:WriteRequestUnits/,
     );
+  });
+
+  describe('the checks queue', () => {
+    /** 1,000 checks a month, each reading like a run for one budget; one queue Lambda polls; its dead-letter alarm. */
+    const withChecks: GuardianUsage = {
+      ...usage,
+      checks: {
+        perMonth: 1_000,
+        callsPerCheck: {
+          'ssm:GetParameter': 1,
+          'dynamodb:GetItem': 1,
+          'dynamodb:Query': 16,
+          'dynamodb:PutItem': 1,
+          'dynamodb:UpdateItem': 1,
+        },
+        lambdaMsPerCheck: 400,
+        logBytesPerCheck: 700,
+      },
+      sqsEventSourceMappings: 1,
+      cloudWatchAlarms: 1,
+    };
+
+    it("prices Lambda's idle polling of the queue: 15 ReceiveMessage a minute, $0.2592 a month", () => {
+      const cost = guardianMonthlyCost(withChecks);
+      // 15 × 60 × 720 = 648,000 requests × $0.40/1M
+      expect(line(cost, "sqs:ReceiveMessage (Lambda's pollers, idle)")).toMatchObject({ quantity: 648_000 });
+      expect(line(cost, "sqs:ReceiveMessage (Lambda's pollers, idle)").cost).toBeCloseTo(0.2592, 9);
+      expect(
+        line(
+          guardianMonthlyCost({ ...withChecks, sqsPollerReceivesPerMinute: 3 }),
+          "sqs:ReceiveMessage (Lambda's pollers, idle)",
+        ).cost,
+      ).toBeCloseTo(0.05184, 9);
+      expect(guardianMonthlyCost(usage).lines.some((l) => l.item.startsWith('sqs:'))).toBe(false);
+    });
+
+    it('prices each check: its run, its delivery (claim, send, receive, delete), its invocation and logs', () => {
+      const cost = guardianMonthlyCost(withChecks);
+      expect(CHECK_DELIVERY_CALLS).toEqual({
+        'dynamodb:UpdateItem': 1,
+        'sqs:SendMessage': 1,
+        'sqs:ReceiveMessage': 1,
+        'sqs:DeleteMessageBatch': 1,
+      });
+      // requests: 8,640 runs + 10,000 events + 1,000 checks
+      expect(line(cost, 'lambda: requests').quantity).toBe(19_640);
+      // + 1,000 × 0.4 s × 0.25 GB = 100 GB-s
+      expect(line(cost, 'lambda: duration (arm64)').quantity).toBeCloseTo(740, 9);
+      // the check run's UpdateItem (the watch) and the tracker's claim, one line with the runs' and events'
+      expect(line(cost, 'dynamodb:UpdateItem').quantity).toBe(2_000);
+      expect(line(cost, 'dynamodb:Query').quantity).toBe(8_640 + 16_000);
+      expect(line(cost, 'sqs:SendMessage').cost).toBeCloseTo(0.0004, 12);
+      expect(line(cost, 'sqs:ReceiveMessage').quantity).toBe(1_000);
+      expect(line(cost, 'sqs:DeleteMessageBatch').cost).toBeCloseTo(0.0004, 12);
+      expect(line(cost, 'cloudwatch: alarms').cost).toBe(0.1);
+      // logs: + 1,000 × (700 + 300) bytes
+      expect(line(cost, 'logs: ingestion').quantity).toBeCloseTo(14_640_000 / GB, 12);
+
+      // per check: 2e-7 request + 0.1 GB-s × 0.0000133334 + 17 RRU × 1.25e-7 + 3 WRU × 6.25e-7
+      // + 3 SQS requests × 4e-7 + 1,000 B of logs × (0.5 + 3 × 0.03) / GB
+      const perCheck = 2e-7 + 0.1 * 0.0000133334 + 17 * 1.25e-7 + 3 * 6.25e-7 + 3 * 4e-7 + (1_000 / GB) * 0.59;
+      expect(costPerCheck(withChecks)).toBeCloseTo(perCheck, 12);
+      expect(costPerCheck(usage)).toBe(0);
+      // the seed's usage, plus the poller, the alarm and 1,000 checks
+      expect(cost.total).toBeCloseTo(0.031036288 + 0.2592 + 0.1 + 1_000 * perCheck, 9);
+      expect(cost.total.toFixed(4)).toBe('0.3975');
+      expect(cost.notes.join('\n')).toMatch(/1,000 checks between scheduled runs \(400 ms each/);
+      expect(cost.notes.join('\n')).toMatch(/Lambda polls 15 times a minute \(assumed\) = 648,000 ReceiveMessage/);
+    });
+
+    it('rejects negative check figures', () => {
+      expect(() => guardianMonthlyCost({ ...withChecks, checks: { ...withChecks.checks!, perMonth: -1 } })).toThrow(
+        /checks.perMonth/,
+      );
+      expect(() => guardianMonthlyCost({ ...withChecks, sqsEventSourceMappings: Number.NaN })).toThrow(
+        /sqsEventSourceMappings/,
+      );
+      expect(() =>
+        guardianMonthlyCost({
+          ...withChecks,
+          checks: { ...withChecks.checks!, callsPerCheck: { 'sqs:PurgeQueue': 1 } },
+        }),
+      ).toThrow(/no price for 'sqs:PurgeQueue' \(in checks.callsPerCheck\)/);
+    });
   });
 
   it('prices a Cost Explorer query at $0.01 each', () => {

@@ -92,6 +92,25 @@
  * # Prices (us-east-1, list, no free tier; pages read 2026-11-29 from stored copies)
  * See `PRICES`: each entry carries its source. Free operations are listed in `OPERATIONS` with
  * the reason; an operation missing from `OPERATIONS` throws, so a new call is never silently free.
+ * SQS and the CloudWatch alarm were added 2026-12-03, for the guardian's checks queue (issue 12).
+ *
+ * # The checks queue (the guardian's reaction between scheduled runs)
+ * - Each check: the tracker's claim of the check (1 UpdateItem, conditional: consumed even when it
+ *   loses), SendMessage, the ReceiveMessage of Lambda's poller that returns it and its
+ *   DeleteMessageBatch (`CHECK_DELIVERY_CALLS`), one Lambda invocation of enforce-spend (an upper
+ *   bound: Lambda may batch up to 10 messages), and the check run's own calls (measured).
+ * - Lambda polls an SQS event source mapping's queue all the time, and the empty receives are
+ *   billed ("When an SQS queue is configured to invoke an AWS Lambda function, the Lambda long
+ *   polls the queue. This means that even if the SQS queue isn't used, a Lambda function
+ *   invocation results in empty receives and associated charges",
+ *   https://aws.amazon.com/premiumsupport/knowledge-center/sqs-high-charges/). ASSUMED: 15
+ *   ReceiveMessage a minute on an idle queue (`SQS_POLLER_RECEIVES_PER_MINUTE`): five pollers
+ *   ("Lambda consumes messages in batches, starting at five concurrent batches",
+ *   https://aws.amazon.com/blogs/compute/understanding-how-aws-lambda-scales-when-subscribed-to-amazon-sqs-queues/)
+ *   each waiting 20 s, as users read it from NumberOfEmptyReceives
+ *   (https://github.com/getlift/lift/issues/132: "an average of 15 empty receives a minute").
+ *   AWS does not document the idle rate.
+ * - The checks dead-letter queue's alarm: one standard-resolution alarm.
  */
 
 export type LambdaArchitecture = 'arm64' | 'x86_64';
@@ -224,6 +243,22 @@ export const PRICES = {
     source: 'https://aws.amazon.com/cloudwatch/pricing/',
     note: 'PutMetricData and other metric API requests',
   },
+  sqsRequests: {
+    usd: 0.4,
+    per: 1_000_000,
+    unit: 'requests',
+    label: '$0.40 / 1M requests',
+    source: 'https://aws.amazon.com/sqs/pricing/',
+    note: 'standard queues, first 100 billion requests a month; each 64 KB chunk of a request is one; empty receives count; first 1M a month free excluded. The official page was not among the stored copies: the price as 2026 guides quote it (https://cloudburn.io/blog/amazon-sqs-pricing)',
+  },
+  cloudWatchAlarms: {
+    usd: 0.1,
+    per: 1,
+    unit: 'alarm-months',
+    label: '$0.10 / alarm-month',
+    source: 'https://aws.amazon.com/cloudwatch/pricing/',
+    note: 'standard resolution (60 s and longer periods), per alarm metric, prorated hourly; first 10 alarms free excluded',
+  },
   kmsKeyMonths: {
     usd: 1,
     per: 1,
@@ -352,6 +387,12 @@ export const OPERATIONS: Readonly<Record<string, OperationPrice>> = {
     'an EventBridge rule with a schedule expression: not a custom event; CloudWatch pricing "Events: All events except custom events are included" (https://aws.amazon.com/cloudwatch/pricing/)',
   ),
   'scheduler:Invocation': { price: 'eventBridgeSchedulerInvocations', unitsPerCall: 1, why: 'EventBridge Scheduler' },
+  'sqs:SendMessage': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request, message ≤ 64 KB' },
+  'sqs:ReceiveMessage': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request, empty or not (≤ 64 KB returned)' },
+  'sqs:DeleteMessage': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request' },
+  'sqs:DeleteMessageBatch': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request (up to 10 entries)' },
+  'sqs:ChangeMessageVisibility': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request' },
+  'sqs:GetQueueAttributes': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request' },
   'states:StateTransition': { price: 'stepFunctionsTransitions', unitsPerCall: 1, why: 'Standard workflow' },
   'cloudwatch:PutMetricData': { price: 'cloudWatchApiRequests', unitsPerCall: 1, why: 'one API request' },
   'kms:GenerateDataKey': { price: 'kmsRequests', unitsPerCall: 1, why: 'symmetric key request' },
@@ -422,7 +463,43 @@ export interface GuardianUsage {
   logRetentionMonths?: number;
   /** Customer managed KMS keys the guardian's stack creates; default 0. */
   kmsKeys?: number;
+  /** Checks between scheduled runs (the checks queue into enforce-spend); none when left out. */
+  checks?: CheckUsage;
+  /** SQS queues Lambda polls for the guardian (event source mappings); default 0. */
+  sqsEventSourceMappings?: number;
+  /** ReceiveMessage a minute Lambda's pollers make on one idle queue; default `SQS_POLLER_RECEIVES_PER_MINUTE`. */
+  sqsPollerReceivesPerMinute?: number;
+  /** CloudWatch alarms the guardian's stack creates (standard resolution); default 0. */
+  cloudWatchAlarms?: number;
 }
+
+/** Checks asked for between scheduled runs: a job started near a threshold, or a follow-up at an expected crossing. */
+export interface CheckUsage {
+  perMonth: number;
+  /** The check run's own calls (enforce-spend for one budget), measured. */
+  callsPerCheck: Record<string, number>;
+  /** Billed duration of a check run, ms; it runs in enforce-spend (`lambdaMemoryMb`). */
+  lambdaMsPerCheck: number;
+  logBytesPerCheck: number;
+  /** The calls that carry a check to enforce-spend; default `CHECK_DELIVERY_CALLS`. */
+  deliveryCallsPerCheck?: Record<string, number>;
+}
+
+/**
+ * What carries one check to enforce-spend: the tracker's claim (a conditional UpdateItem of the
+ * watch item, billed even when another tracker won; a follow-up asked by a run needs none, so this
+ * errs high), SendMessage, the ReceiveMessage of Lambda's poller that returns it, and the
+ * DeleteMessageBatch after the invocation succeeded.
+ */
+export const CHECK_DELIVERY_CALLS: Readonly<Record<string, number>> = {
+  'dynamodb:UpdateItem': 1,
+  'sqs:SendMessage': 1,
+  'sqs:ReceiveMessage': 1,
+  'sqs:DeleteMessageBatch': 1,
+};
+
+/** ASSUMED (see the module comment): five pollers, each a 20-second long poll. */
+export const SQS_POLLER_RECEIVES_PER_MINUTE = 15;
 
 /** The guardian's own cost per account per month, from the calls it makes. */
 export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
@@ -442,6 +519,18 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   const retentionMonths = usage.logRetentionMonths ?? DEFAULT_LOG_RETENTION_MONTHS;
   assertNonNegative('logRetentionMonths', retentionMonths);
 
+  const checks = usage.checks ?? { perMonth: 0, callsPerCheck: {}, lambdaMsPerCheck: 0, logBytesPerCheck: 0 };
+  assertNonNegative('checks.perMonth', checks.perMonth);
+  assertNonNegative('checks.lambdaMsPerCheck', checks.lambdaMsPerCheck);
+  assertNonNegative('checks.logBytesPerCheck', checks.logBytesPerCheck);
+  const mappings = usage.sqsEventSourceMappings ?? 0;
+  assertNonNegative('sqsEventSourceMappings', mappings);
+  const pollerPerMinute = usage.sqsPollerReceivesPerMinute ?? SQS_POLLER_RECEIVES_PER_MINUTE;
+  assertNonNegative('sqsPollerReceivesPerMinute', pollerPerMinute);
+  const alarms = usage.cloudWatchAlarms ?? 0;
+  assertNonNegative('cloudWatchAlarms', alarms);
+  const checkCount = checks.perMonth;
+
   const lines: CostLine[] = [];
   const trigger = usage.scheduleTrigger ?? 'eventbridge-rule';
   lines.push(
@@ -451,35 +540,64 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   );
   lines.push(operationLine('events:AwsServiceEvent', events, 'job events'));
   lines.push(
-    priceLine('lambda: requests', 'lambdaRequests', runs + events),
+    priceLine('lambda: requests', 'lambdaRequests', runs + events + checkCount),
     priceLine(
       `lambda: duration (${usage.architecture})`,
       durationPrice(usage.architecture),
       gbSeconds(runs, usage.lambdaMsPerRun, usage.lambdaMemoryMb) +
-        gbSeconds(events, usage.trackerMsPerEvent, trackerMemoryMb),
+        gbSeconds(events, usage.trackerMsPerEvent, trackerMemoryMb) +
+        gbSeconds(checkCount, checks.lambdaMsPerCheck, usage.lambdaMemoryMb),
     ),
   );
   lines.push(
     ...operationLines([
       { calls: usage.callsPerRun, times: runs, where: 'callsPerRun' },
       { calls: usage.callsPerJobEvent, times: events, where: 'callsPerJobEvent' },
+      { calls: checks.callsPerCheck, times: checkCount, where: 'checks.callsPerCheck' },
+      {
+        calls: usage.checks ? (checks.deliveryCallsPerCheck ?? CHECK_DELIVERY_CALLS) : {},
+        times: checkCount,
+        where: 'checks.deliveryCallsPerCheck',
+      },
     ]),
   );
-  const logBytes = runs * (usage.logBytesPerRun + platformBytes) + events * (usage.logBytesPerEvent + platformBytes);
+  const pollerReceives = mappings * pollerPerMinute * HOURS_PER_MONTH * 60;
+  if (pollerReceives > 0) lines.push(operationLine('sqs:ReceiveMessage', pollerReceives, "Lambda's pollers, idle"));
+  const logBytes =
+    runs * (usage.logBytesPerRun + platformBytes) +
+    events * (usage.logBytesPerEvent + platformBytes) +
+    checkCount * (checks.logBytesPerCheck + platformBytes);
   lines.push(...logLines(logBytes, retentionMonths));
+  if (alarms > 0) lines.push(priceLine('cloudwatch: alarms', 'cloudWatchAlarms', alarms));
   const kmsKeys = usage.kmsKeys ?? 0;
   assertNonNegative('kmsKeys', kmsKeys);
   if (kmsKeys > 0) lines.push(priceLine('kms: customer managed keys', 'kmsKeyMonths', kmsKeys));
 
-  return {
-    total: sum(lines),
-    lines,
-    notes: [
-      `${fmtCount(runs)} scheduled runs (${usage.lambdaMsPerRun} ms, ${usage.lambdaMemoryMb} MB ${usage.architecture}), ` +
-        `${fmtCount(events)} job events (${usage.trackerMsPerEvent} ms, ${trackerMemoryMb} MB)`,
-      `logs: ${platformBytes} B of platform lines per invocation added, kept ${retentionMonths} months`,
-    ],
-  };
+  const notes = [
+    `${fmtCount(runs)} scheduled runs (${usage.lambdaMsPerRun} ms, ${usage.lambdaMemoryMb} MB ${usage.architecture}), ` +
+      `${fmtCount(events)} job events (${usage.trackerMsPerEvent} ms, ${trackerMemoryMb} MB)`,
+  ];
+  if (usage.checks) {
+    notes.push(
+      `${fmtCount(checkCount)} checks between scheduled runs (${checks.lambdaMsPerCheck} ms each, one invocation per check)`,
+    );
+  }
+  if (mappings > 0) {
+    notes.push(
+      `${mappings} SQS event source mapping(s): Lambda polls ${pollerPerMinute} times a minute (assumed) = ${fmtCount(pollerReceives)} ReceiveMessage a month`,
+    );
+  }
+  notes.push(`logs: ${platformBytes} B of platform lines per invocation added, kept ${retentionMonths} months`);
+  return { total: sum(lines), lines, notes };
+}
+
+/** What one more check a month adds to the guardian's cost (USD): its calls, delivery, invocation and logs. */
+export function costPerCheck(usage: GuardianUsage): number {
+  const checks = usage.checks;
+  if (!checks) return 0;
+  const base = { ...usage, checks: { ...checks, perMonth: 0 } };
+  const withOne = { ...usage, checks: { ...checks, perMonth: 1 } };
+  return guardianMonthlyCost(withOne).total - guardianMonthlyCost(base).total;
 }
 
 export interface BaselineParams {
