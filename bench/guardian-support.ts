@@ -1,0 +1,203 @@
+import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { jobItem, WATCH_KEY } from '@org-budgets/aws';
+import { forEachLimited, JOB_DEFINITION, type LocalCloud } from '@org-budgets/sandbox';
+import type { SeededJob } from './guardian-seed';
+
+/**
+ * What `pnpm bench:guardian` does in a member account of the local cloud besides what
+ * @org-budgets/sandbox offers: the guardian ledger read and written directly (through the front
+ * door's DynamoDB, with the account's credentials), a burst of Batch jobs that tolerates queues the
+ * guardian disables meanwhile, and a check handed to enforce-spend as the checks queue's event
+ * source mapping hands it.
+ */
+type Cloud = Pick<LocalCloud, 'endpoint' | 'region' | 'accountCredentials' | 'runtime'>;
+
+function clientConfig(cloud: Cloud, accountId: string) {
+  return {
+    region: cloud.region,
+    endpoint: cloud.endpoint,
+    credentials: () => cloud.accountCredentials.forAccount(accountId),
+  };
+}
+
+async function withDynamoDb<T>(cloud: Cloud, accountId: string, use: (dynamodb: DynamoDBClient) => Promise<T>) {
+  const dynamodb = new DynamoDBClient(clientConfig(cloud, accountId));
+  try {
+    return await use(dynamodb);
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+/** The account's GuardianLedgerTable. */
+export async function ledgerTableName(cloud: Cloud, accountId: string): Promise<string> {
+  return withDynamoDb(cloud, accountId, async (dynamodb) => {
+    const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({}));
+    const table = TableNames.find((name) => name.includes('GuardianLedgerTable'));
+    if (!table) throw new Error(`account ${accountId} has no guardian ledger table (tables: ${TableNames.join(', ')})`);
+    return table;
+  });
+}
+
+/** Writes finished jobs into the ledger as the tracker would (`jobItem`), 25 to a BatchWriteItem. */
+export async function writeLedgerJobs(
+  cloud: Cloud,
+  accountId: string,
+  jobs: readonly SeededJob[],
+  concurrency = 8,
+): Promise<void> {
+  const table = await ledgerTableName(cloud, accountId);
+  const batches: WriteRequest[][] = [];
+  for (let i = 0; i < jobs.length; i += 25) {
+    batches.push(
+      jobs.slice(i, i + 25).map(({ record, recordedAt }) => ({ PutRequest: { Item: jobItem(record, recordedAt) } })),
+    );
+  }
+  await withDynamoDb(cloud, accountId, async (dynamodb) => {
+    await forEachLimited(batches, concurrency, async (batch) => {
+      let requests: WriteRequest[] = batch;
+      for (let attempt = 1; requests.length > 0; attempt++) {
+        if (attempt > 10) throw new Error(`ledger seed: ${requests.length} items left unprocessed`);
+        const { UnprocessedItems } = await dynamodb.send(
+          new BatchWriteItemCommand({ RequestItems: { [table]: requests } }),
+        );
+        requests = UnprocessedItems?.[table] ?? [];
+      }
+    });
+  });
+}
+
+/** The budget's guardian state item as stored (spend memory, totals, summary), or undefined. */
+export async function guardianStateItem(
+  cloud: Cloud,
+  accountId: string,
+  budgetName: string,
+): Promise<Record<string, unknown> | undefined> {
+  const table = await ledgerTableName(cloud, accountId);
+  return withDynamoDb(cloud, accountId, async (dynamodb) => {
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({
+        TableName: table,
+        Key: { pk: { S: `BUDGET#${budgetName}` }, sk: { S: 'GUARDIAN' } },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? unmarshall(Item) : undefined;
+  });
+}
+
+/**
+ * Deletes the budget's guardian state: its next run is the guardian's first sight of the budget
+ * (the AWS figure's time taken from the budget, running totals built from the window start).
+ */
+export async function deleteGuardianState(cloud: Cloud, accountId: string, budgetName: string): Promise<void> {
+  const table = await ledgerTableName(cloud, accountId);
+  await withDynamoDb(cloud, accountId, (dynamodb) =>
+    dynamodb.send(
+      new DeleteItemCommand({ TableName: table, Key: { pk: { S: `BUDGET#${budgetName}` }, sk: { S: 'GUARDIAN' } } }),
+    ),
+  );
+}
+
+/** The watch a run left for the budget (see watch.ts in @org-budgets/guardian), or undefined. */
+export async function guardianWatch(
+  cloud: Cloud,
+  accountId: string,
+  budgetName: string,
+): Promise<Record<string, unknown> | undefined> {
+  const table = await ledgerTableName(cloud, accountId);
+  return withDynamoDb(cloud, accountId, async (dynamodb) => {
+    const { Item } = await dynamodb.send(
+      new GetItemCommand({ TableName: table, Key: WATCH_KEY, ConsistentRead: true }),
+    );
+    return Item ? (unmarshall(Item)[`watch:${budgetName}`] as Record<string, unknown> | undefined) : undefined;
+  });
+}
+
+/**
+ * Submits `count` jobs of the lab's job definition (16 vCPU, 120 GiB, an hour each) across
+ * `queues`, `concurrency` at a time, as fast as it can. A queue the guardian has disabled
+ * meanwhile refuses the rest: those are counted, not thrown.
+ */
+export async function submitBurst(
+  cloud: Cloud,
+  accountId: string,
+  queues: readonly string[],
+  count: number,
+  concurrency: number,
+): Promise<{ jobIds: string[]; refused: number; firstSubmitAt: number; lastSubmitAt: number }> {
+  const batch = new BatchClient(clientConfig(cloud, accountId));
+  let refused = 0;
+  const firstSubmitAt = Date.now();
+  try {
+    const ids = await forEachLimited(
+      Array.from({ length: count }, (_, i) => i),
+      concurrency,
+      async (i) => {
+        const queue = queues[i % queues.length] as string;
+        try {
+          const { jobId } = await batch.send(
+            new SubmitJobCommand({
+              jobName: `burst-${String(i + 1).padStart(3, '0')}`,
+              jobQueue: queue,
+              jobDefinition: JOB_DEFINITION,
+              containerOverrides: { environment: [{ name: 'LOCAL_CLOUD_JOB_SECONDS', value: '3600' }] },
+            }),
+          );
+          return jobId ?? '';
+        } catch (error) {
+          if (!/DISABLED/.test((error as Error).message)) throw error;
+          refused++;
+          return '';
+        }
+      },
+    );
+    return { jobIds: ids.filter((id) => id !== ''), refused, firstSubmitAt, lastSubmitAt: Date.now() };
+  } finally {
+    batch.destroy();
+  }
+}
+
+/** The account's enforce-spend function as the local runtime runs it. */
+export function enforceSpendArn(cloud: Cloud, accountId: string): string {
+  const fn = cloud.runtime.functions().find((f) => f.account === accountId && /-enforceSpend$/.test(f.functionName));
+  if (!fn) throw new Error(`no enforce-spend function in account ${accountId}`);
+  return fn.functionArn;
+}
+
+/**
+ * A check of one budget as the checks queue's event source mapping delivers it to enforce-spend
+ * (the body `createGuardianChecks` in @org-budgets/aws sends).
+ */
+export function checkEvent(budgetName: string, accountId: string, region: string, at: Date) {
+  const body = JSON.stringify({ budgetName, reason: 'pnpm bench:guardian', requestedAt: at.toISOString() });
+  return {
+    Records: [
+      {
+        messageId: `bench-check-${at.getTime()}`,
+        receiptHandle: `bench-check-${at.getTime()}`,
+        body,
+        attributes: {
+          ApproximateReceiveCount: '1',
+          SentTimestamp: String(at.getTime()),
+          SenderId: accountId,
+          ApproximateFirstReceiveTimestamp: String(at.getTime()),
+        },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${region}:${accountId}:org-budgets-local-guardian-checks`,
+        awsRegion: region,
+      },
+    ],
+  };
+}
