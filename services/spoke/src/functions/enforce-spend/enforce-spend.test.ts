@@ -266,6 +266,17 @@ describe('enforceSpend', () => {
     expect(notices).toEqual([]);
   });
 
+  it('logs the decision level under a key the logger keeps (Powertools drops `level`, its own)', async () => {
+    const { deps } = setup({ actual: 50 });
+    const info = jest.fn();
+    await enforceSpend({ kind: 'schedule' }, { ...deps, logger: { ...deps.logger, info } });
+    expect(info).toHaveBeenCalledWith(
+      'guardian checked the budget',
+      expect.objectContaining({ budgetName: 'research', guardianLevel: 'BELOW' }),
+    );
+    for (const [, fields] of info.mock.calls) expect(fields).not.toHaveProperty('level');
+  });
+
   it('at disableQueuesAt: disables the tagged queues only, records the run, notifies once', async () => {
     const { deps, batch, ledger, notices } = setup({ actual: 75 });
     // 4 jobs × $1.18/h × 1 h since the refresh ≈ $4.72 → 79.7 % + the actual → over 80 %.

@@ -686,7 +686,8 @@ function summaryFields(decision: Decision, budgetName: string, totals?: TrackedT
     basis: e.basis,
     ...(totals ? { finishedJobsCounted: totals.jobs, finishedJobsCost: totals.cost } : {}),
     mode: decision.mode,
-    level: decision.level,
+    // Not `level`: Powertools' Logger keeps that key for the log level and drops it (with a warning).
+    guardianLevel: decision.level,
     percentOfBudget: Math.round(e.percentOfBudget * 100) / 100,
     estimate: e.total,
     actualSpend: e.actualSpendCounted,
