@@ -405,7 +405,8 @@ describe('a burst of jobs crossing 100% between two scheduled runs, no scheduled
       terminated.details.every((job) => /org-budgets cost guardian: budget burst/.test(job.statusReason ?? '')),
     ).toBe(true);
     const view = await guardianBudgetView(cloud, account, 'burst');
-    expect(view.runs.map((run) => run.level)).toEqual(expect.arrayContaining(['DISABLE', 'TERMINATE']));
+    // Disabled and terminated in two runs, or in one when it came after the crossing of 100%.
+    expect(view.runs.at(-1)?.level).toBe('TERMINATE');
     const count = (type: string) => view.runs.reduce((n, run) => n + (run.actionCounts[type]?.['DONE'] ?? 0), 0);
     expect(count('DISABLE_QUEUE')).toBe(1);
     expect(count('TERMINATE_JOB')).toBe(jobs.jobIds.length);
