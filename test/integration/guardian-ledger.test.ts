@@ -6,6 +6,7 @@ import {
   ACTIVITY_INDEX,
   ACTIVITY_SHARDS,
   createGuardianLedger,
+  createGuardianWatches,
   FINISHED_READ_CONCURRENCY,
   StateWriteConflictError,
   type GuardianLedger,
@@ -205,5 +206,37 @@ describe('the guardian ledger on DynamoDB', () => {
     await expect(ledger.deleteState('research', 1)).rejects.toThrow(StateWriteConflictError);
     await ledger.deleteState('research', 2);
     expect(await ledger.getState('research')).toBeUndefined();
+  });
+
+  it('keeps the watches in one item, and debounces check requests without dropping one', async () => {
+    const watches = createGuardianWatches(dynamodb, TABLE);
+    const watch = {
+      estimate: 79,
+      at: '2026-11-23T12:00:00.000Z',
+      level: 'BELOW' as const,
+      disableAt: 80,
+      terminateAt: 100,
+      coverage: { queues: ['research-a'] },
+      runningRate: 2.5,
+    };
+    await watches.save('research', watch);
+    await watches.save('ops', { ...watch, estimate: 10, coverage: {} });
+    expect([...(await watches.read()).entries()]).toEqual(
+      expect.arrayContaining([
+        ['research', watch],
+        ['ops', { ...watch, estimate: 10, coverage: {} }],
+      ]),
+    );
+
+    const at = (iso: string) => new Date(iso);
+    // At once; within the window, once more at its end; then nothing until the window is over.
+    expect(await watches.claimCheck('research', at('2026-11-23T12:00:00Z'), 10_000)).toEqual({ delaySeconds: 0 });
+    expect(await watches.claimCheck('research', at('2026-11-23T12:00:01Z'), 10_000)).toEqual({ delaySeconds: 10 });
+    expect(await watches.claimCheck('research', at('2026-11-23T12:00:05Z'), 10_000)).toBeUndefined();
+    expect(await watches.claimCheck('ops', at('2026-11-23T12:00:05Z'), 10_000)).toEqual({ delaySeconds: 0 });
+    expect(await watches.claimCheck('research', at('2026-11-23T12:00:12Z'), 10_000)).toEqual({ delaySeconds: 0 });
+
+    await watches.remove('research');
+    expect([...(await watches.read()).keys()]).toEqual(['ops']);
   });
 });

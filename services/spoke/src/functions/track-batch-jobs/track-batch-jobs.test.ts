@@ -7,17 +7,26 @@ const NOW = new Date('2026-11-23T12:00:00Z');
 
 function deps(overrides: Partial<TrackBatchJobsDeps> = {}, watches = new Map<string, BudgetWatch>()) {
   const requested: { budgetName: string; delaySeconds: number }[] = [];
-  const claimed = new Map<string, number>();
+  const leading = new Map<string, number>();
+  const trailing = new Map<string, number>();
   const all: TrackBatchJobsDeps = {
     ledger: { recordObservation: async () => true },
     capacityOf: async () => 'ON_DEMAND',
     watches: {
       read: async () => watches,
       claimCheck: async (name, now, debounceMs) => {
-        const last = claimed.get(name);
-        if (last !== undefined && last >= now.getTime() - debounceMs) return false;
-        claimed.set(name, now.getTime());
-        return true;
+        const t = now.getTime();
+        const last = leading.get(name);
+        if (last === undefined || last < t - debounceMs) {
+          leading.set(name, t);
+          return { delaySeconds: 0 };
+        }
+        const pending = trailing.get(name);
+        if (pending === undefined || pending < t) {
+          trailing.set(name, t + debounceMs);
+          return { delaySeconds: debounceMs / 1000 };
+        }
+        return undefined;
       },
     },
     checks: {
@@ -80,7 +89,7 @@ describe('trackBatchJob', () => {
     );
   });
 
-  it('asks at once for a check of each budget this start could carry across a threshold, once per debounce', async () => {
+  it('asks at once for a check of each budget this start could carry across a threshold, and once more at the end of the debounce window', async () => {
     const watches = new Map([
       ['near', watch()],
       ['far', watch({ estimate: 10 })],
@@ -91,9 +100,13 @@ describe('trackBatchJob', () => {
     expect(first.checksRequested).toEqual(['near']);
     expect(requested).toEqual([{ budgetName: 'near', delaySeconds: 0 }]);
 
-    // A burst of starts: no more requests within the debounce.
-    await trackBatchJob(parseBatchJobEvent(fargateJobEvent({ status: 'RUNNING', jobId: 'other-job' })), d);
-    expect(requested).toHaveLength(1);
+    // A burst of starts: one trailing check at the end of the debounce window, then nothing more.
+    await trackBatchJob(parseBatchJobEvent(fargateJobEvent({ status: 'RUNNING', jobId: 'second-job' })), d);
+    await trackBatchJob(parseBatchJobEvent(fargateJobEvent({ status: 'RUNNING', jobId: 'third-job' })), d);
+    expect(requested).toEqual([
+      { budgetName: 'near', delaySeconds: 0 },
+      { budgetName: 'near', delaySeconds: 10 },
+    ]);
   });
 
   it('asks for nothing on events that are not starts', async () => {

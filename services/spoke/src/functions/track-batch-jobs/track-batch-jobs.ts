@@ -31,8 +31,9 @@ export type TrackOutcome = {
  *
  * When a billable job starts (STARTING or RUNNING), it looks at every budget's watch: a budget the
  * job counts toward whose estimate this start could carry across its next threshold before the
- * next scheduled run gets a check at once (debounced per budget), so that the guardian reacts in
- * seconds. A failure to ask fails the invocation (EventBridge retries; the merge makes it safe).
+ * next scheduled run gets a check at once — or, within the debounce window of an earlier one, a
+ * check at the window's end, so that every start is looked at within seconds — and at most two
+ * checks per window and budget. A failure to ask fails the invocation (EventBridge retries; the merge makes it safe).
  */
 export async function trackBatchJob(observation: JobObservation, deps: TrackBatchJobsDeps): Promise<TrackOutcome> {
   const resolved =
@@ -66,8 +67,10 @@ async function askForChecks(job: JobObservation, deps: TrackBatchJobsDeps): Prom
   const requested: string[] = [];
   for (const [budgetName, watch] of await deps.watches.read()) {
     if (!startCouldCross(watch, job, deps.prices, now, deps.horizonMs)) continue;
-    if (!(await deps.watches.claimCheck(budgetName, now, deps.checkDebounceMs))) continue; // asked for moments ago
-    await deps.checks.request(budgetName, 0, `job ${job.jobId} started near a threshold`);
+    // At once, or at the end of the debounce window (a check already pending will see this job).
+    const slot = await deps.watches.claimCheck(budgetName, now, deps.checkDebounceMs);
+    if (!slot) continue;
+    await deps.checks.request(budgetName, slot.delaySeconds, `job ${job.jobId} started near a threshold`);
     requested.push(budgetName);
   }
   return requested;
