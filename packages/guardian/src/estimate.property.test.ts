@@ -340,7 +340,13 @@ function bounds(
   snapshot: RunSnapshot,
   result: RunResult,
   jobs: readonly SimJob[],
-  seen: { reported: CurrentFigure | undefined; current: boolean; lastOfPreviousPeriod: RunSnapshot | undefined },
+  seen: {
+    reported: CurrentFigure | undefined;
+    /** The guardian read `reported` while it took the figure for the last period's (basis PREVIOUS_PERIOD). */
+    reportedTakenForPrevious?: boolean;
+    current: boolean;
+    lastOfPreviousPeriod: RunSnapshot | undefined;
+  },
 ) {
   const covered = jobs.filter((job) => versionCovers(snapshot.version, job)).map(trueRecord);
   const B = (a: number, b: number) => accrual(covered, a, b, prices);
@@ -351,8 +357,12 @@ function bounds(
   // the period start and at or above that period's last figure), 0 counts: the new period's spend
   // beyond the covered Batch jobs (x) is not known yet. The documented promise there is the covered
   // jobs' cost, which the window (the whole period) holds.
+  // The same holds for a figure it read in that state and AWS then zeroed (an update): it never
+  // counted it, and a 0 after it reads as AWS's reset.
   const x =
-    seen.reported && result.estimate.basis !== 'PREVIOUS_PERIOD'
+    seen.reported &&
+    result.estimate.basis !== 'PREVIOUS_PERIOD' &&
+    !(seen.reportedTakenForPrevious && result.estimate.actualSpendCounted === 0)
       ? seen.reported.value - B(P, seen.reported.dataUntil)
       : 0;
   const truth = B(P, now) + x;
@@ -393,7 +403,7 @@ function simulate(
   const snapshots = replayAws(scenario.world, scenario.runs, prices);
   let memory: GuardianMemory = {};
   let previous: RunSnapshot | undefined;
-  let reported: { key: string; figure: CurrentFigure } | undefined;
+  let reported: { key: string; figure: CurrentFigure; takenForPrevious?: boolean } | undefined;
   const sawCurrent = new Set<string>();
   const lastRunOfPeriod = new Map<number, RunSnapshot>();
   for (const snapshot of snapshots) {
@@ -401,11 +411,18 @@ function simulate(
     const key = `${snapshot.periodStart}|${snapshot.definition}`;
     if (previous && previous.definition !== snapshot.definition) reported = undefined;
     if (snapshot.shows === 'current') {
-      reported = { key, figure: snapshot.latestSinceDefinition! };
+      const figure = snapshot.latestSinceDefinition!;
+      const same = reported?.key === key && reported.figure === figure;
+      reported = {
+        key,
+        figure,
+        takenForPrevious: (same && reported?.takenForPrevious === true) || result.estimate.basis === 'PREVIOUS_PERIOD',
+      };
       if (snapshot.reading.actual > 0) sawCurrent.add(key);
     }
     const checked = bounds(snapshot, result, scenario.world.jobs, {
       reported: reported?.key === key ? reported.figure : undefined,
+      reportedTakenForPrevious: reported?.key === key && reported.takenForPrevious === true,
       current: sawCurrent.has(key),
       lastOfPreviousPeriod: lastRunOfPeriod.get(monthOf(snapshot.periodStart - 1).start),
     });
