@@ -179,7 +179,7 @@ describe('guardianMonthlyCost', () => {
     it('prices each check: its run, its delivery (claim, send, receive, delete), its invocation and logs', () => {
       const cost = guardianMonthlyCost(withChecks);
       expect(CHECK_DELIVERY_CALLS).toEqual({
-        'dynamodb:UpdateItem': 1,
+        'dynamodb:UpdateItem': 2,
         'sqs:SendMessage': 1,
         'sqs:ReceiveMessage': 1,
         'sqs:DeleteMessageBatch': 1,
@@ -188,8 +188,8 @@ describe('guardianMonthlyCost', () => {
       expect(line(cost, 'lambda: requests').quantity).toBe(19_640);
       // + 1,000 × 0.4 s × 0.25 GB = 100 GB-s
       expect(line(cost, 'lambda: duration (arm64)').quantity).toBeCloseTo(740, 9);
-      // the check run's UpdateItem (the watch) and the tracker's claim, one line with the runs' and events'
-      expect(line(cost, 'dynamodb:UpdateItem').quantity).toBe(2_000);
+      // the check run's UpdateItem (the watch) and the tracker's two claims, one line with the runs' and events'
+      expect(line(cost, 'dynamodb:UpdateItem').quantity).toBe(3_000);
       expect(line(cost, 'dynamodb:Query').quantity).toBe(8_640 + 16_000);
       expect(line(cost, 'sqs:SendMessage').cost).toBeCloseTo(0.0004, 12);
       expect(line(cost, 'sqs:ReceiveMessage').quantity).toBe(1_000);
@@ -198,14 +198,14 @@ describe('guardianMonthlyCost', () => {
       // logs: + 1,000 × (700 + 300) bytes
       expect(line(cost, 'logs: ingestion').quantity).toBeCloseTo(14_640_000 / GB, 12);
 
-      // per check: 2e-7 request + 0.1 GB-s × 0.0000133334 + 17 RRU × 1.25e-7 + 3 WRU × 6.25e-7
+      // per check: 2e-7 request + 0.1 GB-s × 0.0000133334 + 17 RRU × 1.25e-7 + 4 WRU × 6.25e-7
       // + 3 SQS requests × 4e-7 + 1,000 B of logs × (0.5 + 3 × 0.03) / GB
-      const perCheck = 2e-7 + 0.1 * 0.0000133334 + 17 * 1.25e-7 + 3 * 6.25e-7 + 3 * 4e-7 + (1_000 / GB) * 0.59;
+      const perCheck = 2e-7 + 0.1 * 0.0000133334 + 17 * 1.25e-7 + 4 * 6.25e-7 + 3 * 4e-7 + (1_000 / GB) * 0.59;
       expect(costPerCheck(withChecks)).toBeCloseTo(perCheck, 12);
       expect(costPerCheck(usage)).toBe(0);
       // the seed's usage, plus the poller, the alarm and 1,000 checks
       expect(cost.total).toBeCloseTo(0.031036288 + 0.2592 + 0.1 + 1_000 * perCheck, 9);
-      expect(cost.total.toFixed(4)).toBe('0.3975');
+      expect(cost.total.toFixed(4)).toBe('0.3981');
       expect(cost.notes.join('\n')).toMatch(/1,000 checks between scheduled runs \(400 ms each/);
       expect(cost.notes.join('\n')).toMatch(/Lambda polls 15 times a minute \(assumed\) = 648,000 ReceiveMessage/);
     });

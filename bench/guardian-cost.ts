@@ -95,8 +95,8 @@
  * SQS and the CloudWatch alarm were added 2026-12-03, for the guardian's checks queue (issue 12).
  *
  * # The checks queue (the guardian's reaction between scheduled runs)
- * - Each check: the tracker's claim of the check (1 UpdateItem, conditional: consumed even when it
- *   loses), SendMessage, the ReceiveMessage of Lambda's poller that returns it and its
+ * - Each check: the tracker's claim of the check (up to 2 UpdateItem, conditional: consumed even
+ *   when they lose), SendMessage, the ReceiveMessage of Lambda's poller that returns it and its
  *   DeleteMessageBatch (`CHECK_DELIVERY_CALLS`), one Lambda invocation of enforce-spend (an upper
  *   bound: Lambda may batch up to 10 messages), and the check run's own calls (measured).
  * - Lambda polls an SQS event source mapping's queue all the time, and the empty receives are
@@ -486,13 +486,15 @@ export interface CheckUsage {
 }
 
 /**
- * What carries one check to enforce-spend: the tracker's claim (a conditional UpdateItem of the
- * watch item, billed even when another tracker won; a follow-up asked by a run needs none, so this
- * errs high), SendMessage, the ReceiveMessage of Lambda's poller that returns it, and the
- * DeleteMessageBatch after the invocation succeeded.
+ * What carries one check to enforce-spend: the tracker's claim (conditional UpdateItems of the
+ * watch item, billed even when they fail: 1 for a leading check, 2 for a trailing one, whose
+ * leading slot was taken; counted as 2, and a follow-up asked by a run needs none, so this errs
+ * high), SendMessage, the ReceiveMessage of Lambda's poller that returns it, and the
+ * DeleteMessageBatch after the invocation succeeded. Not counted: a start near a threshold that
+ * finds both slots taken asks for no check but still makes its 2 UpdateItem (2 WRU, $0.00000125).
  */
 export const CHECK_DELIVERY_CALLS: Readonly<Record<string, number>> = {
-  'dynamodb:UpdateItem': 1,
+  'dynamodb:UpdateItem': 2,
   'sqs:SendMessage': 1,
   'sqs:ReceiveMessage': 1,
   'sqs:DeleteMessageBatch': 1,
