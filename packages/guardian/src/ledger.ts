@@ -8,6 +8,7 @@ import {
   type JobStatus,
 } from './batch-job-event';
 import { LedgerJobMismatchError } from './errors';
+import { stableJson } from './spend-memory';
 
 /**
  * The guardian ledger: one record per Batch job, built from Batch Job State Change events.
@@ -202,14 +203,4 @@ function compact<T extends object>(value: T): T {
 /** Equal apart from `version` and `lastEventTime` (a later copy of a known event is no news). */
 function sameContent(a: JobRecord, b: JobRecord): boolean {
   return stableJson({ ...a, version: 0, lastEventTime: 0 }) === stableJson({ ...b, version: 0, lastEventTime: 0 });
-}
-
-function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
-        )
-      : v,
-  );
 }

@@ -1,5 +1,4 @@
 import {
-  ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
@@ -21,6 +20,7 @@ import {
   type TrackedTotals,
 } from '@org-budgets/guardian';
 import { StateWriteConflictError } from '../errors';
+import { isConditionFailure } from './condition-failure';
 
 /**
  * The guardian ledger: one DynamoDB table in the spoke (see serverless.yml, GuardianLedgerTable).
@@ -400,11 +400,4 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item:
 
 function startOfUtcDay(date: Date): number {
   return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException ||
-    (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
-  );
 }

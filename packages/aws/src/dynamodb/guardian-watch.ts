@@ -1,11 +1,7 @@
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  GetItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BudgetWatch } from '@org-budgets/guardian';
+import { isConditionFailure } from './condition-failure';
 
 /**
  * The guardian's watches (see watch.ts in @org-budgets/guardian): one small item of the ledger
@@ -86,12 +82,7 @@ export function createGuardianWatches(dynamodb: DynamoDBClient, tableName: strin
           );
           return true;
         } catch (error) {
-          if (
-            error instanceof ConditionalCheckFailedException ||
-            (error as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException'
-          ) {
-            return false;
-          }
+          if (isConditionFailure(error)) return false;
           throw error;
         }
       };

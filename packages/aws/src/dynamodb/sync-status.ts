@@ -1,11 +1,6 @@
-import {
-  ConditionalCheckFailedException,
-  GetItemCommand,
-  UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-} from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SYSTEM_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
+import { isConditionFailure } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
 
 export interface BudgetItemKey {
@@ -108,12 +103,6 @@ function syncValue(sync: SyncStatus): AttributeValue {
       updatedAt: { S: sync.updatedAt },
     },
   };
-}
-
-function isConditionFailure(error: unknown): boolean {
-  return (
-    error instanceof ConditionalCheckFailedException || (error as Error).name === 'ConditionalCheckFailedException'
-  );
 }
 
 /** `sync` as written, with the revision kept exactly (it is too long for a JS number). */

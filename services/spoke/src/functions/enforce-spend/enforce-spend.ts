@@ -239,6 +239,7 @@ async function guardBudget(
     });
     const finishedIds = countedFinishedIds(finished, totals, now);
     const pending = pendingFinished(finished, now);
+    const pendingIds = new Set(pending.map((job) => job.jobId));
     const tracked = trackedCost(totals, active, coverage, windowStart, now, deps.prices, finishedIds, pending);
     const batchCostAccruedSince = (from: Date) => {
       if (from.getTime() !== windowStart.getTime())
@@ -272,8 +273,9 @@ async function guardBudget(
       disableAt: (budget.amount * budget.guardian.disableQueuesAt) / 100,
       terminateAt: (budget.amount * budget.guardian.terminateJobsAt) / 100,
       coverage,
+      // Jobs not finished by now: neither in the totals nor with a finish pending.
       runningRate: runningRateOf(
-        active.filter((job) => !finishedIds.has(job.jobId) && !pending.some((p) => p.jobId === job.jobId)),
+        active.filter((job) => !finishedIds.has(job.jobId) && !pendingIds.has(job.jobId)),
         coverage,
         deps.prices,
       ),
