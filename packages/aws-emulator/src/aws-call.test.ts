@@ -102,6 +102,38 @@ describe('identifyCall', () => {
     expect(call).toMatchObject({ service: 'batch', protocol: 'rest-json', operation });
   });
 
+  it.each([
+    [
+      'lambda',
+      'POST',
+      `/2015-03-31/functions/${encodeURIComponent('arn:aws:lambda:eu-west-1:111111111111:function:f')}/invocations`,
+      'Invoke',
+    ],
+    ['lambda', 'POST', '/2015-03-31/functions/f/invocations?Qualifier=live', 'Invoke'],
+    ['lambda', 'GET', '/2015-03-31/functions/f', 'GET'],
+    ['scheduler', 'POST', '/schedules/org-budgets-local-check-1', 'CreateSchedule'],
+    ['scheduler', 'GET', '/schedules/org-budgets-local-check-1?groupName=default', 'GetSchedule'],
+    ['scheduler', 'PUT', '/schedules/org-budgets-local-check-1', 'UpdateSchedule'],
+    ['scheduler', 'DELETE', '/schedules/org-budgets-local-check-1?clientToken=t', 'DeleteSchedule'],
+    ['scheduler', 'GET', '/schedules?NamePrefix=org', 'ListSchedules'],
+    ['scheduler', 'POST', '/schedule-groups/checks', 'CreateScheduleGroup'],
+    ['scheduler', 'GET', '/schedule-groups', 'ListScheduleGroups'],
+    [
+      'scheduler',
+      'POST',
+      `/tags/${encodeURIComponent('arn:aws:scheduler:eu-west-1:111111111111:schedule-group/checks')}`,
+      'TagResource',
+    ],
+  ])('names the %s call %s %s %s', (service, method, url, operation) => {
+    const call = identifyCall({
+      method,
+      url,
+      headers: { authorization: auth(service), 'content-type': 'application/json' },
+      body: Buffer.from('{}'),
+    });
+    expect(call).toMatchObject({ service, protocol: 'rest-json', operation });
+  });
+
   it('reads the operation of an rpc-v2-cbor call from its path', () => {
     const call = identifyCall({
       method: 'POST',

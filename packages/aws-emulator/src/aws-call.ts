@@ -87,9 +87,39 @@ export function identifyCall(request: {
   return {
     ...base,
     protocol: 'rest-json',
-    operation: (service === 'batch' ? batchOperation(method, path) : undefined) ?? method,
+    operation: restJsonOperation(service, method, path) ?? method,
     body: contentType.includes('json') ? parseJsonBody(body) : undefined,
   };
+}
+
+/**
+ * The operation of a REST-JSON call the front door looks at by name: AWS Batch's, Lambda's Invoke
+ * and EventBridge Scheduler's; undefined for the others (named after their method).
+ */
+function restJsonOperation(service: string, method: string, path: string): string | undefined {
+  if (service === 'batch') return batchOperation(method, path);
+  if (service === 'lambda') {
+    return method === 'POST' && /^\/2015-03-31\/functions\/[^/]+\/invocations\/?$/.test(path) ? 'Invoke' : undefined;
+  }
+  if (service === 'scheduler') return schedulerOperation(method, path);
+  return undefined;
+}
+
+/** EventBridge Scheduler (REST-JSON): `/schedules/{Name}`, `/schedule-groups/{Name}`, `/tags/{ResourceArn}`. */
+function schedulerOperation(method: string, path: string): string | undefined {
+  const byMethod = (names: Record<string, string>): string | undefined => names[method];
+  if (path === '/schedules') return byMethod({ GET: 'ListSchedules' });
+  if (/^\/schedules\/[^/]+$/.test(path)) {
+    return byMethod({ POST: 'CreateSchedule', GET: 'GetSchedule', PUT: 'UpdateSchedule', DELETE: 'DeleteSchedule' });
+  }
+  if (path === '/schedule-groups') return byMethod({ GET: 'ListScheduleGroups' });
+  if (/^\/schedule-groups\/[^/]+$/.test(path)) {
+    return byMethod({ POST: 'CreateScheduleGroup', GET: 'GetScheduleGroup', DELETE: 'DeleteScheduleGroup' });
+  }
+  if (path.startsWith('/tags/')) {
+    return byMethod({ GET: 'ListTagsForResource', POST: 'TagResource', DELETE: 'UntagResource' });
+  }
+  return undefined;
 }
 
 /** AWS Batch operations (REST-JSON): each is `POST /v1/<name in lower case>`, but the tag calls. */

@@ -12,7 +12,9 @@ import { CallerAccounts, MOTO_DEFAULT_ACCOUNT_ID } from './caller-accounts';
 import { handleControl } from './control-api';
 import { sendJson } from './http';
 import { Injections } from './injections';
+import type { LambdaInvokeHandler } from './lambda-invoke';
 import { createRouter } from './router';
+import type { ScheduleId, SchedulerSchedule } from './scheduler-schedules';
 import type { SnsPublish } from './sns-publish';
 import { Upstream } from './upstream';
 
@@ -59,12 +61,17 @@ export interface FrontDoorOptions {
  * local Lambda runtime; a FrontDoor has them all): `onEvent`, the events AWS services emit on an
  * account's default bus (Parameter Store Change...); `routeBusEvents`, every PutEvents entry with
  * its bus and sending account; `onSnsPublish`, every sns:Publish moto accepted (for an email
- * outbox); `eventsSettled`, to wait for the deliveries of the calls answered so far.
+ * outbox); `onLambdaInvoke`, Lambda Invoke calls (answered by the runtime instead of moto);
+ * `onScheduleCreated` and `onScheduleDeleted`, the EventBridge Scheduler schedules moto created
+ * (or replaced) and deleted; `eventsSettled`, to wait for the deliveries of the calls answered so far.
  */
 export interface FrontDoorHooks {
   onEvent?(listener: (event: EmittedEvent) => void | Promise<void>): () => void;
   routeBusEvents?(handler: (put: BusPut) => void): void;
   onSnsPublish?(listener: (publish: SnsPublish) => void | Promise<void>): () => void;
+  onLambdaInvoke?(handler: LambdaInvokeHandler): () => void;
+  onScheduleCreated?(listener: (schedule: SchedulerSchedule) => void | Promise<void>): () => void;
+  onScheduleDeleted?(listener: (schedule: ScheduleId) => void | Promise<void>): () => void;
   eventsSettled?(): Promise<void>;
 }
 
@@ -117,6 +124,25 @@ export interface FrontDoor extends FrontDoorHooks {
    * subscriptions (the outbox). Counted in eventsSettled. Returns the unsubscribe.
    */
   onSnsPublish(listener: (publish: SnsPublish) => void | Promise<void>): () => void;
+  /**
+   * Takes over Lambda's Invoke (`POST /2015-03-31/functions/{FunctionName}/invocations`): from
+   * now on each Invoke call is handed to `handler`, with the function resolved to an ARN in the
+   * account the caller named (a full or partial ARN) or else its own, its invocation type and its
+   * payload parsed, and answered as Lambda answers: Event 202 (empty), RequestResponse 200 with
+   * the payload (and `X-Amz-Function-Error: Unhandled` for a function error), DryRun 204, 404
+   * ResourceNotFoundException for no such function. One handler at a time (the last registered);
+   * the returned function removes it, and Invoke goes to moto again.
+   */
+  onLambdaInvoke(handler: LambdaInvokeHandler): () => void;
+  /**
+   * Calls `listener` with every EventBridge Scheduler schedule moto created (CreateSchedule) or
+   * replaced (UpdateSchedule), with its expression, state, action after completion and target,
+   * after the call was answered (moto keeps schedules but never runs them). Counted in
+   * eventsSettled. Returns the unsubscribe.
+   */
+  onScheduleCreated(listener: (schedule: SchedulerSchedule) => void | Promise<void>): () => void;
+  /** Calls `listener` with every schedule moto deleted (DeleteSchedule), as onScheduleCreated. */
+  onScheduleDeleted(listener: (schedule: ScheduleId) => void | Promise<void>): () => void;
 
   /**
    * Copies of every AWS Batch job the front door simulates (SubmitJob, ListJobs, DescribeJobs,
@@ -154,6 +180,11 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
   const bus = new LocalEventBus();
   let busPutHandler: ((put: BusPut) => void) | undefined;
   const snsListeners = new Set<(publish: SnsPublish) => void | Promise<void>>();
+  let lambdaInvokeHandler: LambdaInvokeHandler | undefined;
+  const scheduleListeners = {
+    created: new Set<(schedule: SchedulerSchedule) => void | Promise<void>>(),
+    deleted: new Set<(schedule: ScheduleId) => void | Promise<void>>(),
+  };
   const batchSimulator = new BatchJobSimulator({
     emit: (event) => bus.emit(event),
     ...(options.batchSimulation === undefined ? {} : { settings: options.batchSimulation }),
@@ -179,6 +210,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     requiredRoles: new Set(options.requireExistingRoles ?? []),
     snsListeners,
     busPutHandler: () => busPutHandler,
+    lambdaInvokeHandler: () => lambdaInvokeHandler,
+    scheduleListeners,
     control: (method, url, body, res) =>
       handleControl({ injections, calls, budgetsStore, bus, batchSimulator }, method, url, body, res),
   });
@@ -244,13 +277,17 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     routeBusEvents: (handler) => {
       busPutHandler = handler;
     },
-    onSnsPublish: (listener) => {
-      const subscription = (publish: SnsPublish) => listener(publish);
-      snsListeners.add(subscription);
+    onSnsPublish: (listener) => subscribe(snsListeners, listener),
+    onLambdaInvoke: (handler) => {
+      // A wrapper of its own, so that removing one registration never removes a later one.
+      const registered: LambdaInvokeHandler = (invoke) => handler(invoke);
+      lambdaInvokeHandler = registered;
       return () => {
-        snsListeners.delete(subscription);
+        if (lambdaInvokeHandler === registered) lambdaInvokeHandler = undefined;
       };
     },
+    onScheduleCreated: (listener) => subscribe(scheduleListeners.created, listener),
+    onScheduleDeleted: (listener) => subscribe(scheduleListeners.deleted, listener),
     events: () => bus.events(),
     clearEvents() {
       bus.clear();
@@ -261,5 +298,17 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     resetBatchJobs() {
       batchSimulator.reset();
     },
+  };
+}
+
+/** Adds `listener` to `listeners` (a wrapper of its own: the same function may subscribe twice); returns the unsubscribe. */
+function subscribe<T>(
+  listeners: Set<(value: T) => void | Promise<void>>,
+  listener: (value: T) => void | Promise<void>,
+): () => void {
+  const subscription = (value: T) => listener(value);
+  listeners.add(subscription);
+  return () => {
+    listeners.delete(subscription);
   };
 }

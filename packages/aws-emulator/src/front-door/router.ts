@@ -1,8 +1,9 @@
 /**
  * Where each call through the front door goes: its control API, or, for an AWS call (recorded,
  * delayed or faulted as the rules say), the services the front door emulates itself (Budgets,
- * Batch jobs, PutEvents once routed, roles that must exist) or the upstream, watching what the
- * emulated events need (parameter changes, SNS publishes, AssumeRole answers, moto's reset).
+ * Batch jobs, PutEvents once routed, Lambda Invoke once a runtime takes it, roles that must
+ * exist) or the upstream, watching what the emulated events need (parameter changes, SNS
+ * publishes, Scheduler schedules, AssumeRole answers, moto's reset).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,6 +23,20 @@ import type { CallerAccounts } from './caller-accounts';
 import { CONTROL_PREFIX } from './control-api';
 import { readBody, sleep } from './http';
 import type { Injections } from './injections';
+import {
+  lambdaError,
+  lambdaInvokeOf,
+  renderLambdaInvokeOutcome,
+  type LambdaInvokeHandler,
+  type LambdaReply,
+} from './lambda-invoke';
+import {
+  deletedScheduleOf,
+  isScheduleChange,
+  scheduleOf,
+  type ScheduleId,
+  type SchedulerSchedule,
+} from './scheduler-schedules';
 import { snsPublishOf, type SnsPublish } from './sns-publish';
 import type { Upstream } from './upstream';
 import { batchLookup, parameterLookup } from './upstream-lookups';
@@ -43,6 +58,13 @@ export interface RouterParts {
   snsListeners: ReadonlySet<(publish: SnsPublish) => void | Promise<void>>;
   /** The handler of PutEvents entries, once the events are routed by a runtime (FrontDoor.routeBusEvents). */
   busPutHandler(): ((put: BusPut) => void) | undefined;
+  /** The handler of Lambda Invoke calls, once a runtime takes them (FrontDoor.onLambdaInvoke). */
+  lambdaInvokeHandler(): LambdaInvokeHandler | undefined;
+  /** Who hears of the Scheduler schedules moto created, replaced or deleted (FrontDoor.onScheduleCreated...). */
+  scheduleListeners: {
+    created: ReadonlySet<(schedule: SchedulerSchedule) => void | Promise<void>>;
+    deleted: ReadonlySet<(schedule: ScheduleId) => void | Promise<void>>;
+  };
   /** The control API, for calls under CONTROL_PREFIX. */
   control(method: string, url: string, body: Buffer, res: ServerResponse): void;
 }
@@ -51,7 +73,7 @@ export interface RouterParts {
 export function createRouter(parts: RouterParts): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { upstream, injections, calls, accounts, shutdown, budgetsStore, bus, batchSimulator, parameterChanges } =
     parts;
-  const { requiredRoles, snsListeners } = parts;
+  const { requiredRoles, snsListeners, scheduleListeners } = parts;
 
   /** Passes the call on, learning the accounts of the credentials AssumeRole answers issue. */
   const forward = (
@@ -105,6 +127,46 @@ export function createRouter(parts: RouterParts): (req: IncomingMessage, res: Se
       res.writeHead(reply.status, reply.headers);
       res.end(reply.body);
     }
+  };
+
+  /**
+   * Lambda Invoke, once a runtime takes it: answered with what the runtime made of it (an
+   * asynchronous invocation accepted, the function's result or error, or no such function).
+   */
+  const serveLambdaInvoke = async (
+    res: ServerResponse,
+    call: CallInfo,
+    body: Buffer,
+    handler: LambdaInvokeHandler,
+  ): Promise<void> => {
+    const requestId = randomUUID();
+    const invoke = lambdaInvokeOf(call, body, accounts.of(call));
+    let reply: LambdaReply;
+    if ('code' in invoke) {
+      reply = lambdaError(invoke, requestId);
+    } else {
+      try {
+        reply = renderLambdaInvokeOutcome(await handler(invoke), invoke, requestId);
+      } catch (error) {
+        reply = lambdaError(
+          { code: 'ServiceException', message: `the local Lambda runtime failed: ${String(error)}`, httpStatus: 500 },
+          requestId,
+        );
+      }
+    }
+    res.writeHead(reply.status, { ...reply.headers, 'content-length': reply.body.length });
+    res.end(reply.body);
+  };
+
+  /** Calls `listener` with `value` after the call was answered, counted in eventsSettled. */
+  const notify = <T>(what: string, listener: (value: T) => void | Promise<void>, value: T): void => {
+    void bus.track(
+      Promise.resolve()
+        .then(() => listener(value))
+        .catch((error: unknown) => {
+          process.stderr.write(`front door: ${what} listener failed: ${String(error)}\n`);
+        }),
+    );
   };
 
   /** AWS Budgets: answered here from the in-memory store, never forwarded (moto lacks most of it). */
@@ -204,6 +266,28 @@ export function createRouter(parts: RouterParts): (req: IncomingMessage, res: Se
     const busPutHandler = parts.busPutHandler();
     if (busPutHandler && call.service === 'events' && call.operation === 'PutEvents') {
       servePutEvents(res, call, body, busPutHandler);
+      return;
+    }
+
+    const lambdaInvokeHandler = parts.lambdaInvokeHandler();
+    if (lambdaInvokeHandler && call.service === 'lambda' && call.operation === 'Invoke') {
+      await serveLambdaInvoke(res, call, body, lambdaInvokeHandler);
+      return;
+    }
+
+    if (isScheduleChange(call) && scheduleListeners.created.size + scheduleListeners.deleted.size > 0) {
+      const accountId = accounts.of(call);
+      await forward(req, res, body, record, (response) => {
+        if (call.operation === 'DeleteSchedule') {
+          const deleted = deletedScheduleOf(call, accountId);
+          if (deleted === undefined) return;
+          for (const listener of [...scheduleListeners.deleted]) notify(`schedule ${deleted.arn}`, listener, deleted);
+          return;
+        }
+        const schedule = scheduleOf(call, response, accountId);
+        if (schedule === undefined) return;
+        for (const listener of [...scheduleListeners.created]) notify(`schedule ${schedule.arn}`, listener, schedule);
+      });
       return;
     }
 
