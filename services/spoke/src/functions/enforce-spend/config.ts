@@ -1,6 +1,7 @@
-import { readFunctionConfig } from '@org-budgets/aws';
+import { MAX_SCHEDULE_PREFIX_LENGTH, readFunctionConfig } from '@org-budgets/aws';
 import { priceOverridesSetting, scheduleIntervalMs } from '@org-budgets/guardian';
 import { z } from 'zod';
+import { lambdaFunctionArn } from '../../settings';
 
 const positiveInteger = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -15,7 +16,18 @@ export const enforceSpendConfigSchema = z
     LIST_JOBS_PAGE_SIZE: positiveInteger(1000).default(100),
     TERMINATE_CONCURRENCY: positiveInteger(50).default(10),
     BILLING_DATA_LAG_HOURS: z.coerce.number().min(0).max(72).default(8),
-    GUARDIAN_CHECKS_QUEUE_URL: z.string().regex(/^https:\/\/\S+$/, 'must be an SQS queue URL'),
+    /** This function's own ARN: follow-up checks invoke it, or a one-time schedule does. */
+    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
+    GUARDIAN_CHECK_SCHEDULER_ROLE_ARN: z
+      .string()
+      .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
+    GUARDIAN_CHECK_DEAD_LETTER_QUEUE_ARN: z
+      .string()
+      .regex(/^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]+$/, 'must be an SQS queue ARN'),
+    GUARDIAN_CHECK_SCHEDULE_PREFIX: z
+      .string()
+      .max(MAX_SCHEDULE_PREFIX_LENGTH)
+      .regex(/^[0-9a-zA-Z_.-]+$/, 'must be letters, digits, "-", "_" or "."'),
     GUARDIAN_SCHEDULE: z.string().default('rate(5 minutes)'),
   })
   .transform((env) => ({
@@ -28,7 +40,12 @@ export const enforceSpendConfigSchema = z
     terminateConcurrency: env.TERMINATE_CONCURRENCY,
     /** How far AWS Budgets' actual spend trails usage (see trackedWindowStart). */
     billingDataLagHours: env.BILLING_DATA_LAG_HOURS,
-    checksQueueUrl: env.GUARDIAN_CHECKS_QUEUE_URL,
+    checks: {
+      functionArn: env.GUARDIAN_CHECK_FUNCTION_ARN,
+      schedulerRoleArn: env.GUARDIAN_CHECK_SCHEDULER_ROLE_ARN,
+      deadLetterQueueArn: env.GUARDIAN_CHECK_DEAD_LETTER_QUEUE_ARN,
+      scheduleNamePrefix: env.GUARDIAN_CHECK_SCHEDULE_PREFIX,
+    },
     /** The interval of the guardian's schedule: follow-up checks are asked for when a crossing comes sooner. */
     scheduleMs: scheduleIntervalMs(env.GUARDIAN_SCHEDULE),
   }));

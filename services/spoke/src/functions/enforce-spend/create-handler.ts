@@ -4,13 +4,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
   awsClientConfig,
-  budgetNameOfCheck,
   createBatchQueues,
   createGuardianChecks,
   createGuardianLedger,
@@ -18,12 +18,14 @@ import {
   createGuardianNotices,
   createSpokeBudgets,
   getBudgetParameter,
+  guardianCheckOf,
+  GUARDIAN_CHECK_SOURCE,
   readBudgetParameters,
 } from '@org-budgets/aws';
 import { SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
 import { resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import type { Context, EventBridgeEvent, SQSEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { EnforceSpendConfig } from './config';
 import { enforceSpend, type BudgetRunSummary, type EnforceTrigger } from './enforce-spend';
 import { GuardianCheckUnreadableError } from './errors';
@@ -56,11 +58,15 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  const checks = createGuardianChecks(
-    // The regional endpoint (or AWS_ENDPOINT_URL), not the queue URL's host: the same queue either way.
-    new SQSClient({ ...awsClientConfig(), useQueueUrlAsEndpoint: false, ...clientConfig }),
-    config.checksQueueUrl,
-  );
+  const checks = createGuardianChecks(new LambdaClient({ ...awsClientConfig(), ...clientConfig }), {
+    functionArn: config.checks.functionArn,
+    schedules: {
+      client: new SchedulerClient({ ...awsClientConfig(), ...clientConfig }),
+      roleArn: config.checks.schedulerRoleArn,
+      deadLetterQueueArn: config.checks.deadLetterQueueArn,
+      namePrefix: config.checks.scheduleNamePrefix,
+    },
+  });
   const batch = createBatchQueues(new BatchClient({ ...awsClientConfig(), ...clientConfig }), {
     listJobsPageSize: config.listJobsPageSize,
   });
@@ -71,10 +77,9 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
     });
   }
 
-  return middy<
-    EventBridgeEvent<string, Record<string, unknown>> | SQSEvent,
-    BudgetRunSummary[] | { result: 'ignored'; reason: string }
-  >()
+  const sleep = (ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms));
+
+  return middy<EnforceSpendEvent, BudgetRunSummary[] | { result: 'ignored'; reason: string }>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context: Context) => {
       const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
@@ -82,11 +87,19 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
       if ('ignored' in trigger) {
         logger.warn('event ignored', {
           reason: trigger.ignored,
-          ...('source' in event ? { source: event.source, detailType: event['detail-type'] } : {}),
+          source: event['source'],
+          detailType: event['detail-type'],
         });
         return { result: 'ignored', reason: trigger.ignored };
       }
       logger.appendKeys({ trigger: trigger.kind });
+      if (trigger.kind === 'check' && trigger.notBefore !== undefined) {
+        const waitMs = checkWaitMs(trigger.notBefore, (overrides.now ?? (() => new Date()))(), context);
+        if (waitMs > 0) {
+          logger.info('waiting for the time the check was asked for', { waitMs, notBefore: trigger.notBefore });
+          await sleep(waitMs);
+        }
+      }
       const spokeBudgets = createSpokeBudgets(budgetsClient, accountId, config.partition);
       return enforceSpend(trigger, {
         accountId,
@@ -108,33 +121,56 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
         billingDataLagMs: config.billingDataLagHours * 3_600_000,
         leaseMs: LEASE_MS,
         leaseWaitMs: LEASE_WAIT_MS,
-        sleep: (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms)),
+        sleep,
         logger,
       });
     });
 }
 
-function triggerOf(
-  event: EventBridgeEvent<string, Record<string, unknown>> | SQSEvent,
+/** What invokes enforce-spend: the schedule, apply-budget's status event, or a check (see guardian-checks.ts in @org-budgets/aws). */
+export type EnforceSpendEvent = EventBridgeEvent<string, Record<string, unknown>> | Record<string, unknown>;
+
+/** The time a run keeps for its work after waiting for a check's time (the function's timeout is 300 s). */
+export const CHECK_RUN_RESERVE_MS = 90_000;
+
+/**
+ * How long to wait before a check asked for `notBefore`: until then, but never so long that less
+ * than CHECK_RUN_RESERVE_MS of the invocation is left (an early check is safe: it only looks).
+ */
+export function checkWaitMs(notBefore: Date, now: Date, context: Pick<Context, 'getRemainingTimeInMillis'>): number {
+  const wanted = notBefore.getTime() - now.getTime();
+  const allowed = context.getRemainingTimeInMillis() - CHECK_RUN_RESERVE_MS;
+  return Math.max(0, Math.min(wanted, allowed));
+}
+
+export function triggerOf(
+  event: EnforceSpendEvent,
   accountId: string,
-): EnforceTrigger | { ignored: string } {
-  if ('Records' in event) {
-    // The checks queue. A message that names no budget is a mistake someone made: fail, so that
-    // it ends in the dead-letter queue and alarms.
-    const budgetNames = event.Records.map((record) => {
-      const name = budgetNameOfCheck(record.body);
-      if (name === undefined) throw new GuardianCheckUnreadableError(record.messageId, record.body);
-      return name;
-    });
-    return { kind: 'check', budgetNames };
+): (EnforceTrigger & { notBefore?: Date }) | { ignored: string } {
+  if (event['source'] === GUARDIAN_CHECK_SOURCE) {
+    // A check. One that names no budget or no time is a mistake someone made: fail, so that it
+    // ends in the dead-letter queue and alarms.
+    const check = guardianCheckOf(event);
+    const notBefore = check && typeof check.notBefore === 'string' ? new Date(check.notBefore) : undefined;
+    if (
+      !check ||
+      typeof check.budgetName !== 'string' ||
+      check.budgetName === '' ||
+      !notBefore ||
+      Number.isNaN(notBefore.getTime())
+    ) {
+      throw new GuardianCheckUnreadableError(JSON.stringify(event));
+    }
+    return { kind: 'check', budgetNames: [check.budgetName], notBefore };
   }
-  if (event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event') return { kind: 'schedule' };
-  if (event.source === SPOKE_STATUS_SOURCE && event['detail-type'] === SPOKE_STATUS_DETAIL_TYPE) {
-    if (event.account !== accountId) return { ignored: 'status event from another account' };
-    const budgetName = event.detail?.['budgetName'];
-    if (event.detail?.['status'] !== 'APPLIED') return { ignored: 'budget not applied' };
+  if (event['source'] === 'aws.events' && event['detail-type'] === 'Scheduled Event') return { kind: 'schedule' };
+  if (event['source'] === SPOKE_STATUS_SOURCE && event['detail-type'] === SPOKE_STATUS_DETAIL_TYPE) {
+    const detail = event['detail'] as Record<string, unknown> | undefined;
+    if (event['account'] !== accountId) return { ignored: 'status event from another account' };
+    const budgetName = detail?.['budgetName'];
+    if (detail?.['status'] !== 'APPLIED') return { ignored: 'budget not applied' };
     if (typeof budgetName !== 'string' || budgetName === '') return { ignored: 'status event without budgetName' };
     return { kind: 'applied', budgetName };
   }
-  return { ignored: 'neither the schedule nor a budget applied' };
+  return { ignored: 'neither the schedule, a budget applied nor a check' };
 }

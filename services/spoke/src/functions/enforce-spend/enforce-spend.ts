@@ -55,7 +55,7 @@ import {
 
 /**
  * What starts a run: the schedule (every budget of the account), one budget just applied, or
- * checks asked for through the checks queue (a job started near a threshold, or the moment the
+ * checks asked for between scheduled runs (a job started near a threshold, or the moment the
  * running jobs are expected to cross it).
  */
 export type EnforceTrigger =
@@ -74,7 +74,7 @@ export interface EnforceSpendDeps {
   ledger: GuardianLedger;
   /** Where each run leaves its watch of a budget (see watch.ts in @org-budgets/guardian). */
   watches: Pick<GuardianWatches, 'save' | 'remove'>;
-  /** Asks for a check of a budget later (the checks queue). */
+  /** Asks for a check of a budget later (an invocation of enforce-spend, or a one-time schedule). */
   checks: GuardianChecks;
   /** The schedule's interval: a follow-up check is asked for when a crossing comes sooner. */
   scheduleMs: number;

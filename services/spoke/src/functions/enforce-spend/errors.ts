@@ -49,10 +49,12 @@ export class GuardianCurrencyError extends OrgBudgetsError {
   }
 }
 
-/** A message on the guardian checks queue that names no budget. */
+/** A check (an invocation or a schedule of enforce-spend) that names no budget or no time. */
 export class GuardianCheckUnreadableError extends OrgBudgetsError {
   override readonly name = 'GuardianCheckUnreadableError';
-  constructor(messageId: string, body: string) {
-    super(`guardian check message ${messageId} names no budget (expected {"budgetName": …}): ${body.slice(0, 200)}`);
+  constructor(event: string) {
+    super(
+      `guardian check names no budget or no time (expected {"source": "org-budgets.guardian-check", "budgetName": …, "notBefore": ISO 8601}): ${event.slice(0, 200)}`,
+    );
   }
 }

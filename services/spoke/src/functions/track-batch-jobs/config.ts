@@ -1,21 +1,26 @@
-import { readFunctionConfig } from '@org-budgets/aws';
+import { MAX_WAIT_SECONDS, readFunctionConfig } from '@org-budgets/aws';
 import { priceOverridesSetting, scheduleIntervalMs } from '@org-budgets/guardian';
 import { z } from 'zod';
+import { lambdaFunctionArn } from '../../settings';
 
 /** The environment of track-batch-jobs (services/spoke/serverless.yml), and the configuration it reads as. */
 export const trackBatchJobsConfigSchema = z
   .object({
     LEDGER_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
-    GUARDIAN_CHECKS_QUEUE_URL: z.string().regex(/^https:\/\/\S+$/, 'must be an SQS queue URL'),
+    /** enforce-spend, invoked asynchronously for a check. */
+    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
     GUARDIAN_SCHEDULE: z.string().default('rate(5 minutes)'),
     GUARDIAN_PRICES: priceOverridesSetting,
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
-    /** A budget is asked to be checked at most once in this many seconds by job starts. */
-    CHECK_DEBOUNCE_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+    /**
+     * A budget is asked to be checked at most once in this many seconds by job starts (and once
+     * more at the window's end): at most MAX_WAIT_SECONDS, so that every check is an invocation.
+     */
+    CHECK_DEBOUNCE_SECONDS: z.coerce.number().int().min(1).max(MAX_WAIT_SECONDS).default(10),
   })
   .transform((env) => ({
     ledgerTableName: env.LEDGER_TABLE_NAME,
-    checksQueueUrl: env.GUARDIAN_CHECKS_QUEUE_URL,
+    checkFunctionArn: env.GUARDIAN_CHECK_FUNCTION_ARN,
     /** Until the next scheduled run, at most: how far a starting job's cost is projected. */
     scheduleMs: scheduleIntervalMs(env.GUARDIAN_SCHEDULE),
     prices: env.GUARDIAN_PRICES,

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import {
   awsClientConfig,
@@ -34,11 +34,10 @@ export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overri
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  const checks = createGuardianChecks(
-    // The regional endpoint (or AWS_ENDPOINT_URL), not the queue URL's host: the same queue either way.
-    new SQSClient({ ...awsClientConfig(), useQueueUrlAsEndpoint: false, ...clientConfig }),
-    config.checksQueueUrl,
-  );
+  // Its checks are due at once or within the debounce window: invocations of enforce-spend, no schedules.
+  const checks = createGuardianChecks(new LambdaClient({ ...awsClientConfig(), ...clientConfig }), {
+    functionArn: config.checkFunctionArn,
+  });
   const prices = resolvePriceBook(config.region, config.prices);
   const capacityOf = createQueueCapacityResolver(new BatchClient({ ...awsClientConfig(), ...clientConfig }));
 
