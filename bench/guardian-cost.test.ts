@@ -135,15 +135,15 @@ describe('guardianMonthlyCost', () => {
 
   it('throws on an operation it has no price for, naming it, so no call is silently free', () => {
     expect(() =>
-      guardianMonthlyCost({ ...usage, callsPerRun: { 'ce:GetCostAndUsage': 1, 'lambda:Invoke': 1 } }),
-    ).toThrow(/no price for 'lambda:Invoke' \(in callsPerRun\)/);
+      guardianMonthlyCost({ ...usage, callsPerRun: { 'ce:GetCostAndUsage': 1, 'lambda:ListFunctions': 1 } }),
+    ).toThrow(/no price for 'lambda:ListFunctions' \(in callsPerRun\)/);
     expect(() => guardianMonthlyCost({ ...usage, callsPerJobEvent: { 'dynamodb:BatchWriteItem': 1 } })).toThrow(
       /'dynamodb:BatchWriteItem' \(in callsPerJobEvent\).*dynamodb:WriteRequestUnits/,
     );
   });
 
-  describe('the checks queue', () => {
-    /** 1,000 checks a month, each reading like a run for one budget; one queue Lambda polls; its dead-letter alarm. */
+  describe('checks between scheduled runs', () => {
+    /** 1,000 checks a month, each reading like a run for one budget. */
     const withChecks: GuardianUsage = {
       ...usage,
       checks: {
@@ -158,31 +158,21 @@ describe('guardianMonthlyCost', () => {
         lambdaMsPerCheck: 400,
         logBytesPerCheck: 700,
       },
-      sqsEventSourceMappings: 1,
-      cloudWatchAlarms: 1,
     };
 
-    it("prices Lambda's idle polling of the queue: 15 ReceiveMessage a minute, $0.2592 a month", () => {
-      const cost = guardianMonthlyCost(withChecks);
-      // 15 × 60 × 720 = 648,000 requests × $0.40/1M
-      expect(line(cost, "sqs:ReceiveMessage (Lambda's pollers, idle)")).toMatchObject({ quantity: 648_000 });
-      expect(line(cost, "sqs:ReceiveMessage (Lambda's pollers, idle)").cost).toBeCloseTo(0.2592, 9);
-      expect(
-        line(
-          guardianMonthlyCost({ ...withChecks, sqsPollerReceivesPerMinute: 3 }),
-          "sqs:ReceiveMessage (Lambda's pollers, idle)",
-        ).cost,
-      ).toBeCloseTo(0.05184, 9);
-      expect(guardianMonthlyCost(usage).lines.some((l) => l.item.startsWith('sqs:'))).toBe(false);
+    it('stands idle for nothing: no queue, no poller, no alarm of their own', () => {
+      const cost = guardianMonthlyCost({ ...withChecks, checks: { ...withChecks.checks!, perMonth: 0 } });
+      expect(cost.total).toBeCloseTo(guardianMonthlyCost(usage).total, 12);
+      expect(cost.lines.some((l) => l.item.startsWith('sqs:') || l.item.startsWith('cloudwatch: alarms'))).toBe(false);
     });
 
-    it('prices each check: its run, its delivery (claim, send, receive, delete), its invocation and logs', () => {
+    it('prices each check: its run (its wait included), its delivery (claim, Invoke, a schedule), its invocation and logs', () => {
       const cost = guardianMonthlyCost(withChecks);
       expect(CHECK_DELIVERY_CALLS).toEqual({
         'dynamodb:UpdateItem': 2,
-        'sqs:SendMessage': 1,
-        'sqs:ReceiveMessage': 1,
-        'sqs:DeleteMessageBatch': 1,
+        'lambda:Invoke': 1,
+        'scheduler:CreateSchedule': 1,
+        'scheduler:Invocation': 1,
       });
       // requests: 8,640 runs + 10,000 events + 1,000 checks
       expect(line(cost, 'lambda: requests').quantity).toBe(19_640);
@@ -191,31 +181,36 @@ describe('guardianMonthlyCost', () => {
       // the check run's UpdateItem (the watch) and the tracker's two claims, one line with the runs' and events'
       expect(line(cost, 'dynamodb:UpdateItem').quantity).toBe(3_000);
       expect(line(cost, 'dynamodb:Query').quantity).toBe(8_640 + 16_000);
-      expect(line(cost, 'sqs:SendMessage').cost).toBeCloseTo(0.0004, 12);
-      expect(line(cost, 'sqs:ReceiveMessage').quantity).toBe(1_000);
-      expect(line(cost, 'sqs:DeleteMessageBatch').cost).toBeCloseTo(0.0004, 12);
-      expect(line(cost, 'cloudwatch: alarms').cost).toBe(0.1);
+      expect(line(cost, 'lambda:Invoke').cost).toBe(0);
+      expect(line(cost, 'scheduler:CreateSchedule').cost).toBe(0);
+      expect(line(cost, 'scheduler:Invocation').cost).toBeCloseTo(0.001, 12);
       // logs: + 1,000 × (700 + 300) bytes
       expect(line(cost, 'logs: ingestion').quantity).toBeCloseTo(14_640_000 / GB, 12);
 
       // per check: 2e-7 request + 0.1 GB-s × 0.0000133334 + 17 RRU × 1.25e-7 + 4 WRU × 6.25e-7
-      // + 3 SQS requests × 4e-7 + 1,000 B of logs × (0.5 + 3 × 0.03) / GB
-      const perCheck = 2e-7 + 0.1 * 0.0000133334 + 17 * 1.25e-7 + 4 * 6.25e-7 + 3 * 4e-7 + (1_000 / GB) * 0.59;
+      // + 1 scheduled invocation × 1e-6 + 1,000 B of logs × (0.5 + 3 × 0.03) / GB
+      const perCheck = 2e-7 + 0.1 * 0.0000133334 + 17 * 1.25e-7 + 4 * 6.25e-7 + 1e-6 + (1_000 / GB) * 0.59;
       expect(costPerCheck(withChecks)).toBeCloseTo(perCheck, 12);
       expect(costPerCheck(usage)).toBe(0);
-      // the seed's usage, plus the poller, the alarm and 1,000 checks
-      expect(cost.total).toBeCloseTo(0.031036288 + 0.2592 + 0.1 + 1_000 * perCheck, 9);
-      expect(cost.total.toFixed(4)).toBe('0.3981');
-      expect(cost.notes.join('\n')).toMatch(/1,000 checks between scheduled runs \(400 ms each/);
-      expect(cost.notes.join('\n')).toMatch(/Lambda polls 15 times a minute \(assumed\) = 648,000 ReceiveMessage/);
+      // the seed's usage and 1,000 checks
+      expect(cost.total).toBeCloseTo(0.031036288 + 1_000 * perCheck, 9);
+      expect(cost.total.toFixed(4)).toBe('0.0387');
+      expect(cost.notes.join('\n')).toMatch(/1,000 checks between scheduled runs \(400 ms each, waits included/);
+    });
+
+    it('bills a check for its wait: 10 s at 512 MB is $0.0000667', () => {
+      const waiting = {
+        ...withChecks,
+        lambdaMemoryMb: 512,
+        checks: { ...withChecks.checks!, lambdaMsPerCheck: 10_000 },
+      };
+      const quick = { ...waiting, checks: { ...waiting.checks, lambdaMsPerCheck: 0 } };
+      expect(costPerCheck(waiting) - costPerCheck(quick)).toBeCloseTo(10 * 0.5 * 0.0000133334, 12);
     });
 
     it('rejects negative check figures', () => {
       expect(() => guardianMonthlyCost({ ...withChecks, checks: { ...withChecks.checks!, perMonth: -1 } })).toThrow(
         /checks.perMonth/,
-      );
-      expect(() => guardianMonthlyCost({ ...withChecks, sqsEventSourceMappings: Number.NaN })).toThrow(
-        /sqsEventSourceMappings/,
       );
       expect(() =>
         guardianMonthlyCost({

@@ -92,25 +92,22 @@
  * # Prices (us-east-1, list, no free tier; pages read 2026-11-29 from stored copies)
  * See `PRICES`: each entry carries its source. Free operations are listed in `OPERATIONS` with
  * the reason; an operation missing from `OPERATIONS` throws, so a new call is never silently free.
- * SQS and the CloudWatch alarm were added 2026-12-03, for the guardian's checks queue (issue 12).
+ * SQS, Lambda's Invoke and the Scheduler operations were added 2026-12-03, for the guardian's checks
+ * (issue 12).
  *
- * # The checks queue (the guardian's reaction between scheduled runs)
+ * # Checks between scheduled runs (the guardian's reaction)
+ * Nothing stands and waits for a check: no queue, no poller, no alarm of their own (an earlier
+ * design had an SQS queue that Lambda polled all the time: $0.26 a month idle, and $0.10 of alarm).
  * - Each check: the tracker's claim of the check (up to 2 UpdateItem, conditional: consumed even
- *   when they lose), SendMessage, the ReceiveMessage of Lambda's poller that returns it and its
- *   DeleteMessageBatch (`CHECK_DELIVERY_CALLS`), one Lambda invocation of enforce-spend (an upper
- *   bound: Lambda may batch up to 10 messages), and the check run's own calls (measured).
- * - Lambda polls an SQS event source mapping's queue all the time, and the empty receives are
- *   billed ("When an SQS queue is configured to invoke an AWS Lambda function, the Lambda long
- *   polls the queue. This means that even if the SQS queue isn't used, a Lambda function
- *   invocation results in empty receives and associated charges",
- *   https://aws.amazon.com/premiumsupport/knowledge-center/sqs-high-charges/). ASSUMED: 15
- *   ReceiveMessage a minute on an idle queue (`SQS_POLLER_RECEIVES_PER_MINUTE`): five pollers
- *   ("Lambda consumes messages in batches, starting at five concurrent batches",
- *   https://aws.amazon.com/blogs/compute/understanding-how-aws-lambda-scales-when-subscribed-to-amazon-sqs-queues/)
- *   each waiting 20 s, as users read it from NumberOfEmptyReceives
- *   (https://github.com/getlift/lift/issues/132: "an average of 15 empty receives a minute").
- *   AWS does not document the idle rate.
- * - The checks dead-letter queue's alarm: one standard-resolution alarm.
+ *   when they lose), lambda:Invoke (asynchronous; billed as the invocation's Lambda request, no
+ *   API charge), one Lambda invocation of enforce-spend, and the check run's own calls (measured).
+ *   A follow-up more than 2 minutes ahead is a one-time EventBridge Scheduler schedule instead:
+ *   CreateSchedule (no API charge) and one scheduled invocation ($1.00 per million).
+ *   `CHECK_DELIVERY_CALLS` counts both ways for every check, so it errs high.
+ * - A check's billed duration includes its wait for the time it is for (the tracker's trailing
+ *   check waits out the 10 s debounce; a follow-up waits for the expected crossing, at most
+ *   2 minutes): the bench bills each check for the mean duration of enforce-spend's invocations
+ *   in its bursts.
  */
 
 export type LambdaArchitecture = 'arm64' | 'x86_64';
@@ -387,6 +384,12 @@ export const OPERATIONS: Readonly<Record<string, OperationPrice>> = {
     'an EventBridge rule with a schedule expression: not a custom event; CloudWatch pricing "Events: All events except custom events are included" (https://aws.amazon.com/cloudwatch/pricing/)',
   ),
   'scheduler:Invocation': { price: 'eventBridgeSchedulerInvocations', unitsPerCall: 1, why: 'EventBridge Scheduler' },
+  'scheduler:CreateSchedule': free(
+    'EventBridge Scheduler charges per scheduled invocation, not per API call (https://aws.amazon.com/eventbridge/pricing/)',
+  ),
+  'lambda:Invoke': free(
+    'the Invoke API: the invocation is billed as a Lambda request and its duration (https://aws.amazon.com/lambda/pricing/)',
+  ),
   'sqs:SendMessage': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request, message ≤ 64 KB' },
   'sqs:ReceiveMessage': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request, empty or not (≤ 64 KB returned)' },
   'sqs:DeleteMessage': { price: 'sqsRequests', unitsPerCall: 1, why: 'one request' },
@@ -463,12 +466,8 @@ export interface GuardianUsage {
   logRetentionMonths?: number;
   /** Customer managed KMS keys the guardian's stack creates; default 0. */
   kmsKeys?: number;
-  /** Checks between scheduled runs (the checks queue into enforce-spend); none when left out. */
+  /** Checks between scheduled runs (invocations of enforce-spend); none when left out. */
   checks?: CheckUsage;
-  /** SQS queues Lambda polls for the guardian (event source mappings); default 0. */
-  sqsEventSourceMappings?: number;
-  /** ReceiveMessage a minute Lambda's pollers make on one idle queue; default `SQS_POLLER_RECEIVES_PER_MINUTE`. */
-  sqsPollerReceivesPerMinute?: number;
   /** CloudWatch alarms the guardian's stack creates (standard resolution); default 0. */
   cloudWatchAlarms?: number;
 }
@@ -478,7 +477,7 @@ export interface CheckUsage {
   perMonth: number;
   /** The check run's own calls (enforce-spend for one budget), measured. */
   callsPerCheck: Record<string, number>;
-  /** Billed duration of a check run, ms; it runs in enforce-spend (`lambdaMemoryMb`). */
+  /** Billed duration of a check, ms, its wait included; it runs in enforce-spend (`lambdaMemoryMb`). */
   lambdaMsPerCheck: number;
   logBytesPerCheck: number;
   /** The calls that carry a check to enforce-spend; default `CHECK_DELIVERY_CALLS`. */
@@ -488,20 +487,17 @@ export interface CheckUsage {
 /**
  * What carries one check to enforce-spend: the tracker's claim (conditional UpdateItems of the
  * watch item, billed even when they fail: 1 for a leading check, 2 for a trailing one, whose
- * leading slot was taken; counted as 2, and a follow-up asked by a run needs none, so this errs
- * high), SendMessage, the ReceiveMessage of Lambda's poller that returns it, and the
- * DeleteMessageBatch after the invocation succeeded. Not counted: a start near a threshold that
+ * leading slot was taken; counted as 2, and a follow-up asked by a run needs none), the
+ * asynchronous Invoke, and — as if every check were also a follow-up more than 2 minutes ahead —
+ * a one-time schedule and its invocation. It errs high. Not counted: a start near a threshold that
  * finds both slots taken asks for no check but still makes its 2 UpdateItem (2 WRU, $0.00000125).
  */
 export const CHECK_DELIVERY_CALLS: Readonly<Record<string, number>> = {
   'dynamodb:UpdateItem': 2,
-  'sqs:SendMessage': 1,
-  'sqs:ReceiveMessage': 1,
-  'sqs:DeleteMessageBatch': 1,
+  'lambda:Invoke': 1,
+  'scheduler:CreateSchedule': 1,
+  'scheduler:Invocation': 1,
 };
-
-/** ASSUMED (see the module comment): five pollers, each a 20-second long poll. */
-export const SQS_POLLER_RECEIVES_PER_MINUTE = 15;
 
 /** The guardian's own cost per account per month, from the calls it makes. */
 export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
@@ -525,10 +521,6 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   assertNonNegative('checks.perMonth', checks.perMonth);
   assertNonNegative('checks.lambdaMsPerCheck', checks.lambdaMsPerCheck);
   assertNonNegative('checks.logBytesPerCheck', checks.logBytesPerCheck);
-  const mappings = usage.sqsEventSourceMappings ?? 0;
-  assertNonNegative('sqsEventSourceMappings', mappings);
-  const pollerPerMinute = usage.sqsPollerReceivesPerMinute ?? SQS_POLLER_RECEIVES_PER_MINUTE;
-  assertNonNegative('sqsPollerReceivesPerMinute', pollerPerMinute);
   const alarms = usage.cloudWatchAlarms ?? 0;
   assertNonNegative('cloudWatchAlarms', alarms);
   const checkCount = checks.perMonth;
@@ -563,8 +555,6 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
       },
     ]),
   );
-  const pollerReceives = mappings * pollerPerMinute * HOURS_PER_MONTH * 60;
-  if (pollerReceives > 0) lines.push(operationLine('sqs:ReceiveMessage', pollerReceives, "Lambda's pollers, idle"));
   const logBytes =
     runs * (usage.logBytesPerRun + platformBytes) +
     events * (usage.logBytesPerEvent + platformBytes) +
@@ -581,12 +571,7 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   ];
   if (usage.checks) {
     notes.push(
-      `${fmtCount(checkCount)} checks between scheduled runs (${checks.lambdaMsPerCheck} ms each, one invocation per check)`,
-    );
-  }
-  if (mappings > 0) {
-    notes.push(
-      `${mappings} SQS event source mapping(s): Lambda polls ${pollerPerMinute} times a minute (assumed) = ${fmtCount(pollerReceives)} ReceiveMessage a month`,
+      `${fmtCount(checkCount)} checks between scheduled runs (${checks.lambdaMsPerCheck} ms each, waits included; one invocation per check)`,
     );
   }
   notes.push(`logs: ${platformBytes} B of platform lines per invocation added, kept ${retentionMonths} months`);

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { BatchClient, SubmitJobCommand } from '@aws-sdk/client-batch';
 import {
   BatchWriteItemCommand,
@@ -8,7 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { jobItem, WATCH_KEY } from '@org-budgets/aws';
+import { GUARDIAN_CHECK_SOURCE, jobItem, WATCH_KEY, type GuardianCheckEvent } from '@org-budgets/aws';
 import { forEachLimited, JOB_DEFINITION, type LocalCloud } from '@org-budgets/sandbox';
 import type { SeededJob } from './guardian-seed';
 
@@ -16,8 +17,7 @@ import type { SeededJob } from './guardian-seed';
  * What `pnpm bench:guardian` does in a member account of the local cloud besides what
  * @org-budgets/sandbox offers: the guardian ledger read and written directly (through the front
  * door's DynamoDB, with the account's credentials), a burst of Batch jobs that tolerates queues the
- * guardian disables meanwhile, and a check handed to enforce-spend as the checks queue's event
- * source mapping hands it.
+ * guardian disables meanwhile, and a check as enforce-spend receives it.
  */
 type Cloud = Pick<LocalCloud, 'endpoint' | 'region' | 'accountCredentials' | 'runtime'>;
 
@@ -167,37 +167,59 @@ export async function submitBurst(
   }
 }
 
-/** The account's enforce-spend function as the local runtime runs it. */
-export function enforceSpendArn(cloud: Cloud, accountId: string): string {
+function enforceSpendFunction(cloud: Cloud, accountId: string) {
   const fn = cloud.runtime.functions().find((f) => f.account === accountId && /-enforceSpend$/.test(f.functionName));
   if (!fn) throw new Error(`no enforce-spend function in account ${accountId}`);
-  return fn.functionArn;
+  return fn;
+}
+
+/** The account's enforce-spend function as the local runtime runs it. */
+export function enforceSpendArn(cloud: Cloud, accountId: string): string {
+  return enforceSpendFunction(cloud, accountId).functionArn;
+}
+
+/** Invocations a function's log reports (REPORT lines): how many, and their billed milliseconds. */
+export interface FunctionReports {
+  count: number;
+  billedMs: number;
+}
+
+/** The REPORT lines of a log's text: invocations and billed milliseconds. */
+export function billedReports(text: string): FunctionReports {
+  let count = 0;
+  let billedMs = 0;
+  for (const match of text.matchAll(/^REPORT RequestId: \S+\tDuration: [\d.]+ ms\tBilled Duration: (\d+) ms/gm)) {
+    count += 1;
+    billedMs += Number(match[1]);
+  }
+  return { count, billedMs };
 }
 
 /**
- * A check of one budget as the checks queue's event source mapping delivers it to enforce-spend
- * (the body `createGuardianChecks` in @org-budgets/aws sends).
+ * enforce-spend's log in the account from now on: `reportsSince()` reads the invocations reported
+ * since this call (the local runtime writes START/END/REPORT lines as Lambda does).
  */
-export function checkEvent(budgetName: string, accountId: string, region: string, at: Date) {
-  const body = JSON.stringify({ budgetName, reason: 'pnpm bench:guardian', requestedAt: at.toISOString() });
+export function enforceSpendLog(cloud: Cloud, accountId: string): { reportsSince(): FunctionReports } {
+  const file = cloud.runtime.logFile(accountId, enforceSpendFunction(cloud, accountId).functionName);
+  const sizeOf = () => (existsSync(file) ? statSync(file).size : 0);
+  const from = sizeOf();
   return {
-    Records: [
-      {
-        messageId: `bench-check-${at.getTime()}`,
-        receiptHandle: `bench-check-${at.getTime()}`,
-        body,
-        attributes: {
-          ApproximateReceiveCount: '1',
-          SentTimestamp: String(at.getTime()),
-          SenderId: accountId,
-          ApproximateFirstReceiveTimestamp: String(at.getTime()),
-        },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${region}:${accountId}:org-budgets-local-guardian-checks`,
-        awsRegion: region,
-      },
-    ],
+    reportsSince() {
+      return billedReports(readFileSync(file).subarray(from).toString('utf8'));
+    },
+  };
+}
+
+/**
+ * A check of one budget as enforce-spend receives it (from track-batch-jobs' invocation, its own,
+ * or a one-time schedule: the event `createGuardianChecks` in @org-budgets/aws sends), due now.
+ */
+export function checkEvent(budgetName: string, at: Date): GuardianCheckEvent {
+  return {
+    source: GUARDIAN_CHECK_SOURCE,
+    budgetName,
+    reason: 'pnpm bench:guardian',
+    requestedAt: at.toISOString(),
+    notBefore: at.toISOString(),
   };
 }

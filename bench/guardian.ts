@@ -1,7 +1,8 @@
 /**
  * pnpm bench:guardian — the cost guardian on the local cloud (the deployed spoke bundles, the
  * front door's Batch simulator), with AWS-like latency injected at the front door once deployed
- * (DynamoDB 10 ms, Batch 40 ms, Budgets 100 ms, SSM 30 ms, SNS 30 ms, SQS 20 ms by default).
+ * (DynamoDB 10 ms, Batch 40 ms, Budgets 100 ms, SSM 30 ms, SNS 30 ms, Lambda 20 ms, Scheduler 30 ms by
+ * default).
  * Four member accounts, one per part; no schedule fires unless the bench fires it.
  *
  * 1. Reaction: the estimate crosses 100% → the last job is terminated (its stoppedAt, as
@@ -31,17 +32,18 @@
  *    20 jobs a day, not 10,000 a month: the calls do not depend on it (one Query returns up to
  *    1 MB, some 1,000 jobs of one day and shard).
  * 3. Its own cost per account per month (bench/guardian-cost.ts) from the calls measured: a
- *    scheduled run below the thresholds (`--runs` times, lab account), a check handed to
- *    enforce-spend as the checks queue delivers it, the tracker per Batch job event; plus
- *    `--checks-per-month` checks, Lambda's polling of the checks queue and its dead-letter alarm;
- *    against the serverless-batch-cost-guardian sample's design.
+ *    scheduled run below the thresholds (`--runs` times, lab account), a check as enforce-spend
+ *    receives it, the tracker per Batch job event; plus `--checks-per-month` checks, each billed
+ *    for the mean duration of enforce-spend's invocations in the two bursts of 1b (their waits for
+ *    the time a check is for, and their terminations, included: it errs high); against the
+ *    serverless-batch-cost-guardian sample's design.
  *
  * The local runtime runs on this machine's cores: the tracker handles a burst's events far slower
  * than Lambda would (it prints how far the checks saw the burst).
  *
  *   pnpm bench:guardian [--jobs 300] [--runs 5] [--jobs-per-month 10000] [--checks-per-month 1000]
  *                       [--burst-jobs 100] [--cross-after 30] [--seed-days 90] [--seed-jobs-per-day 20]
- *                       [--ddb-ms 10] [--batch-ms 40] [--budgets-ms 100] [--ssm-ms 30] [--sns-ms 30] [--sqs-ms 20]
+ *                       [--ddb-ms 10] [--batch-ms 40] [--budgets-ms 100] [--ssm-ms 30] [--sns-ms 30] [--lambda-ms 20] [--scheduler-ms 30]
  *                       [--keep-logs 1]   (keeps the local cloud's working directory: the functions' logs)
  */
 import { EventEmitter } from 'node:events';
@@ -78,6 +80,8 @@ import {
   checkEvent,
   deleteGuardianState,
   enforceSpendArn,
+  enforceSpendLog,
+  type FunctionReports,
   guardianStateItem,
   guardianWatch,
   submitBurst,
@@ -102,7 +106,8 @@ const options = numberOptions({
   'budgets-ms': 100,
   'ssm-ms': 30,
   'sns-ms': 30,
-  'sqs-ms': 20,
+  'lambda-ms': 20,
+  'scheduler-ms': 30,
   'keep-logs': 0,
 });
 const jobs = Math.max(2, Math.round(options.jobs));
@@ -116,7 +121,8 @@ const latency: LatencyRule[] = [
   { service: 'budgets', delayMs: options['budgets-ms'] },
   { service: 'ssm', delayMs: options['ssm-ms'] },
   { service: 'sns', delayMs: options['sns-ms'] },
-  { service: 'sqs', delayMs: options['sqs-ms'] },
+  { service: 'lambda', delayMs: options['lambda-ms'] },
+  { service: 'scheduler', delayMs: options['scheduler-ms'] },
 ];
 /** Schedule of the spoke by default (services/spoke/serverless.yml guardianSchedule). */
 const SCHEDULE_MINUTES = 5;
@@ -135,16 +141,12 @@ const load = () =>
     .map((n) => n.toFixed(2))
     .join(' ');
 
-/** What Lambda's SQS poller calls (the local runtime's, every 2 s): Lambda's, not the functions'; modelled in the cost. */
-const POLLER_OPERATION = /^sqs:(ReceiveMessage|DeleteMessage|DeleteMessageBatch|GetQueueAttributes|GetQueueUrl)$/;
-
-/** Calls the spoke's functions made in `accountId` (the runtime's AssumeRole calls and Lambda's SQS polling left out), by `service:Operation`. */
+/** Calls the spoke's functions made in `accountId` (the runtime's AssumeRole calls left out), by `service:Operation`. */
 function countCalls(calls: CallRecord[], accountId: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const call of calls) {
     if (call.accountId !== accountId || call.service === 'sts') continue;
     const key = `${call.service}:${call.operation}`;
-    if (POLLER_OPERATION.test(key)) continue;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
@@ -208,6 +210,8 @@ interface BurstOutcome {
   reactionMs?: number;
   /** Neither a check nor a follow-up terminated the jobs in time: the bench fired the schedule. */
   bySchedule: boolean;
+  /** enforce-spend's invocations from the burst's start until the jobs stopped (the bench's scheduled run left out). */
+  invocations: FunctionReports;
 }
 
 /**
@@ -245,11 +249,7 @@ async function burstReaction(
       `a scheduled run left the watch: estimate ${usd(Number(watch?.['estimate'] ?? Number.NaN))}, level ${String(watch?.['level'])}; no schedule fires from here on`,
   );
   cloud.frontDoor.clearCalls();
-  const mappingOf = (s: { functionArn: string }) => s.functionArn.includes(`:${accountId}:`);
-  const processedBefore = cloud.runtime
-    .queueStats()
-    .filter(mappingOf)
-    .reduce((n, s) => n + s.processed, 0);
+  const enforceLog = enforceSpendLog(cloud, accountId);
   const submitted = await submitBurst(cloud, accountId, GUARDED_QUEUES, p.jobs, 50);
   let fallbackFiredAt: number | undefined;
   try {
@@ -259,6 +259,7 @@ async function burstReaction(
     fallbackFiredAt = Date.now(); // neither a check nor a follow-up did it: the next scheduled run would
   }
   const lastWatch = await guardianWatch(cloud, accountId, budget.budgetName);
+  const invocations = enforceLog.reportsSince();
   if (fallbackFiredAt !== undefined) {
     await runGuardianNow(cloud, accountId, 300_000);
     await waitForJobs(cloud, accountId, submitted.jobIds, ['FAILED', 'SUCCEEDED'], 300_000);
@@ -288,11 +289,6 @@ async function burstReaction(
   const lastStop = Math.max(...terminated.map((job) => job.stoppedAt ?? 0));
   const disabledAt = firstCall(calls, accountId, 'batch:UpdateJobQueue', submitted.firstSubmitAt);
   const firstTerminateAt = firstCall(calls, accountId, 'batch:TerminateJob', submitted.firstSubmitAt);
-  const checksProcessed =
-    cloud.runtime
-      .queueStats()
-      .filter(mappingOf)
-      .reduce((n, s) => n + s.processed, 0) - processedBefore;
   const counts = countCalls(calls, accountId);
   const rel = (t: number | undefined) => (t === undefined ? 'never' : `+${seconds(t - firstStart)}`);
   log(
@@ -308,7 +304,8 @@ async function burstReaction(
   );
   const watchRate = Number(lastWatch?.['runningRate'] ?? 0);
   log(
-    `  ${checksProcessed} checks processed, ${counts['sqs:SendMessage'] ?? 0} SendMessage; the last check left the watch: ` +
+    `  ${invocations.count} invocations of enforce-spend (${counts['lambda:Invoke'] ?? 0} lambda:Invoke, ${counts['scheduler:CreateSchedule'] ?? 0} one-time schedules; ` +
+      `billed ${seconds(invocations.billedMs / Math.max(1, invocations.count))} each on average, waits included); the last check left the watch: ` +
       `estimate ${usd(Number(lastWatch?.['estimate'] ?? Number.NaN))} (${((100 * Number(lastWatch?.['estimate'] ?? 0)) / budget.amount).toFixed(1)}%), ` +
       `level ${String(lastWatch?.['level'])}, running jobs at ${usd(watchRate)}/h (the rate of ${(watchRate / jobRate).toFixed(0)} of the ${billed.length} jobs)`,
   );
@@ -317,11 +314,11 @@ async function burstReaction(
       `  NOT terminated by the checks within ${seconds(p.waitMs)} of the burst: the next scheduled run does it, up to ${SCHEDULE_MINUTES} minutes after the crossing ` +
         `(fired by the bench ${rel(fallbackFiredAt)}: last job stopped ${seconds(lastStop - fallbackFiredAt)} after it; worst case ${seconds(SCHEDULE_MS + lastStop - fallbackFiredAt)})`,
     );
-    return { bySchedule: true };
+    return { bySchedule: true, invocations };
   }
   if (crossTerminate === undefined) {
     log('  estimate crossed: n/a (the jobs stopped before their cost reached the threshold: the guardian errs high)');
-    return { bySchedule: false };
+    return { bySchedule: false, invocations };
   }
   log(
     `  estimate crossed ${budget.guardian.terminateJobsAt}% → last job terminated: ${seconds(lastStop - crossTerminate)}, no schedule fired`,
@@ -331,7 +328,7 @@ async function burstReaction(
       `  (billed from the jobs' STARTING, as the guardian bills them, the crossing is ${seconds(crossTerminate - crossTerminateStarting)} earlier: ${seconds(lastStop - crossTerminateStarting)})`,
     );
   }
-  return { reactionMs: lastStop - crossTerminate, bySchedule: false };
+  return { reactionMs: lastStop - crossTerminate, bySchedule: false, invocations };
 }
 
 async function main(): Promise<void> {
@@ -425,18 +422,16 @@ async function main(): Promise<void> {
     const idle = await measure(cloud, lab, runs, () => runGuardianNow(cloud, lab));
     log(`scheduled run (below the thresholds): ${seconds(idle.ms)} each; calls per run: ${formatCounts(idle.calls)}`);
 
-    // A check between scheduled runs, as the checks queue delivers it (below the thresholds).
+    // A check between scheduled runs, as enforce-spend receives it (below the thresholds).
     const enforceSpend = enforceSpendArn(cloud, lab);
     const check = await measure(cloud, lab, runs, async () => {
-      const result = await cloud.runtime.invoke(
-        enforceSpend,
-        checkEvent(labBudget.budgetName, lab, cloud.region, new Date()),
-        { account: lab },
-      );
+      const result = await cloud.runtime.invoke(enforceSpend, checkEvent(labBudget.budgetName, new Date()), {
+        account: lab,
+      });
       if (!result.ok) throw new Error(`check failed: ${result.error.errorType}: ${result.error.errorMessage}`);
     });
     log(
-      `check (checks queue → enforce-spend, one budget): ${seconds(check.ms)} each; calls: ${formatCounts(check.calls)}`,
+      `check (an invocation of enforce-spend for one budget, due now): ${seconds(check.ms)} each; calls: ${formatCounts(check.calls)}`,
     );
 
     // The tracker: calls per Batch Job State Change event.
@@ -454,8 +449,7 @@ async function main(): Promise<void> {
       .slice(eventsBefore)
       .filter((event) => event.source === 'aws.batch').length;
     // The tracker's calls: the ledger and the watches, its capacity lookups, its checks (not the bench's SubmitJob and DescribeJobs).
-    const trackerOperations =
-      /^(dynamodb:|sqs:SendMessage$|batch:DescribeJobQueues$|batch:DescribeComputeEnvironments$)/;
+    const trackerOperations = /^(dynamodb:|lambda:Invoke$|batch:DescribeJobQueues$|batch:DescribeComputeEnvironments$)/;
     const trackerCalls = Object.fromEntries(
       Object.entries(countCalls(cloud.frontDoor.calls(), lab)).filter(([key]) => trackerOperations.test(key)),
     );
@@ -559,6 +553,12 @@ async function main(): Promise<void> {
     }
 
     // --- 3. Cost per account per month.
+    const burstInvocations = terminateOnly.invocations.count + defaults.invocations.count;
+    const burstBilledMs = terminateOnly.invocations.billedMs + defaults.invocations.billedMs;
+    log('');
+    log(
+      `checks in the bursts: ${burstInvocations} invocations of enforce-spend, billed ${seconds(burstBilledMs / Math.max(1, burstInvocations))} each on average (waits included)`,
+    );
     const usage: GuardianUsage = {
       scheduledRunsPerMonth: scheduledRunsPerMonth(SCHEDULE_MINUTES),
       callsPerRun: idle.calls,
@@ -580,12 +580,11 @@ async function main(): Promise<void> {
       checks: {
         perMonth: options['checks-per-month'],
         callsPerCheck: check.calls,
-        lambdaMsPerCheck: Math.ceil(check.ms),
+        // The bursts' invocations: the waits for a check's time (the debounce, a follow-up's
+        // crossing) and the terminations included, so it errs high; no less than a check's own run.
+        lambdaMsPerCheck: Math.ceil(Math.max(check.ms, burstBilledMs / Math.max(1, burstInvocations))),
         logBytesPerCheck: 400,
       },
-      // The checks queue's event source mapping, and GuardianChecksDeadLetterAlarm.
-      sqsEventSourceMappings: 1,
-      cloudWatchAlarms: 1,
     };
     const guardian = guardianMonthlyCost(usage);
     const baseline = baselineMonthlyCost({ ...SAMPLE_BASELINE, ecsTaskStopsPerMonth: jobsPerMonth });
