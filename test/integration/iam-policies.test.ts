@@ -386,6 +386,73 @@ describe('IAM in the generated templates', () => {
       }
     });
 
+    describe("the guardian's checks (asynchronous invocations and one-time schedules)", () => {
+      const enforceSpendArn = `arn:aws:lambda:${REGION}:${SPOKE}:function:org-budgets-spoke-${STAGE}-enforceSpend`;
+      const otherFunctionArn = `arn:aws:lambda:${REGION}:${SPOKE}:function:org-budgets-spoke-${STAGE}-applyBudget`;
+      const withFunction = <T>(policies: T): T =>
+        JSON.parse(JSON.stringify(policies).replaceAll('getatt:EnforceSpendLambdaFunction.Arn', enforceSpendArn)) as T;
+      const invoke = (roleId: string, resource: string) =>
+        decide({
+          identityPolicies: withFunction(role(spoke, roleId, SPOKE).policies),
+          request: {
+            principal: `arn:aws:iam::${SPOKE}:role/${roleId}`,
+            action: 'lambda:InvokeFunction',
+            resource: { resource, accountId: SPOKE },
+            contextVariables: {},
+          },
+        });
+
+      it('lets track-batch-jobs, enforce-spend and the schedules invoke enforce-spend and no other function', async () => {
+        for (const roleId of ['TrackBatchJobsRole', 'EnforceSpendRole', 'GuardianCheckSchedulerRole']) {
+          expect(await invoke(roleId, enforceSpendArn)).toBe('Allowed');
+          expect(await invoke(roleId, otherFunctionArn)).not.toBe('Allowed');
+        }
+      });
+
+      it('lets enforce-spend create only its check schedules, and pass them only the scheduler role', async () => {
+        const enforce = role(spoke, 'EnforceSpendRole', SPOKE);
+        const schedulerRoleArn = `arn:aws:iam::${SPOKE}:role/GuardianCheckSchedulerRole`;
+        const call = (action: string, resource: string, contextVariables: Record<string, string> = {}) =>
+          decide({
+            identityPolicies: enforce.policies,
+            request: {
+              principal: `arn:aws:iam::${SPOKE}:role/EnforceSpendRole`,
+              action,
+              resource: { resource, accountId: SPOKE },
+              contextVariables,
+            },
+          });
+        const schedule = (name: string) => `arn:aws:scheduler:${REGION}:${SPOKE}:schedule/default/${name}`;
+
+        expect(
+          await call('scheduler:CreateSchedule', schedule(`org-budgets-${STAGE}-check-0a1b2c3d4e5f-1796292000`)),
+        ).toBe('Allowed');
+        expect(await call('scheduler:CreateSchedule', schedule('nightly-backup'))).not.toBe('Allowed');
+        expect(await call('scheduler:DeleteSchedule', schedule(`org-budgets-${STAGE}-check-x`))).not.toBe('Allowed');
+        const passedTo = { 'iam:PassedToService': 'scheduler.amazonaws.com' };
+        expect(await call('iam:PassRole', schedulerRoleArn, passedTo)).toBe('Allowed');
+        expect(
+          await call('iam:PassRole', schedulerRoleArn, { 'iam:PassedToService': 'lambda.amazonaws.com' }),
+        ).not.toBe('Allowed');
+        expect(await call('iam:PassRole', `arn:aws:iam::${SPOKE}:role/EnforceSpendRole`, passedTo)).not.toBe('Allowed');
+      });
+
+      it('lets only EventBridge Scheduler of the same account assume the scheduler role', () => {
+        const { trust } = role(spoke, 'GuardianCheckSchedulerRole', SPOKE);
+        expect(trust).toEqual({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Action: 'sts:AssumeRole',
+              Condition: { StringEquals: { 'aws:SourceAccount': SPOKE } },
+            },
+          ],
+        });
+      });
+    });
+
     describe('release-guardian-queues (the removal custom resource)', () => {
       const principal = `arn:aws:iam::${SPOKE}:role/ReleaseGuardianQueuesRole`;
       const tableArn = `arn:aws:dynamodb:${REGION}:${SPOKE}:table/ledger`;
