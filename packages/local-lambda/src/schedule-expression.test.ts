@@ -1,4 +1,9 @@
-import { InvalidScheduleExpressionError, nextFireTime, parseScheduleExpression } from './schedule-expression';
+import {
+  InvalidScheduleExpressionError,
+  nextFireTime,
+  parseAtExpression,
+  parseScheduleExpression,
+} from './schedule-expression';
 import { ScheduleRunner } from './schedule-runner';
 
 /** The next `count` fire times after `after`, as ISO strings. */
@@ -116,5 +121,31 @@ describe('ScheduleRunner', () => {
     expect(runner.fireNow('unknown')).toBe(0);
     expect(fired).toBe(2);
     expect(runner.list()[0]).toMatchObject({ fired: 2, expression: 'rate(1 hour)' });
+  });
+});
+
+describe('parseAtExpression (EventBridge Scheduler one-time schedules)', () => {
+  it.each([
+    ['at(2026-12-03T10:15:00)', undefined, '2026-12-03T10:15:00.000Z'],
+    ['at(2026-12-03T10:15:00)', 'UTC', '2026-12-03T10:15:00.000Z'],
+    ['at(2026-12-03T11:15:30)', 'Europe/Paris', '2026-12-03T10:15:30.000Z'],
+    ['at(2026-07-01T12:00:00)', 'Europe/Paris', '2026-07-01T10:00:00.000Z'],
+    // The first hour after New York's clocks went forward (2026-03-08 02:00 EST → 03:00 EDT).
+    ['at(2026-03-08T03:30:00)', 'America/New_York', '2026-03-08T07:30:00.000Z'],
+    ['at(2026-03-08T01:30:00)', 'America/New_York', '2026-03-08T06:30:00.000Z'],
+    ['at(2027-01-01T05:30:00)', 'Asia/Kolkata', '2027-01-01T00:00:00.000Z'],
+  ])('%s in %s is %s', (expression, timeZone, instant) => {
+    expect(parseAtExpression(expression, timeZone).toISOString()).toBe(instant);
+  });
+
+  it.each([
+    ['at(2026-02-30T00:00:00)', 'UTC'],
+    ['at(2026-12-03T24:00:00)', 'UTC'],
+    ['at(2026-12-03 10:15:00)', 'UTC'],
+    ['at(2026-12-03T10:15)', 'UTC'],
+    ['rate(5 minutes)', 'UTC'],
+    ['at(2026-12-03T10:15:00)', 'Mars/Olympus_Mons'],
+  ])('refuses %s in %s', (expression, timeZone) => {
+    expect(() => parseAtExpression(expression, timeZone)).toThrow(InvalidScheduleExpressionError);
   });
 });

@@ -7,6 +7,8 @@
  *   field; `?` in day-of-month or day-of-week (exactly one of the two must be `?`); `L` (last day of
  *   the month, or `nL` last weekday n of the month), `W` (nearest weekday) in day-of-month, `n#k`
  *   (k-th weekday n of the month) in day-of-week; months JAN-DEC, days SUN-SAT (1 = Sunday).
+ *
+ * And EventBridge Scheduler's one-time `at(yyyy-mm-ddThh:mm:ss)` (parseAtExpression).
  */
 
 export type Schedule =
@@ -93,6 +95,67 @@ export function parseScheduleExpression(expression: string): Schedule {
       dayOfMonth: dayOfMonth === '?' ? undefined : parseDayOfMonth(dayOfMonth, fail),
       dayOfWeek: dayOfWeek === '?' ? undefined : parseDayOfWeek(dayOfWeek, fail),
     },
+  };
+}
+
+/**
+ * The instant of an EventBridge Scheduler one-time expression `at(yyyy-mm-ddThh:mm:ss)`, a wall
+ * time in `timeZone` (an IANA name such as Europe/Paris; UTC when left out, as Scheduler's
+ * ScheduleExpressionTimezone). Throws InvalidScheduleExpressionError.
+ */
+export function parseAtExpression(expression: string, timeZone = 'UTC'): Date {
+  const match = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression.trim());
+  if (!match) throw new InvalidScheduleExpressionError(expression, 'expected at(yyyy-mm-ddThh:mm:ss)');
+  const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(wall);
+  if (check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    throw new InvalidScheduleExpressionError(expression, 'no such date or time');
+  }
+  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return check;
+  let offsetOf: (instant: number) => number;
+  try {
+    offsetOf = zoneOffset(timeZone);
+  } catch {
+    throw new InvalidScheduleExpressionError(expression, `unknown time zone ${timeZone}`);
+  }
+  // The instant whose wall time in the zone is `wall`: the zone's offset at a first guess, then
+  // once more at the result (the offset may differ across a daylight saving change).
+  let instant = wall - offsetOf(wall);
+  instant = wall - offsetOf(instant);
+  return new Date(instant);
+}
+
+/** How far a time zone's wall clock is ahead of UTC at an instant (ms); throws RangeError for an unknown zone. */
+function zoneOffset(timeZone: string): (instant: number) => number {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return (instant) => {
+    const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+    const wall = Date.UTC(
+      Number(parts['year']),
+      Number(parts['month']) - 1,
+      Number(parts['day']),
+      Number(parts['hour']),
+      Number(parts['minute']),
+      Number(parts['second']),
+    );
+    return wall - Math.floor(instant / 1000) * 1000;
   };
 }
 
