@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { BusPut, FrontDoorHooks } from '@org-budgets/aws-emulator';
+import type { BusPut, FrontDoorHooks, LambdaInvoke, LambdaInvokeOutcome } from '@org-budgets/aws-emulator';
 import { AccountCredentials } from './account-credentials';
 import { DestinationSender } from './destinations';
 import { EmailOutbox } from './email-outbox';
@@ -8,17 +8,20 @@ import { DeployedRules } from './deployed-rules';
 import { EventRouter, type DeadLetter } from './event-router';
 import { eventSourceKind, listEventSourceMappings } from './event-source-mappings';
 import { WorkerSlotPool, type InvokeResult } from './function-container';
-import { FunctionLoader, type DeployedFunction } from './function-loader';
+import { FunctionLoader, FunctionNotFoundError, type DeployedFunction } from './function-loader';
 import { Invoker, type AsyncFailure } from './invoker';
+import { OneTimeSchedules, type PendingOneTimeSchedule } from './one-time-schedules';
 import type { QueueMappingStats } from './queue-mapping-poller';
 import { QueueMappings } from './queue-mappings';
 import { runtimeLog, type RuntimeLog } from './runtime-log';
 import { ScheduleRunner } from './schedule-runner';
+import { SchedulerDeleter } from './scheduler-deleter';
 import type { StreamMappingStats } from './stream-mapping-poller';
 import { StreamMappings } from './stream-mappings';
 
 export { FunctionNotFoundError, type DeployedFunction, type EventInvokeSettings } from './function-loader';
 export type { AsyncFailure } from './invoker';
+export type { PendingOneTimeSchedule } from './one-time-schedules';
 
 export interface LocalLambdaRuntimeOptions {
   /** The front door: where the functions' SDK calls go (AWS_ENDPOINT_URL) and where the runtime reads deployments. */
@@ -39,10 +42,16 @@ export interface LocalLambdaRuntimeOptions {
   queueWaitTimeSeconds?: number;
   /** Wait before the retries of a failed asynchronous invocation; AWS waits 1 then 2 minutes. [200, 400] ms. */
   asyncRetryDelaysMs?: readonly number[];
-  /** Wait before EventBridge retries a delivery; 200 ms. */
+  /** Wait before EventBridge (or Scheduler, for a one-time schedule) retries a delivery; 200 ms. */
   targetRetryDelayMs?: number;
-  /** Fire schedules on time (true), or only through `fireSchedule` (false). */
+  /** Fire the EventBridge rules' schedules on time (true), or only through `fireSchedule` (false). */
   scheduleTimers?: boolean;
+  /**
+   * Deliver EventBridge Scheduler's one-time schedules (`at(...)`) at their time on the functions'
+   * clock (true, the default), or only through `fireOneTimeSchedule` (false). Either way only once
+   * connected to a front door (`connect`): it tells of the schedules moto created and deleted.
+   */
+  oneTimeScheduleTimers?: boolean;
   /** Node.js for the function processes; this process's by default. */
   nodePath?: string;
   /** Who reads the deployments (moto's default account when left out). */
@@ -105,6 +114,8 @@ export class LocalLambdaRuntime {
   private readonly mappings: StreamMappings;
   private readonly queueMappings: QueueMappings;
   private readonly rules: DeployedRules;
+  private readonly oneTimeSchedules: OneTimeSchedules;
+  private readonly schedulerDeleter: SchedulerDeleter;
   private readonly log: RuntimeLog;
   private readonly disconnects: (() => void)[] = [];
   private readonly hookWork = new Set<Promise<unknown>>();
@@ -172,6 +183,16 @@ export class LocalLambdaRuntime {
       waitTimeSeconds: options.queueWaitTimeSeconds,
       pollIntervalMs: options.pollIntervalMs,
       log: this.log,
+    });
+    this.schedulerDeleter = new SchedulerDeleter(options.endpoint, this.credentials);
+    this.oneTimeSchedules = new OneTimeSchedules({
+      invokeAsync: (functionArn, event) => this.invoker.invokeAsync(functionArn, event),
+      send: (arn, message) => this.destinations.send(arn, message),
+      deleteSchedule: (schedule) => this.schedulerDeleter.delete(schedule),
+      clockOffsetMs: () => this.clockOffset,
+      log: this.log,
+      retryDelayMs: targetDelay,
+      timers: options.oneTimeScheduleTimers ?? true,
     });
     this.rules = new DeployedRules({
       endpoint: options.endpoint,
@@ -282,11 +303,22 @@ export class LocalLambdaRuntime {
     if (!Number.isFinite(offsetMs)) throw new Error(`clock offset must be a finite number of ms, got ${offsetMs}`);
     this.clockOffset = offsetMs;
     this.log('functions’ clock moved', { offsetMs });
+    this.oneTimeSchedules.clockMoved();
   }
 
   /** Fires the scheduled rules whose ARN or name is (or, for a generated name, contains) `ruleNameOrArn`. Returns how many fired. */
   fireSchedule(ruleNameOrArn: string): number {
     return this.schedules.fireNow(ruleNameOrArn);
+  }
+
+  /** The EventBridge Scheduler one-time schedules waiting for their time (on the functions' clock), soonest first. */
+  pendingOneTimeSchedules(): PendingOneTimeSchedule[] {
+    return this.oneTimeSchedules.list();
+  }
+
+  /** Delivers the waiting one-time schedules whose ARN or name is `nameOrArn` now. Returns how many. */
+  fireOneTimeSchedule(nameOrArn: string): number {
+    return this.oneTimeSchedules.fireNow(nameOrArn);
   }
 
   /** Where the records of each stream mapping went (in, filtered, processed, dead-lettered, discarded, pending). */
@@ -312,8 +344,10 @@ export class LocalLambdaRuntime {
   /**
    * Wires the front door's hooks (FrontDoorHooks: what the runtime takes from it; a FrontDoor
    * has them all) to the runtime: emitted AWS events go on the emitting account's default bus,
-   * PutEvents entries on their bus, SNS publishes to the email outbox. Returns the function that
-   * disconnects them.
+   * PutEvents entries on their bus, SNS publishes to the email outbox, Lambda Invoke calls (from
+   * the functions or anyone) to the functions here (see answerInvoke), and the EventBridge
+   * Scheduler schedules moto creates and deletes to the one-time schedules (see
+   * OneTimeSchedules). Returns the function that disconnects them.
    */
   connect(frontDoor: FrontDoorHooks): () => void {
     const offs: (() => void)[] = [];
@@ -340,6 +374,13 @@ export class LocalLambdaRuntime {
         }),
       );
     }
+    if (frontDoor.onLambdaInvoke) offs.push(frontDoor.onLambdaInvoke((invoke) => this.answerInvoke(invoke)));
+    if (frontDoor.onScheduleCreated) {
+      offs.push(frontDoor.onScheduleCreated((schedule) => this.oneTimeSchedules.created(schedule)));
+    }
+    if (frontDoor.onScheduleDeleted) {
+      offs.push(frontDoor.onScheduleDeleted((schedule) => this.oneTimeSchedules.deleted(schedule)));
+    }
     const settle = frontDoor.eventsSettled?.bind(frontDoor);
     if (settle) this.settleHooks.push(settle);
     const disconnect = (): void => {
@@ -363,13 +404,15 @@ export class LocalLambdaRuntime {
       const before = this.activity();
       for (const hook of this.settleHooks) await hook();
       await this.router.settled();
-      while (this.invoker.pending.size > 0 || this.hookWork.size > 0) {
-        await Promise.allSettled([...this.invoker.pending, ...this.hookWork]);
+      while (this.invoker.pending.size > 0 || this.hookWork.size > 0 || this.oneTimeSchedules.pending.size > 0) {
+        await Promise.allSettled([...this.invoker.pending, ...this.hookWork, ...this.oneTimeSchedules.pending]);
       }
       await this.mappings.caughtUp(deadline);
       await this.queueMappings.caughtUp(deadline);
       await this.router.settled();
-      if (this.activity() === before && this.invoker.pending.size === 0 && this.hookWork.size === 0) return;
+      const idle =
+        this.invoker.pending.size === 0 && this.hookWork.size === 0 && this.oneTimeSchedules.pending.size === 0;
+      if (this.activity() === before && idle) return;
       if (Date.now() > deadline) throw new Error(`the local Lambda runtime did not settle within ${timeoutMs} ms`);
     }
   }
@@ -379,13 +422,50 @@ export class LocalLambdaRuntime {
     this.stopped = true;
     for (const disconnect of this.disconnects.splice(0)) disconnect();
     this.schedules.stop();
+    this.oneTimeSchedules.stop();
     await Promise.all([this.mappings.stop(), this.queueMappings.stop()]);
+    await this.oneTimeSchedules.drain();
     await this.invoker.drain();
     await this.loader.stopFunctions();
     this.loader.close();
     this.destinations.close();
+    this.schedulerDeleter.close();
     this.outbox.close();
     this.credentials.close();
+  }
+
+  /**
+   * A Lambda Invoke call the front door handed over (connect): the function found by its ARN in
+   * its account, then Event → an asynchronous invocation (invokeAsync, with its EventInvokeConfig),
+   * RequestResponse → the invocation's result or error, DryRun → only found. A function that calls
+   * itself with RequestResponse waits forever for its own (busy) container, then times out: here
+   * each function has one.
+   */
+  private async answerInvoke(invoke: LambdaInvoke): Promise<LambdaInvokeOutcome> {
+    try {
+      this.loader.find(invoke.functionArn);
+    } catch (error) {
+      if (!(error instanceof FunctionNotFoundError)) throw error;
+      this.log('Invoke of a function not loaded here (deployed since? runtime.refresh() loads it)', {
+        functionArn: invoke.functionArn,
+        callerAccountId: invoke.callerAccountId,
+      });
+      return { kind: 'notFound' };
+    }
+    switch (invoke.invocationType) {
+      case 'DryRun':
+        return { kind: 'verified' };
+      case 'Event': {
+        const { requestId } = await this.invokeAsync(invoke.functionArn, invoke.event);
+        return { kind: 'accepted', requestId };
+      }
+      case 'RequestResponse': {
+        const result = await this.invoke(invoke.functionArn, invoke.event);
+        return result.ok
+          ? { kind: 'returned', requestId: result.requestId, payload: result.payload }
+          : { kind: 'failed', requestId: result.requestId, error: result.error };
+      }
+    }
   }
 
   private activity(): number {
