@@ -281,6 +281,38 @@ describe('decideGuardianActions', () => {
     });
   });
 
+  it('says so when finance changed the period (ANNUALLY → MONTHLY), not that a new period began', () => {
+    const annual = decide({
+      budget: budget({ period: 'ANNUALLY', amount: 1000 }),
+      actual: 9000,
+      now: at('2026-11-20T12:00:00Z'),
+      lastUpdated: at('2026-11-20T06:00:00Z'),
+    });
+    expect(annual.nextState).toMatchObject({ period: 'ANNUALLY', heldQueues: [{ name: 'cpu' }, { name: 'gpu' }] });
+    const monthly = decide({
+      budget: budget({ period: 'MONTHLY', amount: 1000 }),
+      actual: 0,
+      now: at('2026-11-20T12:05:00Z'),
+      state: annual.nextState,
+      queues: [queue('cpu', 'DISABLED'), queue('gpu', 'DISABLED')],
+    });
+
+    expect(types(monthly)).toEqual(['ENABLE_QUEUE cpu', 'ENABLE_QUEUE gpu']);
+    expect(monthly.notices[0]).toMatchObject({ kind: 'QUEUES_REENABLED', reason: 'PERIOD_CHANGED' });
+    expect(monthly.nextState.period).toBe('MONTHLY');
+    // A state saved before the period was kept: a new period, as before.
+    const { period: _dropped, ...older } = annual.nextState;
+    expect(
+      decide({
+        budget: budget({ period: 'MONTHLY', amount: 1000 }),
+        actual: 0,
+        now: at('2026-11-20T12:05:00Z'),
+        state: older,
+        queues: [queue('cpu', 'DISABLED'), queue('gpu', 'DISABLED')],
+      }).notices[0],
+    ).toMatchObject({ reason: 'NEW_PERIOD' });
+  });
+
   describe('a new budget period', () => {
     it('re-enables the queues disabled last period, not counting the old actual spend', () => {
       const october = decide({

@@ -90,6 +90,11 @@ export interface GuardianState {
   periodStart: string;
   /** Budget amount and threshold at the last decision: to tell "budget raised" in the re-enable notice. */
   budgetAmount: number;
+  /**
+   * The budget's period at the last decision: to tell finance's change of period from a new
+   * period in the re-enable notice. Missing in states saved before it was kept.
+   */
+  period?: BudgetItem['period'];
   disableQueuesAt: number;
   /** Episodes in this period; the current or last one is `episode`. */
   episode: number;
@@ -151,6 +156,7 @@ export function initialGuardianState(input: Pick<DecisionInput, 'budget' | 'now'
   return {
     periodStart: (input.periodBounds ?? budgetPeriodBounds(input.budget.period, input.now)).start.toISOString(),
     budgetAmount: input.budget.amount,
+    period: input.budget.period,
     disableQueuesAt: input.budget.guardian.disableQueuesAt,
     episode: 0,
     over: false,
@@ -312,6 +318,7 @@ export function decideGuardianActions(input: DecisionInput): Decision {
   const nextState: GuardianState = {
     periodStart: state.periodStart,
     budgetAmount: budget.amount,
+    period: budget.period,
     disableQueuesAt: guardian.disableQueuesAt,
     episode,
     over: level !== 'BELOW',
@@ -356,8 +363,9 @@ export function stateAfterActions(decision: Decision, failed: readonly GuardianA
 function reenableReason(
   newPeriod: boolean,
   previous: GuardianState,
-  budget: Pick<BudgetItem, 'amount' | 'guardian'>,
+  budget: Pick<BudgetItem, 'amount' | 'guardian' | 'period'>,
 ): ReenableReason {
+  if (previous.period !== undefined && previous.period !== budget.period) return 'PERIOD_CHANGED';
   if (newPeriod) return 'NEW_PERIOD';
   if (budget.amount > previous.budgetAmount) return 'BUDGET_RAISED';
   if (budget.guardian.disableQueuesAt > previous.disableQueuesAt) return 'THRESHOLD_RAISED';

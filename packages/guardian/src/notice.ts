@@ -10,7 +10,12 @@ import type { SpendEstimate } from './spend-estimate';
 export type NoticeKind = 'QUEUES_DISABLED' | 'JOBS_TERMINATED' | 'QUEUES_REENABLED';
 
 /** Why queues came back. */
-export type ReenableReason = 'NEW_PERIOD' | 'BUDGET_RAISED' | 'THRESHOLD_RAISED' | 'ESTIMATE_BELOW_THRESHOLD';
+export type ReenableReason =
+  | 'PERIOD_CHANGED'
+  | 'NEW_PERIOD'
+  | 'BUDGET_RAISED'
+  | 'THRESHOLD_RAISED'
+  | 'ESTIMATE_BELOW_THRESHOLD';
 
 export interface NoticeContext {
   accountId: string;
@@ -141,6 +146,7 @@ function renderJobsTerminated(n: NoticeContext & { jobs: TerminatedJobSummary[] 
 }
 
 const REENABLE_REASONS: Record<ReenableReason, string> = {
+  PERIOD_CHANGED: "the budget's period was changed: spend is counted afresh for the new period",
   NEW_PERIOD: 'a new budget period has begun',
   BUDGET_RAISED: 'the budget was raised',
   THRESHOLD_RAISED: 'the guardian thresholds were raised',
