@@ -11,11 +11,7 @@ export type NoticeKind = 'QUEUES_DISABLED' | 'JOBS_TERMINATED' | 'QUEUES_REENABL
 
 /** Why queues came back. */
 export type ReenableReason =
-  | 'PERIOD_CHANGED'
-  | 'NEW_PERIOD'
-  | 'BUDGET_RAISED'
-  | 'THRESHOLD_RAISED'
-  | 'ESTIMATE_BELOW_THRESHOLD';
+  'PERIOD_CHANGED' | 'NEW_PERIOD' | 'BUDGET_RAISED' | 'THRESHOLD_RAISED' | 'ESTIMATE_BELOW_THRESHOLD';
 
 export interface NoticeContext {
   accountId: string;
