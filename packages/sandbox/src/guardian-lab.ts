@@ -288,8 +288,10 @@ export async function readSpokeDeadLetters(
 /**
  * Shows the functions of the local cloud another time: from their next invocation on, their clock
  * reads `at` now and runs on from there (a cloud started with `runtime: { shiftableClock: true }`).
- * The front door, moto, the Batch simulator's job times and the runtime's schedules keep this
- * machine's clock. Returns the offset in ms.
+ * The front door, moto, the Batch simulator's job times and the runtime's EventBridge rule
+ * schedules keep this machine's clock; EventBridge Scheduler's one-time schedules (at(), which
+ * the functions create) are read on the functions' clock and fire when it reads their time.
+ * Returns the offset in ms.
  */
 export function setFunctionsClock(cloud: Pick<LocalCloud, 'runtime'>, at: Date): number {
   const offsetMs = at.getTime() - Date.now();

@@ -76,7 +76,12 @@ export interface LocalCloudOptions {
   /** Latency and faults at the front door from the start (deploys included); env or none when left out. */
   latency?: LatencyRule[];
   faults?: FaultRule[];
-  /** Whether schedules fire on their own; `keep` by default, else only through runtime.fireSchedule. */
+  /**
+   * Whether the EventBridge rules' schedules fire on their own; `keep` by default, else only
+   * through runtime.fireSchedule. EventBridge Scheduler's one-time schedules (at(), the cost
+   * guardian's later checks) fire on time either way, on the functions' clock (see
+   * `runtime.oneTimeScheduleTimers`).
+   */
   scheduleTimers?: boolean;
   /** Stop everything on SIGINT and SIGTERM, then exit (130, 143); true by default. */
   handleSignals?: boolean;
@@ -97,6 +102,7 @@ export interface LocalCloudOptions {
     | 'nodePath'
     | 'maxWorkerProcesses'
     | 'shiftableClock'
+    | 'oneTimeScheduleTimers'
   >;
 }
 
@@ -401,6 +407,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }),
     );
     cleanups.push({ name: 'runtime', run: () => runtime.stop() });
+    // From here on Lambda Invoke calls (the functions' own, e.g. the guardian's checks) run here,
+    // and the Scheduler schedules moto keeps run at their time (one-time ones, see OneTimeSchedules).
     runtime.connect(frontDoor);
     // CloudFormation sends each new stack instance's custom resources a Create; moto does not.
     const invokeAsync = (account: string, functionArn: string, event: unknown) =>
