@@ -395,8 +395,10 @@ export class LocalLambdaRuntime {
    * Resolves once everything is quiet: every stream mapping has read its stream to the end and
    * finished its records, every queue mapping has found its queue empty (delayed messages, and
    * messages waiting out their visibility timeout after a failure, are not waited for),
-   * asynchronous invocations, event deliveries, the front door's events and the outbox are done,
-   * and nothing new started meanwhile. Rejects after `timeoutMs`.
+   * asynchronous invocations, event deliveries, the front door's events, the outbox and the
+   * one-time schedules that fired (their dead letters and deletes) are done, and nothing new
+   * started meanwhile; one-time schedules still waiting for their time are not waited for.
+   * Rejects after `timeoutMs`.
    */
   async settled(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
