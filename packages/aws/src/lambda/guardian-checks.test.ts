@@ -103,15 +103,13 @@ describe('createGuardianChecks', () => {
   });
 
   it('takes the same schedule asked for twice (a retried run) as asked for', async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          message: 'Schedule already exists',
-          Message: 'Schedule already exists',
-          $metadata: {},
-        }),
-      );
+    scheduler.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        message: 'Schedule already exists',
+        Message: 'Schedule already exists',
+        $metadata: {},
+      }),
+    );
 
     await expect(checks().request('team a', 600, 'r')).resolves.toBeUndefined();
   });
