@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -43,7 +43,12 @@ export interface FunctionContainerOptions {
   endpoint: string;
   /** Credentials of the function's execution role (asked again for every cold start). */
   credentials: () => Promise<TemporaryCredentials>;
-  /** The function's log file (stdout and stderr, START/END/REPORT lines). */
+  /**
+   * The function's log file (stdout and stderr, START/END/REPORT lines). The containers of one
+   * function share it, as one log group: each writes whole lines only, so the lines of
+   * concurrent invocations interleave (tell them apart by request id) but never cut into each
+   * other.
+   */
   logFile: string;
   /** Node.js executable; this process's by default. */
   nodePath?: string;
@@ -87,6 +92,8 @@ interface WorkerMessage {
 
 interface Worker {
   child: ChildProcess;
+  /** This execution environment's log stream, as Lambda names one per environment. */
+  logStreamName: string;
   credentialsExpireAt: number;
   /** Rejects or resolves with the next message; replaced per wait. */
   waiter?: { resolve: (message: WorkerMessage) => void; reject: (error: Error) => void };
@@ -95,8 +102,10 @@ interface Worker {
 }
 
 /**
- * A warm Lambda container for one function: a persistent child process (lambda-worker.cjs) that
- * loaded the function's bundle once and runs one invocation at a time; further invocations wait.
+ * A warm Lambda container (execution environment) of one function: a persistent child process
+ * (lambda-worker.cjs) that loaded the function's bundle once and runs one invocation at a time;
+ * further invocations given to it wait. A function runs invocations at once in several
+ * containers: see FunctionContainerPool.
  * The process is started on the first invocation (a cold start) with the function's environment,
  * the Lambda variables and its role's credentials, and replaced after a timeout or a crash, as
  * Lambda replaces a broken execution environment.
@@ -193,7 +202,7 @@ export class FunctionContainer {
         invokedFunctionArn: this.spec.functionArn,
         memoryLimitInMB: String(this.spec.memorySize),
         logGroupName: `/aws/lambda/${this.spec.functionName}`,
-        logStreamName: this.logStreamName(),
+        logStreamName: worker.logStreamName,
       },
     });
     let message: WorkerMessage;
@@ -224,9 +233,10 @@ export class FunctionContainer {
     return { ok: false, requestId, error: message.error as LambdaError, durationMs, coldStart };
   }
 
-  private logStreamName(): string {
+  /** A new execution environment's log stream: `2026/01/31/[$LATEST]<32 hex digits>`, as Lambda names them. */
+  private static newLogStreamName(): string {
     const day = new Date().toISOString().slice(0, 10).replace(/-/g, '/');
-    return `${day}/[$LATEST]${this.spec.functionName}`;
+    return `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
   }
 
   /** Starts the worker and waits for its bundle to load; returns the init error, if any. */
@@ -242,6 +252,7 @@ export class FunctionContainer {
       throw error;
     }
     const { spec } = this;
+    const logStreamName = FunctionContainer.newLogStreamName();
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
       LANG: 'en_US.UTF-8',
@@ -258,7 +269,7 @@ export class FunctionContainer {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName(),
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       AWS_EXECUTION_ENV: `AWS_Lambda_${spec.runtime}`,
       LAMBDA_TASK_ROOT: spec.codeDir,
@@ -277,10 +288,14 @@ export class FunctionContainer {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    child.stdout?.on('data', (chunk: Buffer) => this.writeLog(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.writeLog(chunk));
+    for (const output of [child.stdout, child.stderr]) {
+      const lines = new LineBuffer((text) => this.writeLog(text));
+      output?.on('data', (chunk: Buffer) => lines.add(chunk));
+      output?.on('end', () => lines.flush());
+    }
     const worker: Worker = {
       child,
+      logStreamName,
       credentialsExpireAt: credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY,
       exited: new Promise((resolveExit) => {
         child.once('exit', (code, signal) => {
@@ -347,6 +362,38 @@ export class FunctionContainer {
 
   private writeLog(chunk: Buffer | string): void {
     if (!this.log.writableEnded) this.log.write(chunk);
+  }
+}
+
+/**
+ * Passes a pipe's output on in whole lines (a chunk of a pipe may end within a line): the
+ * containers of one function append to one log file, and a line of one must not be cut by a line
+ * of another. A line longer than MAX_PENDING_BYTES is passed on in parts.
+ */
+class LineBuffer {
+  private static readonly MAX_PENDING_BYTES = 1 << 20;
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly write: (text: Buffer) => void) {}
+
+  add(chunk: Buffer): void {
+    const data = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const end = data.lastIndexOf(0x0a);
+    if (end === -1) {
+      this.pending = data;
+      if (data.length > LineBuffer.MAX_PENDING_BYTES) this.flush();
+      return;
+    }
+    this.write(data.subarray(0, end + 1));
+    this.pending = data.subarray(end + 1);
+  }
+
+  /** Passes on what is left (the output ended without a newline). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const rest = this.pending;
+    this.pending = Buffer.alloc(0);
+    this.write(rest);
   }
 }
 
