@@ -9,7 +9,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AccountCredentials } from './account-credentials';
-import { FunctionContainer, type FunctionSpec, type WorkerSlotPool } from './function-container';
+import { type FunctionSpec, type WorkerSlotPool } from './function-container';
+import { DEFAULT_FUNCTION_CONCURRENCY, FunctionContainerPool } from './function-container-pool';
 import { fetchFunctionCode, unzipCode } from './function-code';
 import type { RuntimeLog } from './runtime-log';
 
@@ -25,6 +26,11 @@ export interface DeployedFunction {
   timeoutSeconds: number;
   roleArn: string;
   eventInvokeConfig: EventInvokeSettings;
+  /**
+   * How many invocations run at once (containers): the function's ReservedConcurrentExecutions,
+   * else the runtime's default (LocalLambdaRuntimeOptions.defaultConcurrency).
+   */
+  concurrency: number;
 }
 
 export interface EventInvokeSettings {
@@ -38,10 +44,10 @@ export class FunctionNotFoundError extends Error {
   override readonly name = 'FunctionNotFoundError';
 }
 
-/** A deployed function and the container that runs it. */
+/** A deployed function and the containers that run it. */
 export interface LoadedFunction {
   info: DeployedFunction;
-  container: FunctionContainer;
+  containers: FunctionContainerPool;
 }
 
 export interface FunctionLoaderOptions {
@@ -57,14 +63,17 @@ export interface FunctionLoaderOptions {
   slots?: WorkerSlotPool | undefined;
   /** See FunctionContainerOptions.clockOffsetMs. */
   clockOffsetMs?: (() => number) | undefined;
+  /** Concurrency of a function without ReservedConcurrentExecutions; DEFAULT_FUNCTION_CONCURRENCY. */
+  defaultConcurrency?: number | undefined;
   log: RuntimeLog;
 }
 
 const ASYNC_DEFAULTS: EventInvokeSettings = { maximumRetryAttempts: 2, maximumEventAgeInSeconds: 21_600 };
 
 /**
- * The functions deployed in the accounts, each with its container: read from Lambda (code,
- * configuration, EventInvokeConfig), its code fetched and unzipped, found by ARN or name.
+ * The functions deployed in the accounts, each with its containers (FunctionContainerPool): read
+ * from Lambda (code, configuration, reserved concurrency, EventInvokeConfig), its code fetched
+ * and unzipped, found by ARN or name.
  */
 export class FunctionLoader {
   private readonly functionsByArn = new Map<string, LoadedFunction>();
@@ -73,8 +82,9 @@ export class FunctionLoader {
   constructor(private readonly options: FunctionLoaderOptions) {}
 
   /**
-   * Reads the accounts' functions again: new code or configuration means a new container (a
-   * cold start), a function no longer deployed is stopped and forgotten.
+   * Reads the accounts' functions again: new code or configuration retires all the function's
+   * containers (the next invocations are cold starts), a new reserved concurrency applies to the
+   * warm ones, a function no longer deployed is stopped and forgotten.
    */
   async refresh(accounts: readonly string[]): Promise<void> {
     const seenFunctions = new Set<string>();
@@ -87,7 +97,7 @@ export class FunctionLoader {
     for (const [arn, entry] of this.functionsByArn) {
       if (seenFunctions.has(arn)) continue;
       this.functionsByArn.delete(arn);
-      await entry.container.stop();
+      await entry.containers.stop();
     }
   }
 
@@ -143,9 +153,9 @@ export class FunctionLoader {
     return client;
   }
 
-  /** Stops every function's container and forgets the functions. */
+  /** Stops every function's containers and forgets the functions. */
   async stopFunctions(): Promise<void> {
-    await Promise.allSettled([...this.functionsByArn.values()].map(({ container }) => container.stop()));
+    await Promise.allSettled([...this.functionsByArn.values()].map(({ containers }) => containers.stop()));
     this.functionsByArn.clear();
   }
 
@@ -165,7 +175,7 @@ export class FunctionLoader {
     const { region, endpoint, workDir, credentials } = this.options;
     const lambda = this.lambda(account);
     const name = listed.FunctionName as string;
-    const { Configuration: c, Code } = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
+    const { Configuration: c, Code, Concurrency } = await lambda.send(new GetFunctionCommand({ FunctionName: name }));
     if (!c?.FunctionArn || !c.Handler || !c.Role || !c.CodeSha256) {
       throw new Error(`GetFunction ${name} in ${account} lacks FunctionArn, Handler, Role or CodeSha256`);
     }
@@ -173,8 +183,11 @@ export class FunctionLoader {
     const codeDir = join(workDir, 'functions', account, name);
     const existing = this.functionsByArn.get(functionArn);
     const eventInvokeConfig = await this.eventInvokeConfig(lambda, name);
-    if (existing && existing.info.codeSha256 === c.CodeSha256 && sameConfig(existing.container.spec, c)) {
+    const concurrency = this.concurrencyOf(Concurrency?.ReservedConcurrentExecutions);
+    if (existing && existing.info.codeSha256 === c.CodeSha256 && sameConfig(existing.containers.spec, c)) {
       existing.info.eventInvokeConfig = eventInvokeConfig;
+      existing.info.concurrency = concurrency;
+      existing.containers.setConcurrency(concurrency);
       return existing.info;
     }
     const s3 = new S3Client({
@@ -219,19 +232,40 @@ export class FunctionLoader {
       timeoutSeconds: spec.timeoutSeconds,
       roleArn: spec.roleArn,
       eventInvokeConfig,
+      concurrency,
     };
-    if (existing) await existing.container.stop();
-    const container = new FunctionContainer(spec, {
+    // New code or configuration: every container of the old one goes (invocations in flight end
+    // as Runtime.ExitError, those waiting for a container fail), the next invocations start anew.
+    if (existing) await existing.containers.stop();
+    const containers = new FunctionContainerPool(spec, {
       endpoint,
       logFile: info.logFile,
       credentials: () => credentials.forRole(spec.roleArn, name),
+      concurrency,
+      onThrottled: (waiting) => {
+        if (waiting === 1)
+          this.options.log('invocations wait: the function runs as many as its concurrency', {
+            functionArn,
+            concurrency: containers.concurrency,
+          });
+      },
       ...(this.options.nodePath === undefined ? {} : { nodePath: this.options.nodePath }),
       ...(this.options.slots ? { slots: this.options.slots } : {}),
       ...(this.options.clockOffsetMs ? { clockOffsetMs: this.options.clockOffsetMs } : {}),
     });
-    this.functionsByArn.set(functionArn, { info, container });
+    this.functionsByArn.set(functionArn, { info, containers });
     this.options.log(existing ? 'function updated' : 'function loaded', { functionArn, codeSha256: c.CodeSha256 });
     return info;
+  }
+
+  /**
+   * ReservedConcurrentExecutions when set, else the runtime's default. (0, a function that may
+   * not run at all, is not seen: moto's GetFunction leaves a reserved concurrency of 0 out.)
+   */
+  private concurrencyOf(reserved: number | undefined): number {
+    const value = Number(reserved);
+    if (reserved !== undefined && Number.isInteger(value) && value >= 1) return value;
+    return this.options.defaultConcurrency ?? DEFAULT_FUNCTION_CONCURRENCY;
   }
 
   private async eventInvokeConfig(lambda: LambdaClient, name: string): Promise<EventInvokeSettings> {

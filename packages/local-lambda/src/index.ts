@@ -5,6 +5,7 @@ export * from './event-router';
 export * from './failure-records';
 export * from './function-code';
 export * from './function-container';
+export * from './function-container-pool';
 export * from './local-lambda-runtime';
 export * from './schedule-expression';
 export * from './schedule-runner';

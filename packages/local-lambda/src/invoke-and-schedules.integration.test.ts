@@ -240,6 +240,20 @@ describe('LocalLambdaRuntime: Lambda Invoke and one-time schedules through the f
     });
   });
 
+  it('runs a function that calls itself with RequestResponse in a second container, beside the waiting first', async () => {
+    const result = await runtime.invoke(callerArn, {
+      action: 'invoke',
+      functionName: callerArn,
+      invocationType: 'RequestResponse',
+      payload: { action: 'answer-myself' },
+    });
+
+    expect(result).toMatchObject({
+      ok: true,
+      payload: { statusCode: 200, functionError: null, payload: JSON.stringify({ echo: { action: 'answer-myself' } }) },
+    });
+  });
+
   it('runs a one-time schedule’s function with its Input at its time on the functions’ clock, then deletes the schedule', async () => {
     // The functions live ten days ahead: the schedule is 2 s ahead of their clock.
     runtime.setClockOffset(10 * DAY);

@@ -3,7 +3,8 @@ import { parseArn } from './account-credentials';
 import type { DestinationSender } from './destinations';
 import type { EventRouter } from './event-router';
 import { asyncInvocationRecord, isoSeconds, type AsyncCondition } from './failure-records';
-import type { FunctionContainer, InvokeResult, LambdaError } from './function-container';
+import type { InvokeResult, LambdaError } from './function-container';
+import type { FunctionContainerPool } from './function-container-pool';
 import type { DeployedFunction, FunctionLoader } from './function-loader';
 import type { RuntimeLog } from './runtime-log';
 
@@ -51,16 +52,16 @@ export class Invoker {
     return this.pendingAsync;
   }
 
-  /** Counts an invocation made by someone else (a stream mapping invoking its function's container). */
+  /** Counts an invocation made by someone else (a stream mapping invoking its function's containers). */
   countInvocation(): void {
     this.invocationCount += 1;
   }
 
   /** Invokes synchronously (RequestResponse) and resolves with the outcome; a function error is an outcome, not a rejection. */
   async invoke(nameOrArn: string, event: unknown, options: { account?: string } = {}): Promise<InvokeResult> {
-    const { container } = this.options.loader.find(nameOrArn, options.account);
+    const { containers } = this.options.loader.find(nameOrArn, options.account);
     this.invocationCount += 1;
-    return container.invoke(event);
+    return containers.invoke(event);
   }
 
   /**
@@ -70,7 +71,7 @@ export class Invoker {
   invokeAsync(nameOrArn: string, event: unknown, options: { account?: string } = {}): Promise<{ requestId: string }> {
     const entry = this.options.loader.find(nameOrArn, options.account);
     const requestId = randomUUID();
-    const run = this.runAsync(entry.info, entry.container, event, requestId).catch((error: unknown) =>
+    const run = this.runAsync(entry.info, entry.containers, event, requestId).catch((error: unknown) =>
       this.options.log('asynchronous invocation failed in the runtime', {
         functionArn: entry.info.functionArn,
         requestId,
@@ -89,7 +90,7 @@ export class Invoker {
 
   private async runAsync(
     info: DeployedFunction,
-    container: FunctionContainer,
+    containers: FunctionContainerPool,
     event: unknown,
     requestId: string,
   ): Promise<void> {
@@ -102,7 +103,7 @@ export class Invoker {
     for (;;) {
       attempts += 1;
       this.invocationCount += 1;
-      last = await container.invoke(event, requestId);
+      last = await containers.invoke(event, requestId);
       if (last.ok) break;
       if (attempts > config.maximumRetryAttempts) break;
       const delay = delays[Math.min(attempts - 1, delays.length - 1)] ?? 0;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,7 +18,9 @@ import { CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateEventSourceMappingCommand,
   CreateFunctionCommand,
+  DeleteFunctionConcurrencyCommand,
   LambdaClient,
+  PutFunctionConcurrencyCommand,
   PutFunctionEventInvokeConfigCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
@@ -38,6 +40,7 @@ import {
 import { stopAll } from '@org-budgets/aws-emulator/testing';
 import { AccountCredentials } from './account-credentials';
 import type { TemporaryCredentials } from './function-container';
+import { DEFAULT_FUNCTION_CONCURRENCY } from './function-container-pool';
 import { LocalLambdaRuntime } from './local-lambda-runtime';
 
 const HUB = '123456789012';
@@ -467,6 +470,35 @@ describe('LocalLambdaRuntime on moto', () => {
       /^One edit could not be delivered\.\n\n--\nIf you wish to stop receiving notifications/,
     );
     expect(email?.file.startsWith(join(workDir, 'outbox', 'finance@example.org'))).toBe(true);
+  });
+
+  it('runs asynchronous invocations of one function at once, up to its reserved concurrency (read on refresh)', async () => {
+    const lambda = new LambdaClient(clientConfig(MEMBER));
+    await lambda.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'member-fixture', ReservedConcurrentExecutions: 3 }),
+    );
+    await runtime.refresh();
+    expect(runtime.findFunction('member-fixture').concurrency).toBe(3);
+    expect(runtime.findFunction('hub-fixture').concurrency).toBe(DEFAULT_FUNCTION_CONCURRENCY);
+    const meeting = join(workDir, 'meeting');
+    mkdirSync(meeting);
+    const before = records(MEMBER).length;
+
+    // Each ends only once all three have begun: they run at once, or they time out and fail.
+    for (const name of ['a', 'b', 'c']) {
+      await runtime.invokeAsync('member-fixture', { action: 'rendezvous', dir: meeting, name, count: 3 });
+    }
+    await runtime.settled();
+
+    expect(records(MEMBER).slice(before)).toEqual([
+      expect.objectContaining({ action: 'rendezvous' }),
+      expect.objectContaining({ action: 'rendezvous' }),
+      expect.objectContaining({ action: 'rendezvous' }),
+    ]);
+    expect(runtime.asyncFailures).toEqual([]);
+    await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'member-fixture' }));
+    await runtime.refresh();
+    expect(runtime.findFunction('member-fixture').concurrency).toBe(DEFAULT_FUNCTION_CONCURRENCY);
   });
 
   it('on refresh takes a changed configuration (a cold start with the new environment) and keeps rules added by hand', async () => {

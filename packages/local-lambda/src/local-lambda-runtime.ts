@@ -68,6 +68,12 @@ export interface LocalLambdaRuntimeOptions {
    */
   maxWorkerProcesses?: number;
   /**
+   * How many invocations of one function run at once (each in its own container, a worker
+   * process) when the function has no ReservedConcurrentExecutions; 10 (see
+   * DEFAULT_FUNCTION_CONCURRENCY for why). Further invocations wait for a free container.
+   */
+  defaultConcurrency?: number;
+  /**
    * For tests of what happens at another time (the turn of a month): the functions' clock can be
    * moved ahead with `setClockOffset`. Their worker processes then run with a `Date` that adds
    * the offset (see lambda-worker.cjs); the runtime itself, the front door and moto keep the
@@ -92,7 +98,9 @@ const DEFAULT_REGION = 'us-east-1';
  * warm Node.js processes, with each function's configuration and its execution role's
  * credentials in its own account, and drives them as AWS would: DynamoDB stream and SQS queue
  * event source mappings, EventBridge rules (bus events and schedules), asynchronous invocations
- * with their retries and destinations.
+ * with their retries and destinations. A function runs as many invocations at once as its
+ * concurrency allows (ReservedConcurrentExecutions, else `defaultConcurrency`), each in a
+ * container of its own; further ones wait for a free container.
  *
  * A facade over its parts: the function loader (deployed functions and their containers), the
  * invoker (synchronous and asynchronous invocations, destinations), the stream and queue
@@ -154,6 +162,7 @@ export class LocalLambdaRuntime {
       nodePath: options.nodePath,
       slots,
       clockOffsetMs: options.shiftableClock ? () => this.clockOffset : undefined,
+      defaultConcurrency: options.defaultConcurrency,
       log: this.log,
     });
     this.invoker = new Invoker({
@@ -440,8 +449,7 @@ export class LocalLambdaRuntime {
    * A Lambda Invoke call the front door handed over (connect): the function found by its ARN in
    * its account, then Event → an asynchronous invocation (invokeAsync, with its EventInvokeConfig),
    * RequestResponse → the invocation's result or error, DryRun → only found. A function that calls
-   * itself with RequestResponse waits forever for its own (busy) container, then times out: here
-   * each function has one.
+   * itself with RequestResponse runs in another of its containers (up to its concurrency).
    */
   private async answerInvoke(invoke: LambdaInvoke): Promise<LambdaInvokeOutcome> {
     try {

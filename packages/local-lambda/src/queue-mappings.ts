@@ -161,9 +161,11 @@ export class QueueMappings {
               }),
             )
           ).Messages ?? [],
+        // One batch at a time per mapping (Lambda would scale its pollers up to the function's
+        // concurrency): other invocations of the function still run beside it.
         invoke: (event) => {
           invoker.countInvocation();
-          return loader.find(functionArn).container.invoke(event);
+          return loader.find(functionArn).containers.invoke(event);
         },
         deleteMessages: async (entries) => {
           const { Failed } = await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));

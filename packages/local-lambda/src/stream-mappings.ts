@@ -136,9 +136,11 @@ export class StreamMappings {
         if (records.some((record) => !shards.covers(record.dynamodb?.SequenceNumber ?? ''))) await shards.refresh();
         return records;
       },
+      // One batch at a time per mapping (the poll loop awaits each), as Lambda runs one per
+      // shard: the stream's order holds while the function's other containers run other work.
       invoke: (event) => {
         invoker.countInvocation();
-        return loader.find(functionArn).container.invoke(event);
+        return loader.find(functionArn).containers.invoke(event);
       },
       sendToDestination: (arn, record) => destinations.send(arn, { body: JSON.stringify(record) }),
       shardOf: (sequenceNumber) => shards.shardOf(sequenceNumber),
