@@ -1,0 +1,246 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateRawSync } from 'node:zlib';
+import {
+  artifactSizes,
+  budgetViolations,
+  exampleValue,
+  formatBytes,
+  handlerFileOf,
+  parseBudgets,
+  REPO_ROOT,
+  zipEntries,
+  zipEntryData,
+} from './bundles';
+
+/** A zip as serverless writes one: local headers, central directory, end record (CRCs left 0: not read). */
+function makeZip(files: { name: string; data: string; deflate?: boolean; comment?: string }[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const raw = Buffer.from(file.data);
+    const stored = file.deflate ? deflateRawSync(raw) : raw;
+    const name = Buffer.from(file.name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(file.deflate ? 8 : 0, 8);
+    local.writeUInt32LE(stored.length, 18);
+    local.writeUInt32LE(raw.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    locals.push(local, name, stored);
+    const comment = Buffer.from(file.comment ?? '');
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(file.deflate ? 8 : 0, 10);
+    central.writeUInt32LE(stored.length, 20);
+    central.writeUInt32LE(raw.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(comment.length, 32);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name, comment);
+    offset += 30 + name.length + stored.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+const handlerJs = 'exports.handler = async () => 1;\n'.repeat(50);
+const artifact = makeZip([
+  { name: 'src/functions/apply-budget/handler.js', data: handlerJs, deflate: true },
+  { name: 'src/functions/apply-budget/handler.js.map', data: '{"version":3}', comment: 'the map' },
+]);
+
+describe('zipEntries and zipEntryData', () => {
+  it('list every entry with its sizes, and give back stored and deflated content', () => {
+    const entries = zipEntries(artifact);
+    expect(entries.map((e) => [e.name, e.method, e.size])).toEqual([
+      ['src/functions/apply-budget/handler.js', 8, handlerJs.length],
+      ['src/functions/apply-budget/handler.js.map', 0, 13],
+    ]);
+    expect(entries[0]!.compressedSize).toBeLessThan(handlerJs.length);
+    expect(entries.map((e) => zipEntryData(artifact, e).toString())).toEqual([handlerJs, '{"version":3}']);
+  });
+
+  it('refuses what is not a zip', () => {
+    expect(() => zipEntries(Buffer.from('not a zip at all, just some text'))).toThrow(/not a zip/);
+  });
+});
+
+describe('handlerFileOf and artifactSizes', () => {
+  it('find the handler module as Lambda does: .js, then .cjs, then .mjs', () => {
+    expect(handlerFileOf('src/x/handler.handler', ['src/x/handler.mjs', 'src/x/handler.cjs'])).toBe(
+      'src/x/handler.cjs',
+    );
+    expect(handlerFileOf('src/x/handler.handler', ['src/y/handler.js'])).toBeUndefined();
+  });
+
+  it("measure the artifact, the handler's JavaScript raw and zipped, and its source map", () => {
+    expect(artifactSizes(artifact, 'src/functions/apply-budget/handler.handler')).toEqual({
+      zipBytes: artifact.length,
+      handlerBytes: handlerJs.length,
+      handlerZippedBytes: zipEntries(artifact)[0]!.compressedSize,
+      mapBytes: 13,
+      handlerFile: 'src/functions/apply-budget/handler.js',
+      files: ['src/functions/apply-budget/handler.js', 'src/functions/apply-budget/handler.js.map'],
+    });
+  });
+
+  it('name the files of an artifact that lacks the handler', () => {
+    expect(() => artifactSizes(artifact, 'src/functions/enforce-spend/handler.handler')).toThrow(
+      /no module for handler src\/functions\/enforce-spend\/handler\.handler \(src\/functions\/apply-budget\/handler\.js, /,
+    );
+  });
+});
+
+describe('exampleValue', () => {
+  const resources = {
+    BudgetsTable: { Type: 'AWS::DynamoDB::Table' },
+    AlertsTopic: { Type: 'AWS::SNS::Topic' },
+    SchedulerRole: { Type: 'AWS::IAM::Role' },
+    DeadLetterQueue: { Type: 'AWS::SQS::Queue' },
+    Alarm: { Type: 'AWS::CloudWatch::Alarm' },
+  };
+
+  it('keeps plain values and fills in what CloudFormation resolves with values of the same shape', () => {
+    expect(exampleValue('A', 'rate(5 minutes)', resources)).toBe('rate(5 minutes)');
+    expect(exampleValue('A', 32, resources)).toBe('32');
+    expect(exampleValue('A', { Ref: 'AWS::Partition' }, resources)).toBe('aws');
+    expect(exampleValue('A', { Ref: 'BudgetsTable' }, resources)).toBe('org-budgets-bench-BudgetsTable');
+    expect(exampleValue('A', { Ref: 'AlertsTopic' }, resources)).toBe('arn:aws:sns:us-east-1:123456789012:AlertsTopic');
+    expect(exampleValue('A', { 'Fn::GetAtt': ['SchedulerRole', 'Arn'] }, resources)).toBe(
+      'arn:aws:iam::123456789012:role/SchedulerRole',
+    );
+    expect(exampleValue('A', { 'Fn::GetAtt': 'DeadLetterQueue.Arn' }, resources)).toBe(
+      'arn:aws:sqs:us-east-1:123456789012:DeadLetterQueue',
+    );
+    expect(
+      exampleValue(
+        'A',
+        { 'Fn::Sub': 'arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:f' },
+        resources,
+      ),
+    ).toBe('arn:aws:lambda:us-east-1:123456789012:function:f');
+  });
+
+  it('names the variable it cannot make a value for', () => {
+    expect(() => exampleValue('ALARM_ARN', { 'Fn::GetAtt': ['Alarm', 'Arn'] }, resources)).toThrow(
+      /ALARM_ARN .*no example ARN for a AWS::CloudWatch::Alarm/,
+    );
+    expect(() => exampleValue('X', { 'Fn::ImportValue': 'other-stack' }, resources)).toThrow(
+      /X .*Fn::ImportValue is not resolved here/,
+    );
+    expect(() => exampleValue('Y', { Ref: 'Missing' }, resources)).toThrow(/Y .*no resource Missing/);
+  });
+});
+
+describe('parseBudgets and budgetViolations', () => {
+  const budgets = parseBudgets({
+    $comment: 'ignored',
+    'hub/propagateBudgetEdits': { handlerBytes: 720_000, zipBytes: 560_000 },
+    'hub/recordSpokeStatus': { handlerBytes: 590_000, zipBytes: 490_000 },
+  });
+
+  it('reads one budget a function, comments left out', () => {
+    expect(Object.keys(budgets)).toEqual(['hub/propagateBudgetEdits', 'hub/recordSpokeStatus']);
+  });
+
+  it('refuses a budget that is not a positive whole number of bytes', () => {
+    expect(() => parseBudgets({ 'hub/x': { handlerBytes: '1 MB', zipBytes: 1 } })).toThrow(
+      /hub\/x\.handlerBytes must be a positive whole number of bytes, got "1 MB"/,
+    );
+    expect(() => parseBudgets({ 'hub/x': { handlerBytes: 1 } })).toThrow(/hub\/x\.zipBytes/);
+  });
+
+  it('finds nothing wrong when every bundle is within its budget, the budget itself included', () => {
+    expect(
+      budgetViolations(
+        [
+          { id: 'hub/propagateBudgetEdits', handlerBytes: 720_000, zipBytes: 500_000 },
+          { id: 'hub/recordSpokeStatus', handlerBytes: 534_810, zipBytes: 440_914 },
+        ],
+        budgets,
+      ),
+    ).toEqual([]);
+  });
+
+  it('names a bundle over its budget, by how much, a function without a budget and a budget without a function', () => {
+    expect(
+      budgetViolations(
+        [
+          { id: 'hub/propagateBudgetEdits', handlerBytes: 2_896_253, zipBytes: 583_669 },
+          { id: 'spoke/newFunction', handlerBytes: 1, zipBytes: 1 },
+        ],
+        budgets,
+      ),
+    ).toEqual([
+      'hub/propagateBudgetEdits: handler JavaScript is 2896.3 kB, over its budget of 720.0 kB by 2176.3 kB',
+      'hub/propagateBudgetEdits: artifact is 583.7 kB zipped, over its budget of 560.0 kB by 23.7 kB',
+      'spoke/newFunction has no budget: add one to scripts/bundle-budgets.json (docs/bundles.md)',
+      'hub/recordSpokeStatus has a budget but is not packaged: remove it from scripts/bundle-budgets.json',
+    ]);
+  });
+
+  it('formats bytes in decimal kilobytes', () => {
+    expect(formatBytes(653_178)).toBe('653.2 kB');
+    expect(formatBytes(0)).toBe('0.0 kB');
+  });
+});
+
+describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
+  const requireFromHub = createRequire(join(REPO_ROOT, 'services', 'hub', 'package.json'));
+  const plugins = requireFromHub(join(REPO_ROOT, 'scripts', 'esbuild-plugins.cjs')) as unknown[] & {
+    withZodNamespaceImport(source: string): string | undefined;
+  };
+
+  it("rewrites `import { z } from 'zod'` lines as namespace imports, and leaves every other source alone", () => {
+    expect(plugins.withZodNamespaceImport("import { z } from 'zod';\nimport { x } from './x';\nz.string();\n")).toBe(
+      "import * as z from 'zod';\nimport { x } from './x';\nz.string();\n",
+    );
+    expect(plugins.withZodNamespaceImport("import { z, ZodError } from 'zod';\n")).toBeUndefined();
+    expect(plugins.withZodNamespaceImport("import type { z } from 'zod';\n")).toBeUndefined();
+    expect(plugins.withZodNamespaceImport('export const a = 1;\n')).toBeUndefined();
+  });
+
+  it('keeps only the zod a bundle uses: a fraction of what the named import keeps', async () => {
+    const esbuild = requireFromHub('esbuild') as {
+      build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'org-budgets-plugin-'));
+    try {
+      const entry = join(dir, 'fixture.ts');
+      await writeFile(entry, "import { z } from 'zod';\nexport const schema = z.object({ a: z.string() });\n");
+      const bundle = async (withPlugins: boolean) => {
+        const { outputFiles } = await esbuild.build({
+          entryPoints: [entry],
+          nodePaths: [join(REPO_ROOT, 'packages', 'contracts', 'node_modules')],
+          bundle: true,
+          write: false,
+          platform: 'node',
+          format: 'cjs',
+          minify: true,
+          logLevel: 'silent',
+          ...(withPlugins ? { plugins } : {}),
+        });
+        return outputFiles[0]!.text;
+      };
+      const [plain, rewritten] = [await bundle(false), await bundle(true)];
+      // "Eingabe": a word of zod's German locale, one of the locales no schema here uses.
+      expect({ plain: plain.includes('Eingabe'), rewritten: rewritten.includes('Eingabe') }).toEqual({
+        plain: true,
+        rewritten: false,
+      });
+      expect(rewritten.length).toBeLessThan(plain.length / 3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
