@@ -1,0 +1,68 @@
+import { median, ratioToFloor, renderInitReport, spreadOf, type InitRow } from './init-report';
+
+describe('median and spreadOf', () => {
+  it('take the middle value of an odd count, whatever the order', () => {
+    expect(median([90, 70, 110, 80, 75, 200, 85])).toBe(85);
+  });
+
+  it('take the mean of the two middle values of an even count', () => {
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('refuse no values', () => {
+    expect(() => median([])).toThrow(/no values/);
+  });
+
+  it('give the median with the min, the max and the number of runs', () => {
+    expect(spreadOf([3, 1, 2])).toEqual({ median: 2, min: 1, max: 3, runs: 3 });
+  });
+});
+
+describe('renderInitReport', () => {
+  const floor: InitRow = {
+    label: 'floor: one DynamoDBClient',
+    handlerBytes: 351_400,
+    handlerZippedBytes: 107_400,
+    load: spreadOf([40, 38, 44]),
+    loadWithSourceMaps: spreadOf([50, 49, 52]),
+  };
+  const row = (label: string, loadMs: number[], zipBytes = 500_000): InitRow => ({
+    label,
+    handlerBytes: 653_178,
+    handlerZippedBytes: 205_001,
+    zipBytes,
+    load: spreadOf(loadMs),
+    loadWithSourceMaps: spreadOf(loadMs.map((ms) => ms + 20)),
+  });
+
+  it('compares each load with the floor', () => {
+    expect(ratioToFloor(row('a', [80, 80, 80]), floor)).toBe(2);
+  });
+
+  it('prints one aligned line a bundle, the floor last, flags those over the goal and says how many', () => {
+    const text = renderInitReport({
+      rows: [row('hub/propagateBudgetEdits', [88, 77.2, 115.4]), row('hub/recordSpokeStatus', [55, 50, 60], 440_914)],
+      floor,
+      goalRatio: 1.5,
+    });
+    expect(text.split('\n')).toEqual([
+      'bundle                     handler.js    zipped  artifact  load median     min–max  × floor  source maps on',
+      'hub/propagateBudgetEdits     653.2 kB  205.0 kB  500.0 kB      88.0 ms  77.2–115.4  2.20× !        108.0 ms',
+      'hub/recordSpokeStatus        653.2 kB  205.0 kB  440.9 kB      55.0 ms   50.0–60.0    1.38×         75.0 ms',
+      'floor: one DynamoDBClient    351.4 kB  107.4 kB         —      40.0 ms   38.0–44.0    1.00×         50.0 ms',
+      '',
+      'load: require() of the handler module in a fresh node process, median of 3 runs (min–max); goal: within 1.5× the floor (60.0 ms); 1 of 2 bundles are not (!).',
+      '',
+    ]);
+  });
+
+  it('says so when every bundle meets the goal, and leaves out what was not measured', () => {
+    const text = renderInitReport({
+      rows: [{ ...row('a', [41, 42, 43]), loadWithSourceMaps: undefined }],
+      floor: { ...floor, loadWithSourceMaps: undefined },
+      goalRatio: 1.5,
+    });
+    expect(text).toContain('every bundle is.');
+    expect(text.split('\n')[1]).toMatch(/1\.05×\s+—$/);
+  });
+});

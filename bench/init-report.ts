@@ -1,0 +1,90 @@
+/**
+ * The pure half of `pnpm bench:init` (bench/init.ts): the spread of a bundle's load times and the
+ * table it prints.
+ */
+import { formatBytes } from './bundles';
+
+/** The median of `values` (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+export function spreadOf(values: readonly number[]): Spread {
+  return { median: median(values), min: Math.min(...values), max: Math.max(...values), runs: values.length };
+}
+
+export interface InitRow {
+  /** `hub/propagateBudgetEdits`, or the floor's label. */
+  label: string;
+  handlerBytes: number;
+  /** The handler's JavaScript compressed (as in the zip). */
+  handlerZippedBytes: number;
+  /** The whole artifact; undefined for the floor, which has none. */
+  zipBytes?: number;
+  load: Spread;
+  /** The same load with `node --enable-source-maps`; undefined when not measured. */
+  loadWithSourceMaps?: Spread;
+}
+
+export interface InitReport {
+  rows: readonly InitRow[];
+  floor: InitRow;
+  /** The goal of the load time, as a multiple of the floor's (1.5). */
+  goalRatio: number;
+}
+
+/** The load time of `row` as a multiple of the floor's, medians compared. */
+export function ratioToFloor(row: InitRow, floor: InitRow): number {
+  return row.load.median / floor.load.median;
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+
+/** The figures as an aligned text table: one line a function, then the floor, then the goal. */
+export function renderInitReport(report: InitReport): string {
+  const header = ['bundle', 'handler.js', 'zipped', 'artifact', 'load median', 'min–max', '× floor', 'source maps on'];
+  const line = (row: InitRow, ratio: string): string[] => [
+    row.label,
+    formatBytes(row.handlerBytes),
+    formatBytes(row.handlerZippedBytes),
+    row.zipBytes === undefined ? '—' : formatBytes(row.zipBytes),
+    ms(row.load.median),
+    `${row.load.min.toFixed(1)}–${row.load.max.toFixed(1)}`,
+    ratio,
+    row.loadWithSourceMaps === undefined ? '—' : ms(row.loadWithSourceMaps.median),
+  ];
+  const lines = [
+    header,
+    ...report.rows.map((row) => {
+      const ratio = ratioToFloor(row, report.floor);
+      return line(row, `${ratio.toFixed(2)}×${ratio > report.goalRatio ? ' !' : ''}`);
+    }),
+    line(report.floor, '1.00×'),
+  ];
+  const widths = header.map((_, column) => Math.max(...lines.map((cells) => cells[column]!.length)));
+  const text = lines.map((cells) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+  const over = report.rows.filter((row) => ratioToFloor(row, report.floor) > report.goalRatio).length;
+  const runs = report.floor.load.runs;
+  text.push(
+    '',
+    `load: require() of the handler module in a fresh node process, median of ${runs} runs (min–max); ` +
+      `goal: within ${report.goalRatio}× the floor (${ms(report.floor.load.median * report.goalRatio)}); ` +
+      (over === 0 ? 'every bundle is.' : `${over} of ${report.rows.length} bundles are not (!).`),
+  );
+  return `${text.join('\n')}\n`;
+}

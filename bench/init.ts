@@ -1,0 +1,259 @@
+/**
+ * pnpm bench:init — what each function's bundle costs before its first line of work: the size of
+ * its handler's JavaScript (raw and zipped) and of its artifact, and the time `require` of the
+ * handler module takes in a fresh Node process (its configuration read and its clients created,
+ * no call made), median of `--runs` runs with min and max; beside the floor, a bundle built in
+ * the same run, with the same esbuild and options as the services, that only creates one SDK
+ * client (DynamoDBClient), and the ratio to it. The issue's goal is a load within 1.5× the floor.
+ * Also the load with `node --enable-source-maps` (what NODE_OPTIONS on a function would cost).
+ *
+ * Packages hub and spoke first (scripts/compose-package.sh, offline), unless `--no-package`
+ * (then the zips in services/<service>/.serverless are used as they are) or `--from DIR`: the
+ * packaged services of another build, DIR/services/<service>/.serverless (serverless-state.json
+ * and the zips, copied from an earlier build to compare with), whose floor is built with that
+ * build's esbuild options. Rounds interleave the bundles, so that a busy machine slows them
+ * alike. Prints figures; asserts nothing.
+ *
+ *   pnpm bench:init [--runs 7] [--no-package | --from DIR] [--no-source-maps]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deflateRawSync } from 'node:zlib';
+import {
+  artifactSizes,
+  EXAMPLE_REGION,
+  readPackagedFunctions,
+  REPO_ROOT,
+  zipEntries,
+  zipEntryData,
+  type PackagedFunction,
+} from './bundles';
+import { renderInitReport, spreadOf, type InitRow } from './init-report';
+
+const GOAL_RATIO = 1.5;
+/** The floor: one SDK client created at load, nothing else. */
+const FLOOR_SOURCE = `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async () => client.config.serviceId;
+`;
+const FLOOR_LABEL = 'floor: one DynamoDBClient';
+/** serverless-esbuild's own options, which esbuild does not take (serverless-esbuild removes them the same way). */
+const SERVERLESS_ESBUILD_OPTIONS = [
+  'concurrency',
+  'zipConcurrency',
+  'exclude',
+  'nativeZip',
+  'packager',
+  'packagePath',
+  'watch',
+  'keepOutputDirectory',
+  'packagerOptions',
+  'installExtraArgs',
+  'outputFileExtension',
+  'outputBuildFolder',
+  'outputWorkFolder',
+  'nodeExternals',
+  'skipBuild',
+  'skipRebuild',
+  'skipBuildExcludeFns',
+  'stripEntryResolveExtensions',
+  'disposeContext',
+];
+
+/** The part of esbuild's API used here (esbuild is the services' dependency, loaded from services/hub). */
+interface Esbuild {
+  build(options: Record<string, unknown>): Promise<unknown>;
+}
+
+interface Bundle {
+  label: string;
+  /** The directory it runs in (the unzipped artifact), its module and the export to find. */
+  dir: string;
+  file: string;
+  exportName: string;
+  env: Record<string, string>;
+  row: Omit<InitRow, 'load' | 'loadWithSourceMaps'>;
+}
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
+  options: {
+    runs: { type: 'string', default: '7' },
+    'no-package': { type: 'boolean', default: false },
+    from: { type: 'string' },
+    'no-source-maps': { type: 'boolean', default: false },
+  },
+});
+const runs = Number(values.runs);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a whole number ≥ 1, got ${values.runs}`);
+
+function log(line: string): void {
+  process.stderr.write(`[bench:init] ${line}\n`);
+}
+
+function packageServices(): void {
+  log('packaging hub and spoke (scripts/compose-package.sh ci, offline)');
+  const result = spawnSync('bash', [join(REPO_ROOT, 'scripts', 'compose-package.sh'), 'ci'], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.status !== 0) throw new Error(`packaging failed (exit ${String(result.status ?? result.signal)})`);
+}
+
+/** The environment a bundle is loaded with: its own, a region and placeholder credentials (no call is made). */
+function loadEnvironment(fn: Pick<PackagedFunction, 'environment'> & { functionName: string }, taskRoot: string) {
+  return {
+    PATH: process.env.PATH ?? '',
+    ...fn.environment,
+    AWS_REGION: EXAMPLE_REGION,
+    AWS_DEFAULT_REGION: EXAMPLE_REGION,
+    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+    LAMBDA_TASK_ROOT: taskRoot,
+    // The bench may run on Node 20; Lambda runs nodejs22.x, where the SDK prints no such warning.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}
+
+async function unpackFunction(fn: PackagedFunction, workDir: string): Promise<Bundle> {
+  const zip = await readFile(fn.artifact);
+  const sizes = artifactSizes(zip, fn.handler);
+  const dir = join(workDir, fn.id.replace('/', '-'));
+  for (const entry of zipEntries(zip)) {
+    if (entry.name.endsWith('/')) continue;
+    const target = resolve(dir, entry.name);
+    if (!target.startsWith(dir + sep))
+      throw new Error(`${fn.artifact}: entry ${entry.name} lands outside its directory`);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, zipEntryData(zip, entry));
+  }
+  return {
+    label: fn.id,
+    dir,
+    file: join(dir, sizes.handlerFile),
+    exportName: fn.handler.slice(fn.handler.lastIndexOf('.') + 1),
+    env: loadEnvironment({ environment: fn.environment, functionName: fn.name }, dir),
+    row: {
+      label: fn.id,
+      handlerBytes: sizes.handlerBytes,
+      handlerZippedBytes: sizes.handlerZippedBytes,
+      zipBytes: sizes.zipBytes,
+    },
+  };
+}
+
+/**
+ * Builds the floor with the hub's esbuild and the hub's custom.esbuild options as packaged under
+ * `root` (imports and plugins resolved from the repository's services/hub).
+ */
+async function buildFloor(root: string, workDir: string): Promise<Bundle> {
+  const serviceDir = join(REPO_ROOT, 'services', 'hub');
+  const statePath = join(root, 'services', 'hub', '.serverless', 'serverless-state.json');
+  const state = JSON.parse(await readFile(statePath, 'utf8')) as {
+    service: { custom?: { esbuild?: Record<string, unknown> } };
+  };
+  const options: Record<string, unknown> = { ...state.service.custom?.esbuild };
+  for (const name of SERVERLESS_ESBUILD_OPTIONS) delete options[name];
+  const requireFromService = createRequire(join(serviceDir, 'package.json'));
+  if (typeof options['plugins'] === 'string')
+    options['plugins'] = requireFromService(resolve(serviceDir, options['plugins']));
+  const esbuild = requireFromService('esbuild') as Esbuild;
+  const dir = join(workDir, 'floor');
+  const file = join(dir, 'floor.js');
+  await esbuild.build({
+    ...options,
+    stdin: { contents: FLOOR_SOURCE, resolveDir: serviceDir, sourcefile: 'floor.ts', loader: 'ts' },
+    outfile: file,
+    write: true,
+    logLevel: 'error',
+  });
+  const code = await readFile(file);
+  return {
+    label: FLOOR_LABEL,
+    dir,
+    file,
+    exportName: 'handler',
+    env: loadEnvironment({ environment: {}, functionName: 'floor' }, dir),
+    row: { label: FLOOR_LABEL, handlerBytes: code.length, handlerZippedBytes: deflateRawSync(code).length },
+  };
+}
+
+const LOADER = `'use strict';
+// Loads a handler module once and prints how long require took, in milliseconds.
+const [file, exportName] = process.argv.slice(2);
+const started = performance.now();
+const loaded = require(file);
+const elapsed = performance.now() - started;
+if (typeof loaded[exportName] !== 'function') {
+  process.stderr.write(file + ' exports no function ' + exportName + '\\n');
+  process.exit(2);
+}
+process.stdout.write(String(elapsed));
+`;
+
+function loadOnce(loader: string, bundle: Bundle, sourceMaps: boolean): number {
+  const result = spawnSync(
+    process.execPath,
+    [...(sourceMaps ? ['--enable-source-maps'] : []), loader, bundle.file, bundle.exportName],
+    { cwd: bundle.dir, env: bundle.env, encoding: 'utf8' },
+  );
+  const elapsed = Number(result.stdout);
+  if (result.status !== 0 || !Number.isFinite(elapsed) || result.stdout === '') {
+    throw new Error(
+      `loading ${bundle.label} failed (exit ${String(result.status ?? result.signal)}): ${result.stderr}`,
+    );
+  }
+  return elapsed;
+}
+
+async function main(): Promise<void> {
+  const root = values.from === undefined ? REPO_ROOT : resolve(values.from);
+  if (!values['no-package'] && values.from === undefined) packageServices();
+  const workDir = await mkdtemp(join(tmpdir(), 'org-budgets-bench-init-'));
+  try {
+    const functions = await readPackagedFunctions(root);
+    const bundles = await Promise.all(functions.map((fn) => unpackFunction(fn, workDir)));
+    const floor = await buildFloor(root, workDir);
+    const all = [...bundles, floor];
+    const loader = join(workDir, 'load-handler.cjs');
+    await writeFile(loader, LOADER);
+
+    const sourceMaps = !values['no-source-maps'];
+    const times = new Map(all.map((bundle) => [bundle, { plain: [] as number[], maps: [] as number[] }]));
+    log(`loading ${all.length} bundles ${runs} times each${sourceMaps ? ', and again with --enable-source-maps' : ''}`);
+    for (let round = 1; round <= runs; round++) {
+      for (const bundle of all) {
+        times.get(bundle)!.plain.push(loadOnce(loader, bundle, false));
+        if (sourceMaps) times.get(bundle)!.maps.push(loadOnce(loader, bundle, true));
+      }
+      process.stderr.write(`\r[bench:init] round ${round}/${runs}`);
+    }
+    process.stderr.write('\n');
+
+    const rowOf = (bundle: Bundle): InitRow => {
+      const measured = times.get(bundle)!;
+      return {
+        ...bundle.row,
+        load: spreadOf(measured.plain),
+        ...(sourceMaps ? { loadWithSourceMaps: spreadOf(measured.maps) } : {}),
+      };
+    };
+    process.stdout.write(
+      `bench:init — node ${process.version}, ${new Date().toISOString().slice(0, 10)}` +
+        `${values.from === undefined ? '' : `, bundles of ${root}`}\n\n` +
+        renderInitReport({ rows: bundles.map(rowOf), floor: rowOf(floor), goalRatio: GOAL_RATIO }),
+    );
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`[bench:init] FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
