@@ -38,6 +38,8 @@ export class Invoker {
   /** Asynchronous invocations that failed with no OnFailure destination: kept, never silently dropped. */
   readonly asyncFailures: AsyncFailure[] = [];
   private readonly pendingAsync = new Set<Promise<void>>();
+  /** What each pending asynchronous invocation is: for telling what the runtime still waits for. */
+  private readonly pendingInfo = new Map<Promise<void>, { functionName: string; acceptedAt: number }>();
   private invocationCount = 0;
 
   constructor(private readonly options: InvokerOptions) {}
@@ -79,8 +81,17 @@ export class Invoker {
       }),
     );
     this.pendingAsync.add(run);
-    void run.finally(() => this.pendingAsync.delete(run));
+    this.pendingInfo.set(run, { functionName: entry.info.functionName, acceptedAt: Date.now() });
+    void run.finally(() => {
+      this.pendingAsync.delete(run);
+      this.pendingInfo.delete(run);
+    });
     return Promise.resolve({ requestId });
+  }
+
+  /** The asynchronous invocations running or waiting to run now: function name, and since when (epoch ms). */
+  pendingInvocations(): { functionName: string; acceptedAt: number }[] {
+    return [...this.pendingInfo.values()];
   }
 
   /** Waits for the asynchronous invocations running now. */

@@ -501,6 +501,15 @@ describe('LocalLambdaRuntime on moto', () => {
     expect(runtime.findFunction('member-fixture').concurrency).toBe(DEFAULT_FUNCTION_CONCURRENCY);
   });
 
+  it('gives up settling at its timeout while an asynchronous invocation still runs, and says which', async () => {
+    await runtime.invokeAsync('member-fixture', { action: 'sleep', ms: 5000 });
+
+    await expect(runtime.settled(300)).rejects.toThrow(
+      /did not settle within 300 ms: 1 asynchronous invocation\(s\) still running or waiting: member-fixture \(for \d+ s\)/,
+    );
+    await runtime.settled();
+  });
+
   it('on refresh takes a changed configuration (a cold start with the new environment) and keeps rules added by hand', async () => {
     runtime.router.addRule({
       name: 'by-hand',

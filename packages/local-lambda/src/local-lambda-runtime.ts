@@ -406,8 +406,10 @@ export class LocalLambdaRuntime {
    * messages waiting out their visibility timeout after a failure, are not waited for),
    * asynchronous invocations, event deliveries, the front door's events, the outbox and the
    * one-time schedules that fired (their dead letters and deletes) are done, and nothing new
-   * started meanwhile; one-time schedules still waiting for their time are not waited for.
-   * Rejects after `timeoutMs`.
+   * started meanwhile; one-time schedules still waiting for their time are not waited for. An
+   * asynchronous invocation is waited for however long it runs, also one that waits within the
+   * function (sleeps) for a later time. Rejects after `timeoutMs`, saying which asynchronous
+   * invocations still ran.
    */
   async settled(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -416,7 +418,8 @@ export class LocalLambdaRuntime {
       for (const hook of this.settleHooks) await hook();
       await this.router.settled();
       while (this.invoker.pending.size > 0 || this.hookWork.size > 0 || this.oneTimeSchedules.pending.size > 0) {
-        await Promise.allSettled([...this.invoker.pending, ...this.hookWork, ...this.oneTimeSchedules.pending]);
+        const work = Promise.allSettled([...this.invoker.pending, ...this.hookWork, ...this.oneTimeSchedules.pending]);
+        if (!(await untilDeadline(work, deadline))) throw new Error(this.notSettled(timeoutMs));
       }
       await this.mappings.caughtUp(deadline);
       await this.queueMappings.caughtUp(deadline);
@@ -424,8 +427,22 @@ export class LocalLambdaRuntime {
       const idle =
         this.invoker.pending.size === 0 && this.hookWork.size === 0 && this.oneTimeSchedules.pending.size === 0;
       if (this.activity() === before && idle) return;
-      if (Date.now() > deadline) throw new Error(`the local Lambda runtime did not settle within ${timeoutMs} ms`);
+      if (Date.now() > deadline) throw new Error(this.notSettled(timeoutMs));
     }
+  }
+
+  /** Why `settled` gives up: what still runs. */
+  private notSettled(timeoutMs: number): string {
+    const now = Date.now();
+    const running = this.invoker
+      .pendingInvocations()
+      .map(({ functionName, acceptedAt }) => `${functionName} (for ${Math.round((now - acceptedAt) / 1000)} s)`);
+    return (
+      `the local Lambda runtime did not settle within ${timeoutMs} ms` +
+      (running.length > 0
+        ? `: ${running.length} asynchronous invocation(s) still running or waiting: ${running.join(', ')}`
+        : '')
+    );
   }
 
   async stop(): Promise<void> {
@@ -480,5 +497,18 @@ export class LocalLambdaRuntime {
 
   private activity(): number {
     return this.invoker.invocations + this.router.deliveries.length;
+  }
+}
+
+/** Resolves true once `work` is done, false at `deadline` (epoch ms) if it is not. */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([work.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
