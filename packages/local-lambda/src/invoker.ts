@@ -8,6 +8,15 @@ import type { FunctionContainerPool } from './function-container-pool';
 import type { DeployedFunction, FunctionLoader } from './function-loader';
 import type { RuntimeLog } from './runtime-log';
 
+/** An asynchronous invocation accepted and not ended yet. */
+export interface PendingInvocation {
+  functionArn: string;
+  functionName: string;
+  /** Epoch ms, the machine's clock. */
+  acceptedAt: number;
+  event: unknown;
+}
+
 /** An asynchronous invocation that failed for good and had no destination to go to (AWS drops these). */
 export interface AsyncFailure {
   functionArn: string;
@@ -39,7 +48,9 @@ export class Invoker {
   readonly asyncFailures: AsyncFailure[] = [];
   private readonly pendingAsync = new Set<Promise<void>>();
   /** What each pending asynchronous invocation is: for telling what the runtime still waits for. */
-  private readonly pendingInfo = new Map<Promise<void>, { functionName: string; acceptedAt: number }>();
+  private readonly pendingInfo = new Map<Promise<void>, PendingInvocation>();
+  /** After `stop()`: a failed attempt is neither retried nor sent to a destination. */
+  private stopped = false;
   private invocationCount = 0;
 
   constructor(private readonly options: InvokerOptions) {}
@@ -81,7 +92,12 @@ export class Invoker {
       }),
     );
     this.pendingAsync.add(run);
-    this.pendingInfo.set(run, { functionName: entry.info.functionName, acceptedAt: Date.now() });
+    this.pendingInfo.set(run, {
+      functionArn: entry.info.functionArn,
+      functionName: entry.info.functionName,
+      acceptedAt: Date.now(),
+      event,
+    });
     void run.finally(() => {
       this.pendingAsync.delete(run);
       this.pendingInfo.delete(run);
@@ -89,14 +105,24 @@ export class Invoker {
     return Promise.resolve({ requestId });
   }
 
-  /** The asynchronous invocations running or waiting to run now: function name, and since when (epoch ms). */
-  pendingInvocations(): { functionName: string; acceptedAt: number }[] {
+  /** The asynchronous invocations running or waiting to run now: function, since when (epoch ms), event. */
+  pendingInvocations(): PendingInvocation[] {
     return [...this.pendingInfo.values()];
   }
 
-  /** Waits for the asynchronous invocations running now. */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.pendingAsync]);
+  /** The pending asynchronous invocations with their promises (settled when the invocation ends). */
+  pendingEntries(): [Promise<void>, PendingInvocation][] {
+    return [...this.pendingInfo.entries()];
+  }
+
+  /** Waits for the asynchronous invocations running now (all, or those `include` keeps). */
+  async drain(include: (invocation: PendingInvocation) => boolean = () => true): Promise<void> {
+    await Promise.allSettled(this.pendingEntries().flatMap(([run, info]) => (include(info) ? [run] : [])));
+  }
+
+  /** Stops retrying and sending records: what the runtime's stop cuts short ends there. */
+  stop(): void {
+    this.stopped = true;
   }
 
   private async runAsync(
@@ -115,6 +141,7 @@ export class Invoker {
       attempts += 1;
       this.invocationCount += 1;
       last = await containers.invoke(event, requestId);
+      if (this.stopped) return;
       if (last.ok) break;
       if (attempts > config.maximumRetryAttempts) break;
       const delay = delays[Math.min(attempts - 1, delays.length - 1)] ?? 0;

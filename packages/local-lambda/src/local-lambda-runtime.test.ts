@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -228,6 +228,11 @@ describe('LocalLambdaRuntime on moto', () => {
       targetRetryDelayMs: 0,
       scheduleTimers: false,
       shiftableClock: true,
+      // An invocation of the `hold` fixture marked `deferred` only waits for its release file.
+      deferredInvocation: ({ event }) => {
+        const held = event as { deferred?: boolean; release?: string };
+        return held.deferred === true && typeof held.release === 'string' && !existsSync(held.release);
+      },
     });
     runtime.connect(frontDoor);
   });
@@ -499,6 +504,28 @@ describe('LocalLambdaRuntime on moto', () => {
     await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: 'member-fixture' }));
     await runtime.refresh();
     expect(runtime.findFunction('member-fixture').concurrency).toBe(DEFAULT_FUNCTION_CONCURRENCY);
+  });
+
+  it('settles without an invocation that only waits for a later time (deferred), and waits for it once its time came', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deferred-'));
+    const started = join(dir, 'started');
+    const release = join(dir, 'release');
+    try {
+      await runtime.invokeAsync('member-fixture', { action: 'hold', started, release, deferred: true });
+      for (let i = 0; i < 3000 && !existsSync(started); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(existsSync(started)).toBe(true);
+
+      await runtime.settled(30_000); // returns although the held invocation still runs
+      expect(runtime.pendingInvocations().map((p) => p.functionName)).toEqual(['member-fixture']);
+
+      writeFileSync(release, '');
+      await runtime.settled(30_000); // its time came: waited for
+      expect(runtime.pendingInvocations()).toEqual([]);
+      expect(records(MEMBER).at(-1)).toMatchObject({ action: 'hold' });
+    } finally {
+      writeFileSync(release, '');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('gives up settling at its timeout while an asynchronous invocation still runs, and says which', async () => {

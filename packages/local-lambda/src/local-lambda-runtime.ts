@@ -9,7 +9,7 @@ import { EventRouter, type DeadLetter } from './event-router';
 import { eventSourceKind, listEventSourceMappings } from './event-source-mappings';
 import { WorkerSlotPool, type InvokeResult } from './function-container';
 import { FunctionLoader, FunctionNotFoundError, type DeployedFunction } from './function-loader';
-import { Invoker, type AsyncFailure } from './invoker';
+import { Invoker, type AsyncFailure, type PendingInvocation } from './invoker';
 import { OneTimeSchedules, type PendingOneTimeSchedule } from './one-time-schedules';
 import type { QueueMappingStats } from './queue-mapping-poller';
 import { QueueMappings } from './queue-mappings';
@@ -20,7 +20,7 @@ import type { StreamMappingStats } from './stream-mapping-poller';
 import { StreamMappings } from './stream-mappings';
 
 export { FunctionNotFoundError, type DeployedFunction, type EventInvokeSettings } from './function-loader';
-export type { AsyncFailure } from './invoker';
+export type { AsyncFailure, PendingInvocation } from './invoker';
 export type { PendingOneTimeSchedule } from './one-time-schedules';
 
 export interface LocalLambdaRuntimeOptions {
@@ -80,6 +80,15 @@ export interface LocalLambdaRuntimeOptions {
    * machine's clock. False by default: the functions get the real Date.
    */
   shiftableClock?: boolean;
+  /**
+   * Tells an asynchronous invocation that only waits inside its function for a later time (on the
+   * functions' clock, `functionsNow`) — as a delayed message waits in a queue — from work in
+   * progress: `settled()` does not wait for such an invocation until the predicate says otherwise
+   * (it asks again while it waits), and `stop()` ends it with the function's workers instead of
+   * waiting for it. The runtime itself knows nothing of what functions do: the local cloud says
+   * which events these are. None by default.
+   */
+  deferredInvocation?: (invocation: PendingInvocation, functionsNow: Date) => boolean;
 }
 
 export interface RuntimeInventory {
@@ -315,6 +324,11 @@ export class LocalLambdaRuntime {
     this.oneTimeSchedules.clockMoved();
   }
 
+  /** The asynchronous invocations accepted and not ended (running, waiting for a worker, or deferred). */
+  pendingInvocations(): PendingInvocation[] {
+    return this.invoker.pendingInvocations();
+  }
+
   /** Fires the scheduled rules whose ARN or name is (or, for a generated name, contains) `ruleNameOrArn`. Returns how many fired. */
   fireSchedule(ruleNameOrArn: string): number {
     return this.schedules.fireNow(ruleNameOrArn);
@@ -417,18 +431,40 @@ export class LocalLambdaRuntime {
       const before = this.activity();
       for (const hook of this.settleHooks) await hook();
       await this.router.settled();
-      while (this.invoker.pending.size > 0 || this.hookWork.size > 0 || this.oneTimeSchedules.pending.size > 0) {
-        const work = Promise.allSettled([...this.invoker.pending, ...this.hookWork, ...this.oneTimeSchedules.pending]);
-        if (!(await untilDeadline(work, deadline))) throw new Error(this.notSettled(timeoutMs));
+      for (;;) {
+        const work = [...this.awaitedInvocations(), ...this.hookWork, ...this.oneTimeSchedules.pending];
+        if (work.length === 0) break;
+        // Deferred invocations are asked about again every 250 ms: one whose time came is waited for.
+        const some = this.hasDeferredInvocations()
+          ? Promise.race([Promise.allSettled(work), new Promise((resolveSoon) => setTimeout(resolveSoon, 250))])
+          : Promise.allSettled(work);
+        if (!(await untilDeadline(some, deadline)) || Date.now() > deadline) {
+          throw new Error(this.notSettled(timeoutMs));
+        }
       }
       await this.mappings.caughtUp(deadline);
       await this.queueMappings.caughtUp(deadline);
       await this.router.settled();
       const idle =
-        this.invoker.pending.size === 0 && this.hookWork.size === 0 && this.oneTimeSchedules.pending.size === 0;
+        this.awaitedInvocations().length === 0 && this.hookWork.size === 0 && this.oneTimeSchedules.pending.size === 0;
       if (this.activity() === before && idle) return;
       if (Date.now() > deadline) throw new Error(this.notSettled(timeoutMs));
     }
+  }
+
+  /** Whether an invocation only waits for a later time (`deferredInvocation`). */
+  private isDeferred(invocation: PendingInvocation): boolean {
+    const deferred = this.options.deferredInvocation;
+    return deferred !== undefined && deferred(invocation, new Date(Date.now() + this.clockOffset));
+  }
+
+  private hasDeferredInvocations(): boolean {
+    return this.invoker.pendingInvocations().some((invocation) => this.isDeferred(invocation));
+  }
+
+  /** The asynchronous invocations `settled()` waits for: all but the deferred ones. */
+  private awaitedInvocations(): Promise<void>[] {
+    return this.invoker.pendingEntries().flatMap(([run, info]) => (this.isDeferred(info) ? [] : [run]));
   }
 
   /** Why `settled` gives up: what still runs. */
@@ -453,7 +489,9 @@ export class LocalLambdaRuntime {
     this.oneTimeSchedules.stop();
     await Promise.all([this.mappings.stop(), this.queueMappings.stop()]);
     await this.oneTimeSchedules.drain();
-    await this.invoker.drain();
+    // Deferred invocations (waiting for a later time) end with the workers, unawaited.
+    await this.invoker.drain((invocation) => !this.isDeferred(invocation));
+    this.invoker.stop();
     await this.loader.stopFunctions();
     this.loader.close();
     this.destinations.close();

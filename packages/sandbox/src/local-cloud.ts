@@ -106,6 +106,19 @@ export interface LocalCloudOptions {
   >;
 }
 
+/**
+ * A cost guardian check that waits inside enforce-spend for the time it is for (the event
+ * `createGuardianChecks` in @org-budgets/aws sends: `source` org-budgets.guardian-check,
+ * `notBefore`): like a delayed message in a queue, it is not work in progress until its time,
+ * so `settled()` does not wait for it before then (see LocalLambdaRuntimeOptions.deferredInvocation).
+ */
+export function isWaitingGuardianCheck(invocation: { event: unknown }, functionsNow: Date): boolean {
+  const event = invocation.event as { source?: unknown; notBefore?: unknown } | null;
+  if (typeof event !== 'object' || event === null || event.source !== 'org-budgets.guardian-check') return false;
+  const notBefore = typeof event.notBefore === 'string' ? Date.parse(event.notBefore) : Number.NaN;
+  return Number.isFinite(notBefore) && notBefore > functionsNow.getTime();
+}
+
 /** A budget item as finance types it (`sync` is the pipeline's). */
 export type BudgetItemInput = ItemKey & Record<string, unknown>;
 
@@ -396,6 +409,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       LocalLambdaRuntime.start({
         // Each warm function process takes some 80 MB: hundreds of spokes would not fit.
         maxWorkerProcesses: DEFAULT_MAX_WORKER_PROCESSES,
+        deferredInvocation: isWaitingGuardianCheck,
         ...options.runtime,
         endpoint,
         accounts: [MOTO_DEFAULT_ACCOUNT_ID, ...memberAccounts, ...outside],
