@@ -389,6 +389,7 @@ describe('IAM in the generated templates', () => {
     describe("the guardian's checks (asynchronous invocations and one-time schedules)", () => {
       const enforceSpendArn = `arn:aws:lambda:${REGION}:${SPOKE}:function:org-budgets-spoke-${STAGE}-enforceSpend`;
       const otherFunctionArn = `arn:aws:lambda:${REGION}:${SPOKE}:function:org-budgets-spoke-${STAGE}-applyBudget`;
+      const delayArn = `arn:aws:lambda:${REGION}:${SPOKE}:function:org-budgets-spoke-${STAGE}-delayGuardianCheck`;
       const withFunction = <T>(policies: T): T =>
         JSON.parse(JSON.stringify(policies).replaceAll('getatt:EnforceSpendLambdaFunction.Arn', enforceSpendArn)) as T;
       const invoke = (roleId: string, resource: string) =>
@@ -402,10 +403,20 @@ describe('IAM in the generated templates', () => {
           },
         });
 
-      it('lets track-batch-jobs, enforce-spend and the schedules invoke enforce-spend and no other function', async () => {
-        for (const roleId of ['TrackBatchJobsRole', 'EnforceSpendRole', 'GuardianCheckSchedulerRole']) {
-          expect(await invoke(roleId, enforceSpendArn)).toBe('Allowed');
-          expect(await invoke(roleId, otherFunctionArn)).not.toBe('Allowed');
+      it('lets each part of a check invoke only the next: enforce-spend or delay-guardian-check, no other function', async () => {
+        const may: Record<string, string[]> = {
+          TrackBatchJobsRole: [enforceSpendArn, delayArn],
+          EnforceSpendRole: [enforceSpendArn, delayArn],
+          GuardianCheckSchedulerRole: [delayArn],
+          DelayGuardianCheckRole: [enforceSpendArn],
+        };
+        for (const [roleId, allowed] of Object.entries(may)) {
+          for (const target of [enforceSpendArn, delayArn, otherFunctionArn]) {
+            const decision = await invoke(roleId, target);
+            expect(`${roleId} → ${target}: ${decision}`).toBe(
+              `${roleId} → ${target}: ${allowed.includes(target) ? 'Allowed' : decision === 'Allowed' ? 'not Allowed' : decision}`,
+            );
+          }
         }
       });
 

@@ -111,3 +111,13 @@ export class CustomResourceResponseError extends OrgBudgetsError {
     );
   }
 }
+
+/** A guardian check (an invocation or a one-time schedule) that names no budget or no time. */
+export class GuardianCheckUnreadableError extends OrgBudgetsError {
+  override readonly name = 'GuardianCheckUnreadableError';
+  constructor(event: string) {
+    super(
+      `guardian check names no budget or no time (expected {"source": "org-budgets.guardian-check", "budgetName": …, "notBefore": ISO 8601}): ${event.slice(0, 200)}`,
+    );
+  }
+}

@@ -1,11 +1,13 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { mockClient } from 'aws-sdk-client-mock';
+import { GuardianCheckUnreadableError } from '../errors';
 import 'aws-sdk-client-mock-jest';
 import {
   checkScheduleName,
   createGuardianChecks,
-  guardianCheckOf,
+  isGuardianCheck,
+  readGuardianCheck,
   GUARDIAN_CHECK_SOURCE,
   MAX_SCHEDULE_PREFIX_LENGTH,
   MAX_WAIT_SECONDS,
@@ -15,6 +17,7 @@ import {
 const lambda = mockClient(LambdaClient);
 const scheduler = mockClient(SchedulerClient);
 const FUNCTION_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:org-budgets-spoke-prod-enforceSpend';
+const DELAY_ARN = 'arn:aws:lambda:us-east-1:111111111111:function:org-budgets-spoke-prod-delayGuardianCheck';
 const SCHEDULES = {
   roleArn: 'arn:aws:iam::111111111111:role/org-budgets-spoke-prod-guardian-check-scheduler',
   deadLetterQueueArn: 'arn:aws:sqs:us-east-1:111111111111:org-budgets-prod-spoke-dlq',
@@ -26,6 +29,7 @@ const checks = (withSchedules = true) =>
     new LambdaClient({ region: 'us-east-1' }),
     {
       functionArn: FUNCTION_ARN,
+      delayFunctionArn: DELAY_ARN,
       ...(withSchedules ? { schedules: { ...SCHEDULES, client: new SchedulerClient({ region: 'us-east-1' }) } } : {}),
     },
     () => NOW,
@@ -55,12 +59,13 @@ describe('createGuardianChecks', () => {
     });
   });
 
-  it('asks for a check due within two minutes as an invocation that waits until notBefore', async () => {
+  it('asks for a check due within two minutes as an invocation of delay-guardian-check, which waits until notBefore', async () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
 
     await checks().request('team a', MAX_WAIT_SECONDS, 'crossing');
 
     const call = lambda.commandCalls(InvokeCommand)[0]!.args[0].input;
+    expect(call).toMatchObject({ FunctionName: DELAY_ARN, InvocationType: 'Event' });
     expect(payloadOf(call.Payload as Uint8Array)).toMatchObject({ notBefore: '2026-12-03T10:02:05.250Z' });
     expect(scheduler).not.toHaveReceivedAnyCommand();
   });
@@ -73,7 +78,7 @@ describe('createGuardianChecks', () => {
     );
   });
 
-  it('asks for a later check as a one-time schedule that fires before notBefore and deletes itself', async () => {
+  it('asks for a later check as a one-time schedule of delay-guardian-check that fires before notBefore and deletes itself', async () => {
     scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn' });
 
     await checks().request('team a', 200, 'running jobs expected to cross');
@@ -89,7 +94,7 @@ describe('createGuardianChecks', () => {
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',
       Target: {
-        Arn: FUNCTION_ARN,
+        Arn: DELAY_ARN,
         RoleArn: SCHEDULES.roleArn,
         DeadLetterConfig: { Arn: SCHEDULES.deadLetterQueueArn },
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 300 },
@@ -149,10 +154,28 @@ describe('checkScheduleName', () => {
   });
 });
 
-describe('guardianCheckOf', () => {
+describe('readGuardianCheck', () => {
+  const check = { source: GUARDIAN_CHECK_SOURCE, budgetName: 'b', notBefore: '2026-12-03T10:00:00.000Z' };
+
+  it('reads a check', () => {
+    expect(readGuardianCheck(check)).toEqual(check);
+    expect(isGuardianCheck(check)).toBe(true);
+  });
+
+  it.each([
+    ['no budget', { ...check, budgetName: undefined }],
+    ['an empty budget', { ...check, budgetName: '' }],
+    ['no time', { ...check, notBefore: undefined }],
+    ['a time that is none', { ...check, notBefore: 'soon' }],
+    ['another event', { source: 'aws.events' }],
+    ['nothing', null],
+  ])('fails on %s, naming what it expected', (_what, event) => {
+    expect(() => readGuardianCheck(event)).toThrow(GuardianCheckUnreadableError);
+    expect(() => readGuardianCheck(event)).toThrow(/names no budget or no time/);
+  });
+
   it('tells a check from other events', () => {
-    expect(guardianCheckOf({ source: GUARDIAN_CHECK_SOURCE, budgetName: 'b' })).toMatchObject({ budgetName: 'b' });
-    expect(guardianCheckOf({ source: 'aws.events' })).toBeUndefined();
-    expect(guardianCheckOf(null)).toBeUndefined();
+    expect(isGuardianCheck({ source: 'aws.events' })).toBe(false);
+    expect(isGuardianCheck(null)).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GuardianCheckUnreadableError } from '../errors';
 
 /**
  * Checks of one budget by enforce-spend between its scheduled runs: at once when a job starts near
@@ -8,17 +9,19 @@ import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '
  * expected to cross a threshold. Nothing stands and waits for them (no queue, no poller): a check
  * costs only when it is asked for.
  *
- * - Due within `MAX_WAIT_SECONDS`: an asynchronous invocation of enforce-spend (lambda:Invoke,
- *   InvocationType Event) with the check; enforce-spend waits in the invocation until `notBefore`.
+ * - Due now: an asynchronous invocation of enforce-spend (lambda:Invoke, InvocationType Event).
+ * - Due within `MAX_WAIT_SECONDS`: an asynchronous invocation of delay-guardian-check, a 128 MB
+ *   function that waits until `notBefore` and then invokes enforce-spend with the check (waiting
+ *   there costs a quarter of what it would in enforce-spend's 512 MB).
  * - Later: a one-time EventBridge Scheduler schedule (`at(...)`, UTC, deleted by Scheduler after
- *   its one invocation) that invokes enforce-spend with the same check. Scheduler fires somewhere in
+ *   its one invocation) of delay-guardian-check with the same check. Scheduler fires somewhere in
  *   the minute it names ("60 second precision"), so the schedule names the minute that ends at
  *   least `SCHEDULER_PRECISION_SECONDS` before `notBefore`: it fires early, never late, and
- *   enforce-spend waits the rest (at most two minutes).
+ *   delay-guardian-check waits the rest (at most two minutes).
  *
- * Failures: an invocation that fails after Lambda's retries goes to enforce-spend's OnFailure
- * destination; a schedule that cannot invoke goes to the schedule's dead-letter queue. Both are
- * the spoke's dead-letter queue, which alarms. A request that cannot be made throws.
+ * Failures: an invocation that fails after Lambda's retries goes to its function's OnFailure
+ * destination; a schedule that cannot invoke goes to the schedule's dead-letter queue. All are the
+ * spoke's dead-letter queue, which alarms. A request that cannot be made throws.
  */
 export interface GuardianChecks {
   request(budgetName: string, delaySeconds: number, reason: string): Promise<void>;
@@ -44,8 +47,10 @@ export const SCHEDULER_PRECISION_SECONDS = 60;
 export const MAX_CHECK_DELAY_SECONDS = 86_400;
 
 export interface GuardianChecksTarget {
-  /** enforce-spend's ARN: invoked for a check, and the schedules' target. */
+  /** enforce-spend's ARN: invoked for a check due now. */
   functionArn: string;
+  /** delay-guardian-check's ARN: invoked (or scheduled) for a check due later; it waits, then invokes enforce-spend. */
+  delayFunctionArn: string;
   /** How checks later than `MAX_WAIT_SECONDS` are scheduled; without it such a request fails. */
   schedules?: {
     client: Pick<SchedulerClient, 'send'>;
@@ -79,18 +84,7 @@ export function createGuardianChecks(
         notBefore: notBefore.toISOString(),
       };
       if (delay <= MAX_WAIT_SECONDS) {
-        const { StatusCode, FunctionError } = await lambda.send(
-          new InvokeCommand({
-            FunctionName: target.functionArn,
-            InvocationType: 'Event',
-            Payload: new TextEncoder().encode(JSON.stringify(check)),
-          }),
-        );
-        if (StatusCode !== 202 || FunctionError) {
-          throw new Error(
-            `lambda:Invoke of ${target.functionArn} (Event) for a check of "${budgetName}" answered ${String(StatusCode)}${FunctionError ? ` (${FunctionError})` : ''}, not 202`,
-          );
-        }
+        await invokeWithCheck(lambda, delay === 0 ? target.functionArn : target.delayFunctionArn, check);
         return;
       }
       const schedules = target.schedules;
@@ -110,7 +104,7 @@ export function createGuardianChecks(
             ActionAfterCompletion: 'DELETE',
             Description: `org-budgets guardian: check budget ${budgetName} (${reason})`.slice(0, 512),
             Target: {
-              Arn: target.functionArn,
+              Arn: target.delayFunctionArn,
               RoleArn: schedules.roleArn,
               Input: JSON.stringify(check),
               DeadLetterConfig: { Arn: schedules.deadLetterQueueArn },
@@ -126,6 +120,26 @@ export function createGuardianChecks(
       }
     },
   };
+}
+
+/** Invokes a function asynchronously with a check; fails unless Lambda accepted it (202). */
+export async function invokeWithCheck(
+  lambda: Pick<LambdaClient, 'send'>,
+  functionArn: string,
+  check: GuardianCheckEvent,
+): Promise<void> {
+  const { StatusCode, FunctionError } = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionArn,
+      InvocationType: 'Event',
+      Payload: new TextEncoder().encode(JSON.stringify(check)),
+    }),
+  );
+  if (StatusCode !== 202 || FunctionError) {
+    throw new Error(
+      `lambda:Invoke of ${functionArn} (Event) for a check of "${check.budgetName}" answered ${String(StatusCode)}${FunctionError ? ` (${FunctionError})` : ''}, not 202`,
+    );
+  }
 }
 
 /**
@@ -152,10 +166,27 @@ export function checkScheduleName(prefix: string, budgetName: string, notBefore:
   return `${prefix}${digest}-${Math.floor(notBefore.getTime() / 1000)}`;
 }
 
-/** The check an event asks for, or undefined when the event is not a check. */
-export function guardianCheckOf(event: unknown): GuardianCheckEvent | undefined {
-  if (typeof event !== 'object' || event === null) return undefined;
-  const candidate = event as Partial<GuardianCheckEvent>;
-  if (candidate.source !== GUARDIAN_CHECK_SOURCE) return undefined;
-  return candidate as GuardianCheckEvent;
+/** Whether an event is meant as a guardian check (its `source`), readable or not. */
+export function isGuardianCheck(event: unknown): boolean {
+  return (
+    typeof event === 'object' && event !== null && (event as { source?: unknown }).source === GUARDIAN_CHECK_SOURCE
+  );
+}
+
+/**
+ * The check an event asks for. An event that is meant as one (its `source`) but names no budget
+ * or no readable time throws GuardianCheckUnreadableError: someone's mistake, to fail visibly.
+ */
+export function readGuardianCheck(event: unknown): GuardianCheckEvent {
+  const check = (isGuardianCheck(event) ? event : {}) as Partial<GuardianCheckEvent>;
+  if (
+    !isGuardianCheck(event) ||
+    typeof check.budgetName !== 'string' ||
+    check.budgetName === '' ||
+    typeof check.notBefore !== 'string' ||
+    Number.isNaN(Date.parse(check.notBefore))
+  ) {
+    throw new GuardianCheckUnreadableError(JSON.stringify(event) ?? String(event));
+  }
+  return check as GuardianCheckEvent;
 }

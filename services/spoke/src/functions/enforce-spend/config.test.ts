@@ -6,6 +6,8 @@ const ENV = {
   PARTITION: 'aws',
   AWS_REGION: 'us-east-1',
   GUARDIAN_CHECK_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:111111111111:function:org-budgets-spoke-prod-enforceSpend',
+  GUARDIAN_CHECK_DELAY_FUNCTION_ARN:
+    'arn:aws:lambda:us-east-1:111111111111:function:org-budgets-spoke-prod-delayGuardianCheck',
   GUARDIAN_CHECK_SCHEDULER_ROLE_ARN: 'arn:aws:iam::111111111111:role/org-budgets-spoke-prod-guardian-check-scheduler',
   GUARDIAN_CHECK_DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:111111111111:org-budgets-prod-spoke-dlq',
   GUARDIAN_CHECK_SCHEDULE_PREFIX: 'org-budgets-prod-check-',
@@ -22,6 +24,7 @@ describe('loadEnforceSpendConfig', () => {
       scheduleMs: 300_000,
       checks: {
         functionArn: ENV.GUARDIAN_CHECK_FUNCTION_ARN,
+        delayFunctionArn: ENV.GUARDIAN_CHECK_DELAY_FUNCTION_ARN,
         schedulerRoleArn: ENV.GUARDIAN_CHECK_SCHEDULER_ROLE_ARN,
         deadLetterQueueArn: ENV.GUARDIAN_CHECK_DEAD_LETTER_QUEUE_ARN,
         scheduleNamePrefix: 'org-budgets-prod-check-',

@@ -18,6 +18,8 @@ export const enforceSpendConfigSchema = z
     BILLING_DATA_LAG_HOURS: z.coerce.number().min(0).max(72).default(8),
     /** This function's own ARN: follow-up checks invoke it, or a one-time schedule does. */
     GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
+    /** delay-guardian-check: follow-ups wait there (invoked, or the schedules' target). */
+    GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArn,
     GUARDIAN_CHECK_SCHEDULER_ROLE_ARN: z
       .string()
       .regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
@@ -42,6 +44,7 @@ export const enforceSpendConfigSchema = z
     billingDataLagHours: env.BILLING_DATA_LAG_HOURS,
     checks: {
       functionArn: env.GUARDIAN_CHECK_FUNCTION_ARN,
+      delayFunctionArn: env.GUARDIAN_CHECK_DELAY_FUNCTION_ARN,
       schedulerRoleArn: env.GUARDIAN_CHECK_SCHEDULER_ROLE_ARN,
       deadLetterQueueArn: env.GUARDIAN_CHECK_DEAD_LETTER_QUEUE_ARN,
       scheduleNamePrefix: env.GUARDIAN_CHECK_SCHEDULE_PREFIX,

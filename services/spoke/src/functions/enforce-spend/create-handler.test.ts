@@ -1,6 +1,5 @@
-import { GUARDIAN_CHECK_SOURCE } from '@org-budgets/aws';
+import { GUARDIAN_CHECK_SOURCE, GuardianCheckUnreadableError } from '@org-budgets/aws';
 import { CHECK_RUN_RESERVE_MS, checkWaitMs, triggerOf } from './create-handler';
-import { GuardianCheckUnreadableError } from './errors';
 
 const ACCOUNT = '111111111111';
 const check = (fields: Record<string, unknown>) => ({

@@ -18,8 +18,8 @@ import {
   createGuardianNotices,
   createSpokeBudgets,
   getBudgetParameter,
-  guardianCheckOf,
-  GUARDIAN_CHECK_SOURCE,
+  isGuardianCheck,
+  readGuardianCheck,
   readBudgetParameters,
 } from '@org-budgets/aws';
 import { SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE } from '@org-budgets/contracts';
@@ -28,7 +28,6 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import type { EnforceSpendConfig } from './config';
 import { enforceSpend, type BudgetRunSummary, type EnforceTrigger } from './enforce-spend';
-import { GuardianCheckUnreadableError } from './errors';
 
 export interface HandlerOverrides {
   logger?: Logger;
@@ -60,6 +59,7 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
   const checks = createGuardianChecks(new LambdaClient({ ...awsClientConfig(), ...clientConfig }), {
     functionArn: config.checks.functionArn,
+    delayFunctionArn: config.checks.delayFunctionArn,
     schedules: {
       client: new SchedulerClient({ ...awsClientConfig(), ...clientConfig }),
       roleArn: config.checks.schedulerRoleArn,
@@ -147,21 +147,11 @@ export function triggerOf(
   event: EnforceSpendEvent,
   accountId: string,
 ): (EnforceTrigger & { notBefore?: Date }) | { ignored: string } {
-  if (event['source'] === GUARDIAN_CHECK_SOURCE) {
-    // A check. One that names no budget or no time is a mistake someone made: fail, so that it
-    // ends in the dead-letter queue and alarms.
-    const check = guardianCheckOf(event);
-    const notBefore = check && typeof check.notBefore === 'string' ? new Date(check.notBefore) : undefined;
-    if (
-      !check ||
-      typeof check.budgetName !== 'string' ||
-      check.budgetName === '' ||
-      !notBefore ||
-      Number.isNaN(notBefore.getTime())
-    ) {
-      throw new GuardianCheckUnreadableError(JSON.stringify(event));
-    }
-    return { kind: 'check', budgetNames: [check.budgetName], notBefore };
+  if (isGuardianCheck(event)) {
+    // A check. One that names no budget or no time is a mistake someone made: it throws, so that
+    // it ends in the dead-letter queue and alarms.
+    const check = readGuardianCheck(event);
+    return { kind: 'check', budgetNames: [check.budgetName], notBefore: new Date(check.notBefore) };
   }
   if (event['source'] === 'aws.events' && event['detail-type'] === 'Scheduled Event') return { kind: 'schedule' };
   if (event['source'] === SPOKE_STATUS_SOURCE && event['detail-type'] === SPOKE_STATUS_DETAIL_TYPE) {

@@ -48,13 +48,3 @@ export class GuardianCurrencyError extends OrgBudgetsError {
     );
   }
 }
-
-/** A check (an invocation or a schedule of enforce-spend) that names no budget or no time. */
-export class GuardianCheckUnreadableError extends OrgBudgetsError {
-  override readonly name = 'GuardianCheckUnreadableError';
-  constructor(event: string) {
-    super(
-      `guardian check names no budget or no time (expected {"source": "org-budgets.guardian-check", "budgetName": …, "notBefore": ISO 8601}): ${event.slice(0, 200)}`,
-    );
-  }
-}

@@ -9,6 +9,8 @@ export const trackBatchJobsConfigSchema = z
     LEDGER_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
     /** enforce-spend, invoked asynchronously for a check. */
     GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
+    /** delay-guardian-check: a check due at the debounce window's end waits there. */
+    GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArn,
     GUARDIAN_SCHEDULE: z.string().default('rate(5 minutes)'),
     GUARDIAN_PRICES: priceOverridesSetting,
     AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
@@ -21,6 +23,7 @@ export const trackBatchJobsConfigSchema = z
   .transform((env) => ({
     ledgerTableName: env.LEDGER_TABLE_NAME,
     checkFunctionArn: env.GUARDIAN_CHECK_FUNCTION_ARN,
+    checkDelayFunctionArn: env.GUARDIAN_CHECK_DELAY_FUNCTION_ARN,
     /** Until the next scheduled run, at most: how far a starting job's cost is projected. */
     scheduleMs: scheduleIntervalMs(env.GUARDIAN_SCHEDULE),
     prices: env.GUARDIAN_PRICES,

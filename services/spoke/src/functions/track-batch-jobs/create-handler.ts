@@ -34,9 +34,10 @@ export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overri
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  // Its checks are due at once or within the debounce window: invocations of enforce-spend, no schedules.
+  // Its checks are due at once or within the debounce window: invocations, no schedules.
   const checks = createGuardianChecks(new LambdaClient({ ...awsClientConfig(), ...clientConfig }), {
     functionArn: config.checkFunctionArn,
+    delayFunctionArn: config.checkDelayFunctionArn,
   });
   const prices = resolvePriceBook(config.region, config.prices);
   const capacityOf = createQueueCapacityResolver(new BatchClient({ ...awsClientConfig(), ...clientConfig }));

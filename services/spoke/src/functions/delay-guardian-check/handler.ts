@@ -1,0 +1,4 @@
+import { loadDelayGuardianCheckConfig } from './config';
+import { createDelayGuardianCheckHandler } from './create-handler';
+
+export const handler = createDelayGuardianCheckHandler(loadDelayGuardianCheckConfig(process.env));
