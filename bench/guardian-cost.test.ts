@@ -166,7 +166,7 @@ describe('guardianMonthlyCost', () => {
       expect(cost.lines.some((l) => l.item.startsWith('sqs:') || l.item.startsWith('cloudwatch: alarms'))).toBe(false);
     });
 
-    it('prices each check: its run (its wait included), its delivery (claim, Invoke, a schedule), its invocation and logs', () => {
+    it('prices each check: its run, its delivery (claim, Invoke, a schedule), its invocation and logs', () => {
       const cost = guardianMonthlyCost(withChecks);
       expect(CHECK_DELIVERY_CALLS).toEqual({
         'dynamodb:UpdateItem': 2,
@@ -195,7 +195,7 @@ describe('guardianMonthlyCost', () => {
       // the seed's usage and 1,000 checks
       expect(cost.total).toBeCloseTo(0.031036288 + 1_000 * perCheck, 9);
       expect(cost.total.toFixed(4)).toBe('0.0387');
-      expect(cost.notes.join('\n')).toMatch(/1,000 checks between scheduled runs \(400 ms each, waits included/);
+      expect(cost.notes.join('\n')).toMatch(/1,000 checks between scheduled runs \(400 ms each in enforce-spend\)/);
     });
 
     it('bills a check for its wait: 10 s at 512 MB is $0.0000667', () => {

@@ -100,14 +100,15 @@
  * design had an SQS queue that Lambda polled all the time: $0.26 a month idle, and $0.10 of alarm).
  * - Each check: the tracker's claim of the check (up to 2 UpdateItem, conditional: consumed even
  *   when they lose), lambda:Invoke (asynchronous; billed as the invocation's Lambda request, no
- *   API charge), one Lambda invocation of enforce-spend, and the check run's own calls (measured).
+ *   API charge), one Lambda invocation of enforce-spend (and one of delay-guardian-check when it
+ *   waits), and the check run's own calls (measured).
  *   A follow-up more than 2 minutes ahead is a one-time EventBridge Scheduler schedule instead:
  *   CreateSchedule (no API charge) and one scheduled invocation ($1.00 per million).
  *   `CHECK_DELIVERY_CALLS` counts both ways for every check, so it errs high.
- * - A check's billed duration includes its wait for the time it is for (the tracker's trailing
- *   check waits out the 10 s debounce; a follow-up waits for the expected crossing, at most
- *   2 minutes): the bench bills each check for the mean duration of enforce-spend's invocations
- *   in its bursts.
+ * - A check due later waits for its time in delay-guardian-check (128 MB; the tracker's trailing
+ *   check waits out the 10 s debounce, a follow-up the expected crossing, at most 2 minutes), then
+ *   runs in enforce-spend (512 MB): the bench bills every check for the mean of each function's
+ *   invocations in its bursts, and every check as two invocations (errs high).
  */
 
 export type LambdaArchitecture = 'arm64' | 'x86_64';
@@ -477,8 +478,16 @@ export interface CheckUsage {
   perMonth: number;
   /** The check run's own calls (enforce-spend for one budget), measured. */
   callsPerCheck: Record<string, number>;
-  /** Billed duration of a check, ms, its wait included; it runs in enforce-spend (`lambdaMemoryMb`). */
+  /** Billed duration of a check's run in enforce-spend (`lambdaMemoryMb`), ms. */
   lambdaMsPerCheck: number;
+  /**
+   * Billed duration of a check's wait in delay-guardian-check, ms; 0 (the default) when checks do
+   * not wait. Each check is then counted as two invocations (an upper bound: a check due now has
+   * no wait).
+   */
+  delayMsPerCheck?: number;
+  /** delay-guardian-check's memory; default 128 MB. */
+  delayMemoryMb?: number;
   logBytesPerCheck: number;
   /** The calls that carry a check to enforce-spend; default `CHECK_DELIVERY_CALLS`. */
   deliveryCallsPerCheck?: Record<string, number>;
@@ -521,6 +530,11 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   assertNonNegative('checks.perMonth', checks.perMonth);
   assertNonNegative('checks.lambdaMsPerCheck', checks.lambdaMsPerCheck);
   assertNonNegative('checks.logBytesPerCheck', checks.logBytesPerCheck);
+  const delayMs = checks.delayMsPerCheck ?? 0;
+  assertNonNegative('checks.delayMsPerCheck', delayMs);
+  const delayMemoryMb = checks.delayMemoryMb ?? 128;
+  assertPositive('checks.delayMemoryMb', delayMemoryMb);
+  const delayInvocations = delayMs > 0 ? checks.perMonth : 0;
   const alarms = usage.cloudWatchAlarms ?? 0;
   assertNonNegative('cloudWatchAlarms', alarms);
   const checkCount = checks.perMonth;
@@ -534,13 +548,14 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   );
   lines.push(operationLine('events:AwsServiceEvent', events, 'job events'));
   lines.push(
-    priceLine('lambda: requests', 'lambdaRequests', runs + events + checkCount),
+    priceLine('lambda: requests', 'lambdaRequests', runs + events + checkCount + delayInvocations),
     priceLine(
       `lambda: duration (${usage.architecture})`,
       durationPrice(usage.architecture),
       gbSeconds(runs, usage.lambdaMsPerRun, usage.lambdaMemoryMb) +
         gbSeconds(events, usage.trackerMsPerEvent, trackerMemoryMb) +
-        gbSeconds(checkCount, checks.lambdaMsPerCheck, usage.lambdaMemoryMb),
+        gbSeconds(checkCount, checks.lambdaMsPerCheck, usage.lambdaMemoryMb) +
+        gbSeconds(delayInvocations, delayMs, delayMemoryMb),
     ),
   );
   lines.push(
@@ -558,7 +573,8 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   const logBytes =
     runs * (usage.logBytesPerRun + platformBytes) +
     events * (usage.logBytesPerEvent + platformBytes) +
-    checkCount * (checks.logBytesPerCheck + platformBytes);
+    checkCount * (checks.logBytesPerCheck + platformBytes) +
+    delayInvocations * (checks.logBytesPerCheck + platformBytes);
   lines.push(...logLines(logBytes, retentionMonths));
   if (alarms > 0) lines.push(priceLine('cloudwatch: alarms', 'cloudWatchAlarms', alarms));
   const kmsKeys = usage.kmsKeys ?? 0;
@@ -571,7 +587,8 @@ export function guardianMonthlyCost(usage: GuardianUsage): CostBreakdown {
   ];
   if (usage.checks) {
     notes.push(
-      `${fmtCount(checkCount)} checks between scheduled runs (${checks.lambdaMsPerCheck} ms each, waits included; one invocation per check)`,
+      `${fmtCount(checkCount)} checks between scheduled runs (${checks.lambdaMsPerCheck} ms each in enforce-spend` +
+        (delayMs > 0 ? `, after ${delayMs} ms of waiting in delay-guardian-check at ${delayMemoryMb} MB)` : ')'),
     );
   }
   notes.push(`logs: ${platformBytes} B of platform lines per invocation added, kept ${retentionMonths} months`);

@@ -167,15 +167,15 @@ export async function submitBurst(
   }
 }
 
-function enforceSpendFunction(cloud: Cloud, accountId: string) {
-  const fn = cloud.runtime.functions().find((f) => f.account === accountId && /-enforceSpend$/.test(f.functionName));
-  if (!fn) throw new Error(`no enforce-spend function in account ${accountId}`);
+function spokeFunction(cloud: Cloud, accountId: string, name: 'enforceSpend' | 'delayGuardianCheck') {
+  const fn = cloud.runtime.functions().find((f) => f.account === accountId && f.functionName.endsWith(`-${name}`));
+  if (!fn) throw new Error(`no ${name} function in account ${accountId}`);
   return fn;
 }
 
 /** The account's enforce-spend function as the local runtime runs it. */
 export function enforceSpendArn(cloud: Cloud, accountId: string): string {
-  return enforceSpendFunction(cloud, accountId).functionArn;
+  return spokeFunction(cloud, accountId, 'enforceSpend').functionArn;
 }
 
 /** Invocations a function's log reports (REPORT lines): how many, and their billed milliseconds. */
@@ -196,11 +196,15 @@ export function billedReports(text: string): FunctionReports {
 }
 
 /**
- * enforce-spend's log in the account from now on: `reportsSince()` reads the invocations reported
- * since this call (the local runtime writes START/END/REPORT lines as Lambda does).
+ * A guardian function's log in the account from now on: `reportsSince()` reads the invocations
+ * reported since this call (the local runtime writes START/END/REPORT lines as Lambda does).
  */
-export function enforceSpendLog(cloud: Cloud, accountId: string): { reportsSince(): FunctionReports } {
-  const file = cloud.runtime.logFile(accountId, enforceSpendFunction(cloud, accountId).functionName);
+export function functionLog(
+  cloud: Cloud,
+  accountId: string,
+  name: 'enforceSpend' | 'delayGuardianCheck',
+): { reportsSince(): FunctionReports } {
+  const file = cloud.runtime.logFile(accountId, spokeFunction(cloud, accountId, name).functionName);
   const sizeOf = () => (existsSync(file) ? statSync(file).size : 0);
   const from = sizeOf();
   return {

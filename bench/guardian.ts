@@ -34,9 +34,9 @@
  * 3. Its own cost per account per month (bench/guardian-cost.ts) from the calls measured: a
  *    scheduled run below the thresholds (`--runs` times, lab account), a check as enforce-spend
  *    receives it, the tracker per Batch job event; plus `--checks-per-month` checks, each billed
- *    for the mean duration of enforce-spend's invocations in the two bursts of 1b (their waits for
- *    the time a check is for, and their terminations, included: it errs high); against the
- *    serverless-batch-cost-guardian sample's design.
+ *    for the mean duration of enforce-spend's invocations in the two bursts of 1b (their
+ *    terminations included: it errs high) and for the mean wait of delay-guardian-check's, as if
+ *    every check waited; against the serverless-batch-cost-guardian sample's design.
  *
  * The local runtime runs on this machine's cores: the tracker handles a burst's events far slower
  * than Lambda would (it prints how far the checks saw the burst).
@@ -80,7 +80,7 @@ import {
   checkEvent,
   deleteGuardianState,
   enforceSpendArn,
-  enforceSpendLog,
+  functionLog,
   type FunctionReports,
   guardianStateItem,
   guardianWatch,
@@ -129,6 +129,7 @@ const SCHEDULE_MINUTES = 5;
 const SCHEDULE_MS = SCHEDULE_MINUTES * 60_000;
 const ENFORCE_MEMORY_MB = 512;
 const TRACKER_MEMORY_MB = 256;
+const DELAY_MEMORY_MB = 128;
 const DAY_MS = 86_400_000;
 /** BILLING_DATA_LAG_HOURS: the window starts this long before AWS's figure was refreshed. */
 const LAG_MS = 8 * 3_600_000;
@@ -212,6 +213,8 @@ interface BurstOutcome {
   bySchedule: boolean;
   /** enforce-spend's invocations from the burst's start until the jobs stopped (the bench's scheduled run left out). */
   invocations: FunctionReports;
+  /** delay-guardian-check's invocations meanwhile: the checks' waits. */
+  delays: FunctionReports;
 }
 
 /**
@@ -249,7 +252,8 @@ async function burstReaction(
       `a scheduled run left the watch: estimate ${usd(Number(watch?.['estimate'] ?? Number.NaN))}, level ${String(watch?.['level'])}; no schedule fires from here on`,
   );
   cloud.frontDoor.clearCalls();
-  const enforceLog = enforceSpendLog(cloud, accountId);
+  const enforceLog = functionLog(cloud, accountId, 'enforceSpend');
+  const delayLog = functionLog(cloud, accountId, 'delayGuardianCheck');
   const submitted = await submitBurst(cloud, accountId, GUARDED_QUEUES, p.jobs, 50);
   let fallbackFiredAt: number | undefined;
   try {
@@ -260,6 +264,7 @@ async function burstReaction(
   }
   const lastWatch = await guardianWatch(cloud, accountId, budget.budgetName);
   const invocations = enforceLog.reportsSince();
+  const delays = delayLog.reportsSince();
   if (fallbackFiredAt !== undefined) {
     await runGuardianNow(cloud, accountId, 300_000);
     await waitForJobs(cloud, accountId, submitted.jobIds, ['FAILED', 'SUCCEEDED'], 300_000);
@@ -304,8 +309,9 @@ async function burstReaction(
   );
   const watchRate = Number(lastWatch?.['runningRate'] ?? 0);
   log(
-    `  ${invocations.count} invocations of enforce-spend (${counts['lambda:Invoke'] ?? 0} lambda:Invoke, ${counts['scheduler:CreateSchedule'] ?? 0} one-time schedules; ` +
-      `billed ${seconds(invocations.billedMs / Math.max(1, invocations.count))} each on average, waits included); the last check left the watch: ` +
+    `  ${invocations.count} invocations of enforce-spend (billed ${seconds(invocations.billedMs / Math.max(1, invocations.count))} each on average) and ` +
+      `${delays.count} of delay-guardian-check (${seconds(delays.billedMs / Math.max(1, delays.count))}); ` +
+      `${counts['lambda:Invoke'] ?? 0} lambda:Invoke, ${counts['scheduler:CreateSchedule'] ?? 0} one-time schedules; the last check left the watch: ` +
       `estimate ${usd(Number(lastWatch?.['estimate'] ?? Number.NaN))} (${((100 * Number(lastWatch?.['estimate'] ?? 0)) / budget.amount).toFixed(1)}%), ` +
       `level ${String(lastWatch?.['level'])}, running jobs at ${usd(watchRate)}/h (the rate of ${(watchRate / jobRate).toFixed(0)} of the ${billed.length} jobs)`,
   );
@@ -314,11 +320,11 @@ async function burstReaction(
       `  NOT terminated by the checks within ${seconds(p.waitMs)} of the burst: the next scheduled run does it, up to ${SCHEDULE_MINUTES} minutes after the crossing ` +
         `(fired by the bench ${rel(fallbackFiredAt)}: last job stopped ${seconds(lastStop - fallbackFiredAt)} after it; worst case ${seconds(SCHEDULE_MS + lastStop - fallbackFiredAt)})`,
     );
-    return { bySchedule: true, invocations };
+    return { bySchedule: true, invocations, delays };
   }
   if (crossTerminate === undefined) {
     log('  estimate crossed: n/a (the jobs stopped before their cost reached the threshold: the guardian errs high)');
-    return { bySchedule: false, invocations };
+    return { bySchedule: false, invocations, delays };
   }
   log(
     `  estimate crossed ${budget.guardian.terminateJobsAt}% → last job terminated: ${seconds(lastStop - crossTerminate)}, no schedule fired`,
@@ -328,7 +334,7 @@ async function burstReaction(
       `  (billed from the jobs' STARTING, as the guardian bills them, the crossing is ${seconds(crossTerminate - crossTerminateStarting)} earlier: ${seconds(lastStop - crossTerminateStarting)})`,
     );
   }
-  return { reactionMs: lastStop - crossTerminate, bySchedule: false, invocations };
+  return { reactionMs: lastStop - crossTerminate, bySchedule: false, invocations, delays };
 }
 
 async function main(): Promise<void> {
@@ -555,9 +561,12 @@ async function main(): Promise<void> {
     // --- 3. Cost per account per month.
     const burstInvocations = terminateOnly.invocations.count + defaults.invocations.count;
     const burstBilledMs = terminateOnly.invocations.billedMs + defaults.invocations.billedMs;
+    const burstDelays = terminateOnly.delays.count + defaults.delays.count;
+    const burstDelayMs = terminateOnly.delays.billedMs + defaults.delays.billedMs;
     log('');
     log(
-      `checks in the bursts: ${burstInvocations} invocations of enforce-spend, billed ${seconds(burstBilledMs / Math.max(1, burstInvocations))} each on average (waits included)`,
+      `checks in the bursts: ${burstInvocations} invocations of enforce-spend, billed ${seconds(burstBilledMs / Math.max(1, burstInvocations))} each on average; ` +
+        `${burstDelays} of delay-guardian-check, ${seconds(burstDelayMs / Math.max(1, burstDelays))} each`,
     );
     const usage: GuardianUsage = {
       scheduledRunsPerMonth: scheduledRunsPerMonth(SCHEDULE_MINUTES),
@@ -580,9 +589,11 @@ async function main(): Promise<void> {
       checks: {
         perMonth: options['checks-per-month'],
         callsPerCheck: check.calls,
-        // The bursts' invocations: the waits for a check's time (the debounce, a follow-up's
-        // crossing) and the terminations included, so it errs high; no less than a check's own run.
+        // The bursts' invocations of enforce-spend, their terminations included (errs high), no
+        // less than a check's own run; and every check waits as long as the bursts' waits did.
         lambdaMsPerCheck: Math.ceil(Math.max(check.ms, burstBilledMs / Math.max(1, burstInvocations))),
+        delayMsPerCheck: Math.ceil(burstDelayMs / Math.max(1, burstDelays)),
+        delayMemoryMb: DELAY_MEMORY_MB,
         logBytesPerCheck: 400,
       },
     };
