@@ -51,6 +51,7 @@ describe('org-budgets deployed on the local cloud', () => {
     for (const account of cloud.memberAccounts) {
       expect(names(account).sort()).toEqual([
         'org-budgets-spoke-local-applyBudget',
+        'org-budgets-spoke-local-delayGuardianCheck',
         'org-budgets-spoke-local-enforceSpend',
         'org-budgets-spoke-local-releaseGuardianQueues',
         'org-budgets-spoke-local-trackBatchJobs',
