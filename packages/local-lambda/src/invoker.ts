@@ -46,8 +46,7 @@ export interface InvokerOptions {
 export class Invoker {
   /** Asynchronous invocations that failed with no OnFailure destination: kept, never silently dropped. */
   readonly asyncFailures: AsyncFailure[] = [];
-  private readonly pendingAsync = new Set<Promise<void>>();
-  /** What each pending asynchronous invocation is: for telling what the runtime still waits for. */
+  /** The asynchronous invocations running (retries and destinations included), each with what it is. */
   private readonly pendingInfo = new Map<Promise<void>, PendingInvocation>();
   /** After `stop()`: a failed attempt is neither retried nor sent to a destination. */
   private stopped = false;
@@ -58,11 +57,6 @@ export class Invoker {
   /** Invocations so far (each attempt of an asynchronous one, each batch of a stream mapping). */
   get invocations(): number {
     return this.invocationCount;
-  }
-
-  /** Asynchronous invocations still running (retries and destinations included). */
-  get pending(): ReadonlySet<Promise<void>> {
-    return this.pendingAsync;
   }
 
   /** Counts an invocation made by someone else (a stream mapping invoking its function's containers). */
@@ -91,7 +85,6 @@ export class Invoker {
         error: String(error),
       }),
     );
-    this.pendingAsync.add(run);
     this.pendingInfo.set(run, {
       functionArn: entry.info.functionArn,
       functionName: entry.info.functionName,
@@ -99,7 +92,6 @@ export class Invoker {
       event,
     });
     void run.finally(() => {
-      this.pendingAsync.delete(run);
       this.pendingInfo.delete(run);
     });
     return Promise.resolve({ requestId });

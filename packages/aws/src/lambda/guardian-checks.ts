@@ -178,7 +178,7 @@ export function isGuardianCheck(event: unknown): boolean {
  * or no readable time throws GuardianCheckUnreadableError: someone's mistake, to fail visibly.
  */
 export function readGuardianCheck(event: unknown): GuardianCheckEvent {
-  const check = (isGuardianCheck(event) ? event : {}) as Partial<GuardianCheckEvent>;
+  const check = event as Partial<GuardianCheckEvent>;
   if (
     !isGuardianCheck(event) ||
     typeof check.budgetName !== 'string' ||
@@ -189,4 +189,12 @@ export function readGuardianCheck(event: unknown): GuardianCheckEvent {
     throw new GuardianCheckUnreadableError(JSON.stringify(event) ?? String(event));
   }
   return check as GuardianCheckEvent;
+}
+
+/**
+ * How long to wait before a check for `notBefore`: until then, but never so long that less than
+ * `reserveMs` of the invocation is left (an early check is safe: it only looks).
+ */
+export function checkWaitMs(notBefore: Date, now: Date, remainingMs: number, reserveMs: number): number {
+  return Math.max(0, Math.min(notBefore.getTime() - now.getTime(), remainingMs - reserveMs));
 }

@@ -1,4 +1,4 @@
-import type { GuardianCheckEvent, Logger } from '@org-budgets/aws';
+import { checkWaitMs, type GuardianCheckEvent, type Logger } from '@org-budgets/aws';
 
 export interface DelayGuardianCheckDeps {
   /** Invokes enforce-spend asynchronously with the check. */
@@ -24,8 +24,7 @@ export async function delayGuardianCheck(
   check: GuardianCheckEvent,
   deps: DelayGuardianCheckDeps,
 ): Promise<{ waitedMs: number }> {
-  const wanted = Date.parse(check.notBefore) - deps.now().getTime();
-  const waitMs = Math.max(0, Math.min(wanted, deps.remainingMs() - FORWARD_RESERVE_MS));
+  const waitMs = checkWaitMs(new Date(check.notBefore), deps.now(), deps.remainingMs(), FORWARD_RESERVE_MS);
   if (waitMs > 0) await deps.sleep(waitMs);
   await deps.forward(check);
   deps.logger.info('guardian check handed to enforce-spend', {

@@ -18,6 +18,7 @@ import {
   createGuardianNotices,
   createSpokeBudgets,
   getBudgetParameter,
+  checkWaitMs as waitMsForCheck,
   isGuardianCheck,
   readGuardianCheck,
   readBudgetParameters,
@@ -138,9 +139,7 @@ export const CHECK_RUN_RESERVE_MS = 90_000;
  * than CHECK_RUN_RESERVE_MS of the invocation is left (an early check is safe: it only looks).
  */
 export function checkWaitMs(notBefore: Date, now: Date, context: Pick<Context, 'getRemainingTimeInMillis'>): number {
-  const wanted = notBefore.getTime() - now.getTime();
-  const allowed = context.getRemainingTimeInMillis() - CHECK_RUN_RESERVE_MS;
-  return Math.max(0, Math.min(wanted, allowed));
+  return waitMsForCheck(notBefore, now, context.getRemainingTimeInMillis(), CHECK_RUN_RESERVE_MS);
 }
 
 export function triggerOf(
