@@ -76,23 +76,26 @@ export async function writeLedgerJobs(
   });
 }
 
+/** A ledger item as stored (strongly consistent), or undefined. */
+async function ledgerItem(
+  cloud: Cloud,
+  accountId: string,
+  key: Record<string, { S: string }>,
+): Promise<Record<string, unknown> | undefined> {
+  const table = await ledgerTableName(cloud, accountId);
+  return withDynamoDb(cloud, accountId, async (dynamodb) => {
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }));
+    return Item ? unmarshall(Item) : undefined;
+  });
+}
+
 /** The budget's guardian state item as stored (spend memory, totals, summary), or undefined. */
-export async function guardianStateItem(
+export function guardianStateItem(
   cloud: Cloud,
   accountId: string,
   budgetName: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const table = await ledgerTableName(cloud, accountId);
-  return withDynamoDb(cloud, accountId, async (dynamodb) => {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({
-        TableName: table,
-        Key: { pk: { S: `BUDGET#${budgetName}` }, sk: { S: 'GUARDIAN' } },
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? unmarshall(Item) : undefined;
-  });
+  return ledgerItem(cloud, accountId, { pk: { S: `BUDGET#${budgetName}` }, sk: { S: 'GUARDIAN' } });
 }
 
 /**
@@ -114,13 +117,8 @@ export async function guardianWatch(
   accountId: string,
   budgetName: string,
 ): Promise<Record<string, unknown> | undefined> {
-  const table = await ledgerTableName(cloud, accountId);
-  return withDynamoDb(cloud, accountId, async (dynamodb) => {
-    const { Item } = await dynamodb.send(
-      new GetItemCommand({ TableName: table, Key: WATCH_KEY, ConsistentRead: true }),
-    );
-    return Item ? (unmarshall(Item)[`watch:${budgetName}`] as Record<string, unknown> | undefined) : undefined;
-  });
+  const item = await ledgerItem(cloud, accountId, { pk: WATCH_KEY.pk, sk: WATCH_KEY.sk });
+  return item?.[`watch:${budgetName}`] as Record<string, unknown> | undefined;
 }
 
 /**
