@@ -8,6 +8,7 @@ import {
 import { toBudgetParameter, validateBudgetItem } from '@org-budgets/contracts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { awsClientConfig } from '../client-config';
 import { SpokeParameterError } from '../errors';
 import { createSpokeParameters } from './spoke-parameters';
 
@@ -59,6 +60,24 @@ describe('createSpokeParameters', () => {
       }),
     );
     expect(keys).toEqual(['key-111111111111', 'key-222222222222']);
+  });
+
+  it('keeps one client per account, all on one connection pool, across records and invocations', async () => {
+    const clientConfig = awsClientConfig();
+    const spokes = createSpokeParameters(credentials, clientConfig);
+    ssm.on(GetParameterCommand).rejects(notFound());
+
+    await spokes.get('111111111111', 'a');
+    await spokes.get('111111111111', 'b');
+    await spokes.get('222222222222', 'a');
+
+    const clients = ssm.calls().map((call) => call.thisValue as SSMClient);
+    expect(clients[0]).toBe(clients[1]);
+    expect(clients[2]).not.toBe(clients[0]);
+    // The keep-alive agent of awsClientConfig() is shared: a new account opens no new pool.
+    const handlers = clients.map((client) => client.config.requestHandler);
+    expect(new Set(handlers).size).toBe(1);
+    expect(handlers[0]).toBe(clientConfig.requestHandler);
   });
 
   it('reads a missing parameter as absent and a present one as parsed', async () => {
