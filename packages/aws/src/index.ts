@@ -19,3 +19,5 @@ export * from './sns/guardian-notices';
 export * from './ssm/parameter-digest';
 export * from './ssm/spoke-parameters';
 export * from './sts/spoke-credentials';
+export * from './dynamodb/budget-item-edits';
+export * from './organizations/organization-tree';
