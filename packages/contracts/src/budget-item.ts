@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultTargetSchema } from './organization-target';
 import { MAX_REVISION_DIGITS } from './revision';
 
 /**
@@ -53,9 +54,10 @@ export const MAX_SERVICE_NAME_CHARACTERS = 100;
 /**
  * Attributes the system owns; never propagated, and a change of only these never triggers a
  * propagation (the loop guard): `sync` (the outcome finance reads), `delivered` (what the hub
- * last wrote into the spoke: revision and digest) and `repair` (the reconciler's retries).
+ * last wrote into the spoke: revision and digest), `repair` (the reconciler's retries) and
+ * `rollup` (on an organization default: how its accounts stand).
  */
-export const SYSTEM_ATTRIBUTES = ['sync', 'delivered', 'repair'] as const;
+export const SYSTEM_ATTRIBUTES = ['sync', 'delivered', 'repair', 'rollup'] as const;
 
 export const DEFAULT_ALERT_AT = [50, 80, 100];
 export const DEFAULT_FORECAST_ALERT_AT = [100];
@@ -321,6 +323,8 @@ export const KNOWN_ATTRIBUTES = [
   'costFilter',
   'guardian',
   'notes',
+  'inheritedFrom',
+  'optOut',
   ...SYSTEM_ATTRIBUTES,
 ] as const;
 
@@ -413,7 +417,7 @@ function documentBytes(item: object): number {
  * When the item's spoke parameter document would be over MAX_PARAMETER_DOCUMENT_BYTES: the
  * largest attribute (the one to shorten) and the reason.
  */
-function documentSizeProblem(item: Record<string, unknown>): BudgetItemProblem | undefined {
+export function documentSizeProblem(item: Record<string, unknown>): BudgetItemProblem | undefined {
   const bytes = documentBytes(item);
   if (bytes <= MAX_PARAMETER_DOCUMENT_BYTES) return undefined;
   let largest = { attribute: '', bytes: 0 };
@@ -439,19 +443,47 @@ export function budgetParameterDocumentBytes(item: BudgetItem): number {
   return documentBytes(item);
 }
 
+export type SystemAttribute = (typeof SYSTEM_ATTRIBUTES)[number];
+
+/** Slots for the system's attributes in an item schema: any value, never validated, never propagated. */
+export const systemAttributeFields = Object.fromEntries(
+  SYSTEM_ATTRIBUTES.map((name) => [name, z.unknown().optional()]),
+) as Record<SystemAttribute, z.ZodOptional<z.ZodUnknown>>;
+
+/** The value without the named attributes (typed). */
+export function withoutAttributes<T extends object, K extends PropertyKey>(value: T, names: readonly K[]): Omit<T, K> {
+  const copy = { ...value } as Record<PropertyKey, unknown>;
+  for (const name of names) delete copy[name];
+  return copy as Omit<T, K>;
+}
+
+/**
+ * A budget item of one account. It may be the hub's copy of an organization default
+ * (`inheritedFrom`: the OU or root whose item it copies) and may say `optOut: false` (an opt-out
+ * item says `optOut: true` and is validated by validateOptOutItem). Neither goes into the
+ * spoke parameter.
+ */
 export const budgetItemSchema = z
   .strictObject(
     {
       ...budgetItemFields,
-      sync: z.unknown().optional(),
-      delivered: z.unknown().optional(),
-      repair: z.unknown().optional(),
+      inheritedFrom: defaultTargetSchema.optional(),
+      optOut: z
+        .literal(false, {
+          error: (issue) =>
+            issue.input === true
+              ? 'is true: an opt-out item holds only accountId, budgetName, optOut and notes'
+              : `must be true or false, got ${describeValue(issue.input)}`,
+        })
+        .optional(),
+      ...systemAttributeFields,
     },
     { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
   )
   .refine(...withinNotificationLimit)
   .refine(...guardianNeedsUsd)
-  .transform(({ sync: _sync, delivered: _delivered, repair: _repair, ...item }, ctx) => {
+  .transform((input, ctx) => {
+    const item = withoutAttributes(input, [...SYSTEM_ATTRIBUTES, 'inheritedFrom', 'optOut'] as const);
     const oversize = documentSizeProblem(item);
     if (oversize)
       ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
@@ -481,7 +513,13 @@ function formatPath(path: readonly PropertyKey[]): string {
 
 /** Validates an item as it was read from the table (numbers as numbers, sets as Sets or arrays). */
 export function validateBudgetItem(input: unknown): BudgetItemValidation {
-  const result = budgetItemSchema.safeParse(input);
+  return validationOf(budgetItemSchema.safeParse(input));
+}
+
+/** A schema's parse as a validation: the value, or the problems named by attribute path. */
+export function validationOf<T>(
+  result: z.ZodSafeParseResult<T>,
+): { valid: true; item: T } | { valid: false; problems: BudgetItemProblem[]; message: string } {
   if (result.success) return { valid: true, item: result.data };
   const problems = result.error.issues.map((issue) => ({
     // A bad key of a map (a tag key) is a problem of the map; the reason names the key.

@@ -3,3 +3,5 @@ export * from './budget-parameter';
 export * from './errors';
 export * from './revision';
 export * from './status-event';
+export * from './organization-target';
+export * from './organization-defaults';
