@@ -22,11 +22,28 @@ export interface FunctionContainerPoolOptions extends FunctionContainerOptions {
   concurrency?: number;
   /** Told when an invocation has to wait because the function runs `concurrency` invocations already. */
   onThrottled?: (waiting: number, concurrency: number) => void;
+  /** Told of each invocation once it ended (not of those the pool's stop cut short). */
+  onInvocation?: (record: InvocationRecord) => void;
+}
+
+/** One invocation of a function, as the runtime saw it (ms, this machine's clock). */
+export interface InvocationRecord {
+  account: string;
+  functionName: string;
+  /** When it was given to the function (epoch ms). */
+  at: number;
+  /** Waiting for a free container (the function's concurrency). */
+  queuedMs: number;
+  /** In its container, cold start included (InvokeResult.durationMs). */
+  durationMs: number;
+  coldStart: boolean;
+  ok: boolean;
 }
 
 interface Waiting {
   event: unknown;
   requestId: string;
+  at: number;
   resolve: (result: InvokeResult) => void;
   reject: (error: unknown) => void;
 }
@@ -107,7 +124,7 @@ export class FunctionContainerPool {
     if (this.stopped)
       return Promise.reject(new Error(`${this.spec.functionName}: the function's containers are stopped`));
     return new Promise<InvokeResult>((resolve, reject) => {
-      this.waiting.push({ event, requestId, resolve, reject });
+      this.waiting.push({ event, requestId, at: Date.now(), resolve, reject });
       this.dispatch();
       if (this.waiting.length > 0) this.options.onThrottled?.(this.waiting.length, this.limit);
     });
@@ -161,12 +178,22 @@ export class FunctionContainerPool {
   private run(container: FunctionContainer, waiter: Waiting): void {
     this.running += 1;
     this.peakConcurrency = Math.max(this.peakConcurrency, this.running);
+    const startedAt = Date.now();
     // Called synchronously, and handed on in the first reaction to its outcome: a container going
     // from one invocation to the next is never idle in between, so the WorkerSlotPool does not
     // end it for another function's cold start meanwhile.
     container.invoke(waiter.event, waiter.requestId).then(
       (result) => {
         this.finished(container);
+        this.options.onInvocation?.({
+          account: this.spec.account,
+          functionName: this.spec.functionName,
+          at: waiter.at,
+          queuedMs: startedAt - waiter.at,
+          durationMs: result.durationMs,
+          coldStart: result.coldStart,
+          ok: result.ok,
+        });
         waiter.resolve(result);
       },
       (error: unknown) => {

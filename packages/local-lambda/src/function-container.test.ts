@@ -1,7 +1,13 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FunctionContainer, type FunctionContainerOptions, type FunctionSpec } from './function-container';
+import { ColdStartGate } from './cold-start-gate';
+import {
+  FunctionContainer,
+  type ColdStartRecord,
+  type FunctionContainerOptions,
+  type FunctionSpec,
+} from './function-container';
 
 const FIXTURE = join(__dirname, 'fixtures', 'test-function.cjs');
 const ACCOUNT = '111111111111';
@@ -23,7 +29,7 @@ describe('FunctionContainer', () => {
 
   function container(
     overrides: Partial<FunctionSpec> = {},
-    options: Pick<FunctionContainerOptions, 'clockOffsetMs'> = {},
+    options: Pick<FunctionContainerOptions, 'clockOffsetMs' | 'coldStarts' | 'onColdStart'> = {},
   ): FunctionContainer {
     const spec: FunctionSpec = {
       account: ACCOUNT,
@@ -183,5 +189,46 @@ describe('FunctionContainer', () => {
     expect(log).toMatch(
       /START RequestId: logged-1 Version: \$LATEST\n.*\tlogged-1\tINFO\tdescribing.*\nEND RequestId: logged-1\nREPORT RequestId: logged-1\tDuration: [\d.]+ ms.*Init Duration/,
     );
+  });
+
+  it('takes its turn at the shared cold-start gate and tells where the cold start’s time went', async () => {
+    const gate = new ColdStartGate(1);
+    const records: ColdStartRecord[] = [];
+    const options = { coldStarts: gate, onColdStart: (record: ColdStartRecord) => records.push(record) };
+    const first = container({ functionName: 'first-fn' }, options);
+    const second = container({ functionName: 'second-fn' }, options);
+
+    const results = await Promise.all([
+      first.invoke({ action: 'describe' }, 'gate-1'),
+      second.invoke({ action: 'describe' }, 'gate-2'),
+    ]);
+
+    expect(results.map((result) => [result.ok, result.coldStart])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+    expect(gate.granted).toBe(2);
+    expect(gate.peakWaiting).toBe(1);
+    expect(gate.active).toBe(0);
+    expect(records.map((record) => [record.functionName, record.account, record.ok])).toEqual([
+      ['first-fn', ACCOUNT, true],
+      ['second-fn', ACCOUNT, true],
+    ]);
+    for (const record of records) expect(record.initMs).toEqual(expect.any(Number));
+  });
+
+  it('gives its place at the gate back when the bundle fails to load', async () => {
+    const gate = new ColdStartGate(1);
+    const records: ColdStartRecord[] = [];
+    const broken = container(
+      { handler: 'src/missing.handler' },
+      { coldStarts: gate, onColdStart: (record) => records.push(record) },
+    );
+
+    const result = await broken.invoke({ action: 'describe' }, 'broken-1');
+
+    expect(result).toMatchObject({ ok: false, coldStart: true });
+    expect(gate.active).toBe(0);
+    expect(records).toEqual([expect.objectContaining({ ok: false, initMs: undefined })]);
   });
 });

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ColdStartGate, ColdStartPermit } from './cold-start-gate';
 
 /** What the runtime needs to know of a deployed function to run it. */
 export interface FunctionSpec {
@@ -56,12 +57,36 @@ export interface FunctionContainerOptions {
   initTimeoutMs?: number;
   /** Shared limit on worker processes (WorkerSlotPool); none when left out. */
   slots?: WorkerSlots;
+  /** Shared limit on cold starts under way at once (ColdStartGate); none when left out. */
+  coldStarts?: ColdStartGate;
+  /** Told of each cold start once its bundle has loaded (or failed to): where its time went. */
+  onColdStart?: (record: ColdStartRecord) => void;
   /**
    * For tests only: how far ahead of this machine's clock the function's clock runs, asked at
    * every invocation (its `Date` adds it; see lambda-worker.cjs). Left out, the worker keeps the
    * real Date.
    */
   clockOffsetMs?: () => number;
+}
+
+/**
+ * Where a cold start's time went (ms, this machine's clock): waiting for a worker slot, getting
+ * the role's credentials, waiting for its turn among the cold starts (ColdStartGate), then the
+ * process start and the bundle's load (`startMs`, from fork to ready), of which `initMs` is what
+ * the worker measured from its first line to the handler loaded (Lambda's Init Duration).
+ */
+export interface ColdStartRecord {
+  account: string;
+  functionName: string;
+  /** When it began (epoch ms). */
+  at: number;
+  slotWaitMs: number;
+  credentialsMs: number;
+  queuedMs: number;
+  startMs: number;
+  /** Undefined when the bundle did not load. */
+  initMs: number | undefined;
+  ok: boolean;
 }
 
 /** A limit on how many containers' worker processes run at once (see WorkerSlotPool). */
@@ -99,6 +124,8 @@ interface Worker {
   waiter?: { resolve: (message: WorkerMessage) => void; reject: (error: Error) => void };
   exited: Promise<void>;
   exitReason?: string;
+  /** Init Duration the worker reported (ms). */
+  initMs?: number;
 }
 
 /**
@@ -241,16 +268,42 @@ export class FunctionContainer {
 
   /** Starts the worker and waits for its bundle to load; returns the init error, if any. */
   private async startWorker(): Promise<LambdaError | undefined> {
+    const at = Date.now();
     await this.options.slots?.acquire(this);
+    const slotAcquired = Date.now();
     let credentials: TemporaryCredentials;
+    let permit: ColdStartPermit | undefined;
+    let credentialsMs: number;
     try {
       // Stopped while waiting for a slot: start nothing.
       if (this.stopped) throw new Error(`${this.spec.functionName}: the container is stopped`);
       credentials = await this.options.credentials();
+      credentialsMs = Date.now() - slotAcquired;
+      permit = await this.options.coldStarts?.acquire();
+      if (this.stopped) throw new Error(`${this.spec.functionName}: the container is stopped`);
     } catch (error) {
+      permit?.release();
       this.options.slots?.release(this);
       throw error;
     }
+    const forkedAt = Date.now();
+    const initError = await this.forkWorker(credentials).finally(() => permit?.release());
+    this.options.onColdStart?.({
+      account: this.spec.account,
+      functionName: this.spec.functionName,
+      at,
+      slotWaitMs: slotAcquired - at,
+      credentialsMs,
+      queuedMs: permit?.waitedMs ?? 0,
+      startMs: Date.now() - forkedAt,
+      initMs: initError === undefined ? this.worker?.initMs : undefined,
+      ok: initError === undefined,
+    });
+    return initError;
+  }
+
+  /** Forks the worker with `credentials` and waits for its bundle to load; returns the init error, if any. */
+  private async forkWorker(credentials: TemporaryCredentials): Promise<LambdaError | undefined> {
     const { spec } = this;
     const logStreamName = FunctionContainer.newLogStreamName();
     const env: Record<string, string> = {
@@ -321,6 +374,7 @@ export class FunctionContainer {
     try {
       const first = await this.nextMessage(worker, this.options.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS);
       if (first.type === 'initError') return first.error;
+      if (first.initMs !== undefined) worker.initMs = first.initMs;
       return undefined;
     } catch (error) {
       return {

@@ -9,8 +9,9 @@ import {
 } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { AccountCredentials } from './account-credentials';
-import { type FunctionSpec, type WorkerSlotPool } from './function-container';
-import { DEFAULT_FUNCTION_CONCURRENCY, FunctionContainerPool } from './function-container-pool';
+import type { ColdStartGate } from './cold-start-gate';
+import { type ColdStartRecord, type FunctionSpec, type WorkerSlotPool } from './function-container';
+import { DEFAULT_FUNCTION_CONCURRENCY, FunctionContainerPool, type InvocationRecord } from './function-container-pool';
 import { fetchFunctionCode, unzipCode } from './function-code';
 import type { RuntimeLog } from './runtime-log';
 
@@ -61,6 +62,9 @@ export interface FunctionLoaderOptions {
   codeBuckets?: readonly string[] | undefined;
   nodePath?: string | undefined;
   slots?: WorkerSlotPool | undefined;
+  coldStarts?: ColdStartGate | undefined;
+  onColdStart?: ((record: ColdStartRecord) => void) | undefined;
+  onInvocation?: ((record: InvocationRecord) => void) | undefined;
   /** See FunctionContainerOptions.clockOffsetMs. */
   clockOffsetMs?: (() => number) | undefined;
   /** Concurrency of a function without ReservedConcurrentExecutions; DEFAULT_FUNCTION_CONCURRENCY. */
@@ -251,6 +255,9 @@ export class FunctionLoader {
       },
       ...(this.options.nodePath === undefined ? {} : { nodePath: this.options.nodePath }),
       ...(this.options.slots ? { slots: this.options.slots } : {}),
+      ...(this.options.coldStarts ? { coldStarts: this.options.coldStarts } : {}),
+      ...(this.options.onColdStart ? { onColdStart: this.options.onColdStart } : {}),
+      ...(this.options.onInvocation ? { onInvocation: this.options.onInvocation } : {}),
       ...(this.options.clockOffsetMs ? { clockOffsetMs: this.options.clockOffsetMs } : {}),
     });
     this.functionsByArn.set(functionArn, { info, containers });

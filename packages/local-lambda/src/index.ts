@@ -1,4 +1,5 @@
 export * from './account-credentials';
+export * from './cold-start-gate';
 export * from './destinations';
 export * from './email-outbox';
 export * from './event-router';

@@ -7,7 +7,9 @@ import { EmailOutbox } from './email-outbox';
 import { DeployedRules } from './deployed-rules';
 import { EventRouter, type DeadLetter } from './event-router';
 import { eventSourceKind, listEventSourceMappings } from './event-source-mappings';
-import { WorkerSlotPool, type InvokeResult } from './function-container';
+import { ColdStartGate, defaultMaxConcurrentColdStarts } from './cold-start-gate';
+import { WorkerSlotPool, type ColdStartRecord, type InvokeResult } from './function-container';
+import type { InvocationRecord } from './function-container-pool';
 import { FunctionLoader, FunctionNotFoundError, type DeployedFunction } from './function-loader';
 import { Invoker, type AsyncFailure, type PendingInvocation } from './invoker';
 import { OneTimeSchedules, type PendingOneTimeSchedule } from './one-time-schedules';
@@ -67,6 +69,24 @@ export interface LocalLambdaRuntimeOptions {
    * beyond that first ends the least recently used idle one. Unlimited when left out.
    */
   maxWorkerProcesses?: number;
+  /**
+   * At most this many cold starts (worker process started, bundle loaded) at once across all
+   * functions and accounts; the others wait their turn, first come first served (ColdStartGate).
+   * A cold start is CPU work that Lambda runs on hardware of its own and this machine on its
+   * cores: unbounded, hundreds at once (a bulk edit of 500 spokes) would each take hundreds of
+   * times as long and starve the warm invocations. The machine's cores (at least 2) when left
+   * out (defaultMaxConcurrentColdStarts); 0 for no limit.
+   */
+  maxConcurrentColdStarts?: number;
+  /**
+   * Spread the first firing of each `rate(…)` rule over its period (true, the default), as
+   * EventBridge does not fire every account's rule at the same instant: a rule added at t first
+   * fires at t + a phase in (0, period] fixed by its ARN (stable across restarts and runs), then
+   * every period. False: every rate rule first fires one period after it was added, so rules
+   * deployed together (500 spokes' guardian schedules) fire together. cron(…) rules fire at
+   * their minute either way.
+   */
+  spreadRateSchedules?: boolean;
   /**
    * How many invocations of one function run at once (each in its own container, a worker
    * process) when the function has no ReservedConcurrentExecutions; 10 (see
@@ -138,12 +158,18 @@ export class LocalLambdaRuntime {
   private readonly hookWork = new Set<Promise<unknown>>();
   private readonly settleHooks: (() => Promise<void>)[] = [];
   private skipped: string[] = [];
+  private readonly coldStartLog: ColdStartRecord[] = [];
+  private readonly invocationLog: InvocationRecord[] = [];
+  /** The runtime-wide limit on cold starts at once; undefined when unlimited (maxConcurrentColdStarts 0). */
+  readonly coldStartGate: ColdStartGate | undefined;
   private stopped = false;
   private clockOffset = 0;
 
   private constructor(private readonly options: LocalLambdaRuntimeOptions) {
     this.region = options.region ?? DEFAULT_REGION;
     const slots = options.maxWorkerProcesses === undefined ? undefined : new WorkerSlotPool(options.maxWorkerProcesses);
+    const maxColdStarts = options.maxConcurrentColdStarts ?? defaultMaxConcurrentColdStarts();
+    this.coldStartGate = maxColdStarts === 0 ? undefined : new ColdStartGate(maxColdStarts);
     this.workDir = resolve(options.workDir ?? '.local-cloud');
     mkdirSync(join(this.workDir, 'logs'), { recursive: true });
     this.log = runtimeLog(this.workDir);
@@ -155,7 +181,10 @@ export class LocalLambdaRuntime {
     this.destinations = new DestinationSender(options.endpoint, this.credentials);
     const targetDelay = options.targetRetryDelayMs ?? 200;
     this.router = new EventRouter({ retryDelayMs: () => targetDelay });
-    this.schedules = new ScheduleRunner({ timers: options.scheduleTimers ?? true });
+    this.schedules = new ScheduleRunner({
+      timers: options.scheduleTimers ?? true,
+      spreadRates: options.spreadRateSchedules ?? true,
+    });
     this.outbox = new EmailOutbox({
       dir: join(this.workDir, 'outbox'),
       endpoint: options.endpoint,
@@ -170,6 +199,9 @@ export class LocalLambdaRuntime {
       codeBuckets: options.codeBuckets,
       nodePath: options.nodePath,
       slots,
+      coldStarts: this.coldStartGate,
+      onColdStart: (record) => keepRecent(this.coldStartLog, record),
+      onInvocation: (record) => keepRecent(this.invocationLog, record),
       clockOffsetMs: options.shiftableClock ? () => this.clockOffset : undefined,
       defaultConcurrency: options.defaultConcurrency,
       log: this.log,
@@ -342,6 +374,20 @@ export class LocalLambdaRuntime {
   /** Delivers the waiting one-time schedules whose ARN or name is `nameOrArn` now. Returns how many. */
   fireOneTimeSchedule(nameOrArn: string): number {
     return this.oneTimeSchedules.fireNow(nameOrArn);
+  }
+
+  /**
+   * The latest cold starts (at most RECENT_RECORDS), oldest first: function, account, and where
+   * the time went (slot wait, credentials, turn among cold starts, process start and bundle load,
+   * the worker's Init Duration).
+   */
+  coldStarts(): ColdStartRecord[] {
+    return this.coldStartLog.slice(-RECENT_RECORDS).map((record) => ({ ...record }));
+  }
+
+  /** The latest ended invocations (at most RECENT_RECORDS), oldest first, each with its wait, duration and whether it was a cold start. */
+  invocations(): InvocationRecord[] {
+    return this.invocationLog.slice(-RECENT_RECORDS).map((record) => ({ ...record }));
   }
 
   /** Where the records of each stream mapping went (in, filtered, processed, dead-lettered, discarded, pending). */
@@ -536,6 +582,16 @@ export class LocalLambdaRuntime {
   private activity(): number {
     return this.invoker.invocations + this.router.deliveries.length;
   }
+}
+
+/** How many cold starts and invocations the runtime keeps for coldStarts() and invocations(). */
+export const RECENT_RECORDS = 20_000;
+
+/** Appends `record`, dropping the oldest beyond RECENT_RECORDS. */
+function keepRecent<T>(records: T[], record: T): void {
+  records.push(record);
+  // Trimmed in bulk, not at every record.
+  if (records.length >= 2 * RECENT_RECORDS) records.splice(0, records.length - RECENT_RECORDS);
 }
 
 /** Resolves true once `work` is done, false at `deadline` (epoch ms) if it is not. */

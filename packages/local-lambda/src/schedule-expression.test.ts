@@ -4,7 +4,7 @@ import {
   parseAtExpression,
   parseScheduleExpression,
 } from './schedule-expression';
-import { ScheduleRunner } from './schedule-runner';
+import { ratePhaseMs, ScheduleRunner } from './schedule-runner';
 
 /** The next `count` fire times after `after`, as ISO strings. */
 function fireTimes(expression: string, after: string, count = 3): string[] {
@@ -81,6 +81,61 @@ describe('ScheduleRunner', () => {
     runner.stop();
 
     expect(fired).toEqual(['2026-11-23T11:00:00.000Z', '2026-11-23T12:00:00.000Z']);
+  });
+
+  it('spreads rate rules added together over their period, each first firing within one period', () => {
+    const now = new Date('2026-12-03T10:00:00Z');
+    const runner = new ScheduleRunner({ timers: false, spreadRates: true, now: () => now });
+    const period = 5 * 60_000;
+    for (let i = 0; i < 500; i += 1) {
+      runner.add({
+        key: `arn:aws:events:us-east-1:${String(100000000000 + i)}:rule/org-budgets-spoke-local-GuardianScheduleRule`,
+        name: 'org-budgets-spoke-local-GuardianScheduleRule',
+        expression: 'rate(5 minutes)',
+        fire: () => undefined,
+      });
+    }
+    const offsets = runner.list().map((rule) => rule.next.getTime() - now.getTime());
+
+    expect(Math.min(...offsets)).toBeGreaterThan(0);
+    expect(Math.max(...offsets)).toBeLessThanOrEqual(period);
+    // Each fifth of the period gets some of the 500 rules, none most of them.
+    const fifths = [0, 1, 2, 3, 4].map((k) => offsets.filter((o) => Math.floor((o - 1) / (period / 5)) === k).length);
+    for (const count of fifths) {
+      expect(count).toBeGreaterThan(50);
+      expect(count).toBeLessThan(150);
+    }
+  });
+
+  it('gives a rule the same phase every time it is added', () => {
+    const key = 'arn:aws:events:us-east-1:111111111111:rule/guardian';
+    expect(ratePhaseMs(key, 300_000)).toBe(ratePhaseMs(key, 300_000));
+    expect(ratePhaseMs(key, 300_000)).not.toBe(
+      ratePhaseMs('arn:aws:events:us-east-1:222222222222:rule/guardian', 300_000),
+    );
+  });
+
+  it('fires a spread rate rule first at its phase, then every period', () => {
+    jest.useFakeTimers({ now: new Date('2026-12-03T10:00:00Z') });
+    const key = 'arn:aws:events:us-east-1:111111111111:rule/guardian';
+    const phase = ratePhaseMs(key, 300_000);
+    const runner = new ScheduleRunner({ spreadRates: true });
+    const fired: number[] = [];
+    runner.add({ key, name: 'guardian', expression: 'rate(5 minutes)', fire: (time) => fired.push(time.getTime()) });
+
+    jest.advanceTimersByTime(phase + 300_000);
+    runner.stop();
+
+    const start = Date.parse('2026-12-03T10:00:00Z');
+    expect(fired).toEqual([start + phase, start + phase + 300_000]);
+  });
+
+  it('leaves cron rules at their minute when spreading rate rules', () => {
+    const now = new Date('2026-11-23T10:07:30Z');
+    const runner = new ScheduleRunner({ timers: false, spreadRates: true, now: () => now });
+    runner.add({ key: 'rule-3', name: 'quarterly', expression: 'cron(0/15 * * * ? *)', fire: () => undefined });
+
+    expect(runner.list()[0]?.next.toISOString()).toBe('2026-11-23T10:15:00.000Z');
   });
 
   it('fires a cron rule at the matching minutes', () => {

@@ -21,30 +21,59 @@ export interface ScheduleRunnerOptions {
   /** Run timers; with false the rules fire only through `fireNow`. True by default. */
   timers?: boolean;
   now?: () => Date;
+  /**
+   * Spread rate(…) rules over their period: the first firing comes `ratePhaseMs(key, period)`
+   * after the rule is added, not one whole period after (see LocalLambdaRuntimeOptions.spreadRateSchedules).
+   * False by default.
+   */
+  spreadRates?: boolean;
 }
 
 /** setTimeout takes at most this many milliseconds. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
+ * When a rate rule added now first fires when rate rules are spread: a phase in (0, period] ms
+ * fixed by the rule's key (FNV-1a of it, modulo the period), so that rules added together (every
+ * spoke's guardian schedule, deployed at once) fire spread evenly over their period rather than
+ * all at the same instant, and a rule keeps its phase from run to run.
+ */
+export function ratePhaseMs(key: string, periodMs: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return (hash % periodMs) + 1;
+}
+
+/**
  * Fires scheduled rules on time: rate(…) every period from when the rule was added (as a new
- * rule on AWS), cron(…) at each matching UTC minute. Timers do not keep the process alive.
+ * rule on AWS; with `spreadRates`, first after the rule's phase, ratePhaseMs), cron(…) at each
+ * matching UTC minute. Timers do not keep the process alive.
  */
 export class ScheduleRunner {
   private readonly entries = new Map<string, Entry>();
   private readonly timers: boolean;
   private readonly now: () => Date;
+  private readonly spreadRates: boolean;
 
   constructor(options: ScheduleRunnerOptions = {}) {
     this.timers = options.timers ?? true;
     this.now = options.now ?? (() => new Date());
+    this.spreadRates = options.spreadRates ?? false;
   }
 
   /** Adds (or replaces) a rule; throws InvalidScheduleExpressionError for a bad expression. */
   add(rule: ScheduledRule): void {
     const schedule = parseScheduleExpression(rule.expression);
     this.remove(rule.key);
-    const entry: Entry = { rule, schedule, next: nextFireTime(schedule, this.now()), fired: 0 };
+    const now = this.now();
+    const next =
+      this.spreadRates && schedule.kind === 'rate'
+        ? new Date(now.getTime() + ratePhaseMs(rule.key, schedule.everyMs))
+        : nextFireTime(schedule, now);
+    const entry: Entry = { rule, schedule, next, fired: 0 };
     this.entries.set(rule.key, entry);
     this.arm(entry);
   }
