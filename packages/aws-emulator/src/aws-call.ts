@@ -22,6 +22,8 @@ export interface CallInfo {
    * STS AssumeRole (moto maps other keys to its default account 123456789012).
    */
   accountId?: string;
+  /** Name of the role the credentials are a session of, known as `accountId` is. */
+  roleName?: string;
   /**
    * The parsed body: the JSON value for JSON protocols, the form fields as an object for the
    * query protocol (e.g. `{ Action: 'AssumeRole', RoleArn: '...' }`); undefined otherwise.

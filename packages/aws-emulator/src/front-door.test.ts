@@ -169,7 +169,7 @@ describe('startFrontDoor in front of moto', () => {
     await sts.send(new AssumeRoleCommand({ RoleArn: roleArn('222222222222'), RoleSessionName: 's' }));
   });
 
-  it('tells the account of assumed-role credentials and can target it', async () => {
+  it('tells the account and role of assumed-role credentials and can target the account', async () => {
     const { Credentials: c } = await sts.send(
       new AssumeRoleCommand({ RoleArn: roleArn('333333333333'), RoleSessionName: 'spoke' }),
     );
@@ -198,9 +198,9 @@ describe('startFrontDoor in front of moto', () => {
       });
       await ssm.send(new PutParameterCommand({ Name: '/p', Value: 'v', Type: 'String', Overwrite: true }));
       const puts = door.calls().filter((call) => call.operation === 'PutParameter');
-      expect(puts.map((call) => [call.accountId, call.fault])).toEqual([
-        ['333333333333', 'AccessDeniedException'],
-        [undefined, undefined],
+      expect(puts.map((call) => [call.accountId, call.roleName, call.fault])).toEqual([
+        ['333333333333', 'org-budgets-spoke', 'AccessDeniedException'],
+        [undefined, undefined, undefined],
       ]);
     } finally {
       spokeSsm.destroy();

@@ -13,6 +13,8 @@ export interface CallRecord {
   accessKeyId?: string;
   /** Account of the credentials, when they came from an STS AssumeRole through this front door. */
   accountId?: string;
+  /** Name of the role whose session the credentials are, known as `accountId` is. */
+  roleName?: string;
   /** Epoch milliseconds when the request body had arrived. */
   startedAt: number;
   /** Injected delay in ms (0 if none). */
@@ -58,6 +60,7 @@ export class CallLog {
       ...(call.region === undefined ? {} : { region: call.region }),
       ...(call.accessKeyId === undefined ? {} : { accessKeyId: call.accessKeyId }),
       ...(call.accountId === undefined ? {} : { accountId: call.accountId }),
+      ...(call.roleName === undefined ? {} : { roleName: call.roleName }),
       startedAt: Date.now(),
       delayedMs: 0,
     };

@@ -206,6 +206,8 @@ export function createRouter(parts: RouterParts): (req: IncomingMessage, res: Se
     const call = identifyCall({ method: req.method ?? 'GET', url, headers: req.headers, body });
     const accountId = accounts.ofAccessKey(call.accessKeyId);
     if (accountId !== undefined) call.accountId = accountId;
+    const roleName = accounts.roleOfAccessKey(call.accessKeyId);
+    if (roleName !== undefined) call.roleName = roleName;
     const record = calls.open(call, res);
 
     record.delayedMs = injections.delayFor(call);
