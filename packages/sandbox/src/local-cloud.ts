@@ -101,6 +101,8 @@ export interface LocalCloudOptions {
     | 'targetRetryDelayMs'
     | 'nodePath'
     | 'maxWorkerProcesses'
+    | 'maxConcurrentColdStarts'
+    | 'spreadRateSchedules'
     | 'shiftableClock'
     | 'oneTimeScheduleTimers'
   >;
@@ -296,8 +298,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   const start = async (): Promise<LocalCloud> => {
     const moto = await timed('moto', () => startMotoServer({ logFile: join(workDir, 'moto.log') }));
     cleanups.push({ name: 'moto', run: () => moto.stop() });
+    const spokes = typeof options.memberAccounts === 'number' ? options.memberAccounts : options.memberAccounts.length;
     const frontDoor = await startFrontDoor({
       upstream: moto.endpoint,
+      // moto creates every stack instance within the one CreateStackInstances call: 500 spokes
+      // take it past the front door's default 60 s (answered 504, which CloudFormation's XML
+      // client cannot even parse).
+      upstreamTimeoutMs: upstreamTimeoutFor(spokes + (options.accountsOutsideOu ?? 0)),
       ...(options.latency ? { latency: options.latency } : {}),
       ...(options.faults ? { faults: options.faults } : {}),
       // As on AWS, an account without its spoke refuses the hub: moto alone would let it in.
@@ -642,6 +649,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stop({ keepWorkDir: true }).catch((stopError: unknown) => progress(String(stopError)));
     throw error;
   }
+}
+
+/**
+ * How long the front door waits for moto's answer to one call: 60 s, or 1 s per account when
+ * more (moto's CreateStackInstances creates every account's stack before it answers).
+ */
+export function upstreamTimeoutFor(accounts: number): number {
+  return Math.max(60_000, accounts * 1000);
 }
 
 function requireOutput(deployed: DeployServiceResult, name: string): string {
