@@ -44,6 +44,7 @@ describe('org-budgets deployed on the local cloud', () => {
       inventory.functions.filter((f) => f.account === account).map((f) => f.functionName);
 
     expect(names(cloud.managementAccountId).sort()).toEqual([
+      'org-budgets-hub-local-expandOrgDefaults',
       'org-budgets-hub-local-propagateBudgetEdits',
       'org-budgets-hub-local-reconcileBudgets',
       'org-budgets-hub-local-recordSpokeStatus',
@@ -64,7 +65,8 @@ describe('org-budgets deployed on the local cloud', () => {
       });
     }
     expect(names(cloud.outsideAccounts[0] as string)).toEqual([]);
-    expect(inventory.streamMappings).toHaveLength(1);
+    // propagate-budget-edits and expand-org-defaults read the table's stream.
+    expect(inventory.streamMappings).toHaveLength(2);
     expect(cloud.hub.stackName).toBe('org-budgets-hub-local');
   });
 

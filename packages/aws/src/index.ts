@@ -21,3 +21,4 @@ export * from './ssm/spoke-parameters';
 export * from './sts/spoke-credentials';
 export * from './dynamodb/budget-item-edits';
 export * from './organizations/organization-tree';
+export * from './dynamodb/default-items';

@@ -7,3 +7,4 @@ export * from './guardian-lab';
 // What scripts, benchmarks and tests pass to the cloud's front door or read from it, so that they
 // need no other package of the local cloud.
 export type { CallInfo, CallRecord, FaultRule, LatencyRule } from '@org-budgets/aws-emulator';
+export * from './organization-moves';

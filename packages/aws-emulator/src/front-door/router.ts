@@ -15,6 +15,7 @@ import { answerBudgetsRequest, BUDGETS_SIGNING_NAME, BUDGETS_TARGET_PREFIX } fro
 import type { BudgetsStore } from '../budgets/budgets-store';
 import { partitionOfRegion } from '../budgets/partition';
 import type { LocalEventBus } from '../events/event-bus';
+import { isReportedOrganizationsCall, organizationsEventsOf } from '../events/organizations-events';
 import type { ParameterCall, ParameterChangeObserver } from '../events/parameter-change-observer';
 import { isParameterMutation } from '../events/parameter-store-change';
 import { acceptPutEvents, type BusPut } from '../events/put-events';
@@ -289,6 +290,22 @@ export function createRouter(parts: RouterParts): (req: IncomingMessage, res: Se
         const schedule = scheduleOf(call, response, accountId);
         if (schedule === undefined) return;
         for (const listener of [...scheduleListeners.created]) notify(`schedule ${schedule.arn}`, listener, schedule);
+      });
+      return;
+    }
+
+    if (isReportedOrganizationsCall(call) && call.protocol === 'json') {
+      const accountId = accounts.of(call);
+      await forward(req, res, body, record, (response) => {
+        const events = organizationsEventsOf({
+          accountId,
+          operation: call.operation,
+          request: call.body,
+          response,
+          time: new Date(),
+          newId: randomUUID,
+        });
+        for (const event of events) bus.emit(event);
       });
       return;
     }

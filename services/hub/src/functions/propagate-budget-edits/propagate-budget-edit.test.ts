@@ -104,6 +104,48 @@ const propagate = (record: Parameters<typeof budgetEditFromRecord>[0], deps: Pro
   propagateBudgetEdit(budgetEditFromRecord(record), deps);
 
 describe('propagateBudgetEdit', () => {
+  it('leaves an organization default (OU or root item) to expand-org-defaults: nothing delivered, no status', async () => {
+    const { spokes, sync, deps } = setup();
+    const record = budgetItemRecord({ accountId: 'ou-ab12-cdef3456', budgetName: 'baseline', amount: 100 });
+
+    const outcome = await propagate(record, deps);
+
+    expect(outcome).toEqual({ result: 'ignored', reason: expect.stringContaining('organization default') });
+    expect(spokes.calls).toEqual([]);
+    expect(sync.writes).toEqual([]);
+  });
+
+  it('an opt-out deletes the budget’s parameter and says APPLIED; a bad opt-out is REJECTED and deletes nothing', async () => {
+    const { spokes, sync, deps } = setup();
+    await propagate(budgetItemRecord(budgetItem({ budgetName: 'baseline' }), { sequenceNumber: '10' }), deps);
+    expect(spokes.parameter(undefined, 'baseline')).toBeDefined();
+
+    const bad = await propagate(
+      budgetItemRecord(
+        { accountId: '111111111111', budgetName: 'baseline', optOut: true, amount: 5 },
+        { sequenceNumber: '11' },
+      ),
+      deps,
+    );
+    expect(bad).toEqual({
+      result: 'rejected',
+      message: expect.stringContaining('"amount" not allowed on an opt-out item'),
+    });
+    expect(spokes.parameter(undefined, 'baseline')).toBeDefined();
+
+    const outcome = await propagate(
+      budgetItemRecord({ accountId: '111111111111', budgetName: 'baseline', optOut: true }, { sequenceNumber: '12' }),
+      deps,
+    );
+    expect(outcome).toEqual({ result: 'deleted' });
+    expect(spokes.parameter(undefined, 'baseline')).toBeUndefined();
+    expect(sync.writes.at(-1)).toMatchObject({
+      status: 'APPLIED',
+      revision: '12',
+      message: expect.stringMatching(/^opted out/),
+    });
+  });
+
   it('delivers a new item to its spoke with the record revision and writes DELIVERED', async () => {
     const { spokes, sync, deps } = setup();
     const record = budgetItemRecord(budgetItem({ amount: 500 }), { sequenceNumber: '100' });

@@ -1,5 +1,6 @@
 import {
   accountIdSchema,
+  classifyBudgetItem,
   compareRevisions,
   MAX_REVISION_DIGITS,
   serializeBudgetParameter,
@@ -146,7 +147,13 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
       break;
   }
 
-  const validation = validateBudgetItem(edit.item);
+  const classified = classifyBudgetItem(edit.item);
+  if (classified.kind === 'default') {
+    // Its accounts' copies are written by expand-org-defaults; each copy is delivered as an item.
+    return { result: 'ignored', reason: 'organization default: expand-org-defaults writes its accounts’ copies' };
+  }
+  if (classified.kind === 'opt-out') return optOut(edit.key, revision, classified.validation, deps, fields);
+  const validation = classified.validation;
   if (!validation.valid) {
     deps.logger.warn('budget item rejected', { ...fields, problems: validation.problems });
     await writeSync(deps, key, { status: 'REJECTED', stage: 'validate', revision, message: validation.message });
@@ -193,6 +200,42 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
   await recordDelivery(deps, key, revision, digest);
   deps.logger.info('budget delivered', fields);
   return { result: 'delivered', parameterRevision: revision };
+}
+
+/**
+ * An opt-out item: the account refuses the organization default of that name, so its spoke holds
+ * no parameter for it (the spoke then deletes the budget it managed). Invalid: REJECTED, and the
+ * spoke keeps what it has.
+ */
+async function optOut(
+  key: BudgetItemKey,
+  revision: string,
+  validation: { valid: true } | { valid: false; message: string; problems: unknown },
+  deps: PropagateDeps,
+  fields: Record<string, unknown>,
+): Promise<PropagationOutcome> {
+  if (!validation.valid) {
+    deps.logger.warn('opt-out item rejected', { ...fields, problems: validation.problems });
+    await writeSync(deps, key, { status: 'REJECTED', stage: 'validate', revision, message: validation.message });
+    return { result: 'rejected', message: validation.message };
+  }
+  let deleted: boolean;
+  try {
+    deleted = await deps.spokeParameters.delete(key.accountId, key.budgetName);
+  } catch (error) {
+    await recordDeliveryFailure(deps, key, revision, error);
+    throw error;
+  }
+  deps.logger.info('opted out: budget parameter removed', { ...fields, deleted });
+  await writeSync(deps, key, {
+    status: 'APPLIED',
+    stage: 'deliver',
+    revision,
+    message: deleted
+      ? `opted out: the hub deleted the budget's parameter in account ${key.accountId}; the spoke deletes the budget it managed`
+      : `opted out: account ${key.accountId} holds no parameter of this budget`,
+  });
+  return deleted ? { result: 'deleted' } : { result: 'already-absent' };
 }
 
 /** Tells the central team that a spoke parameter was not what the hub last wrote (changed in the member account). */

@@ -1,4 +1,4 @@
-import { validateBudgetItem, type BudgetItem } from '@org-budgets/contracts';
+import { classifyBudgetItem, isDefaultTarget, type BudgetItem } from '@org-budgets/contracts';
 import {
   describeError,
   parameterDigest,
@@ -86,6 +86,8 @@ export interface ReconcileReport {
   onTheirWay: number;
   /** Organization accounts without items and without a spoke: nothing to look at. */
   accountsWithoutSpoke: number;
+  /** Organization defaults (OU and root items): not delivered themselves; their copies are items. */
+  defaults: number;
   errors: (ItemRef & { error: string })[];
 }
 
@@ -113,12 +115,18 @@ export async function reconcileBudgets(deps: ReconcileDeps): Promise<ReconcileRe
     invalid: 0,
     onTheirWay: 0,
     accountsWithoutSpoke: 0,
+    defaults: 0,
     errors: [],
   };
   const byAccount = new Map<string, ScannedBudgetItem[]>();
   for await (const page of deps.scanItems()) {
     for (const item of page) {
       report.items += 1;
+      // Organization defaults reach accounts through their copies (expand-org-defaults sweeps them).
+      if (isDefaultTarget(item.accountId)) {
+        report.defaults += 1;
+        continue;
+      }
       const list = byAccount.get(item.accountId) ?? [];
       list.push(item);
       byAccount.set(item.accountId, list);
@@ -204,7 +212,22 @@ export async function reconcileBudgets(deps: ReconcileDeps): Promise<ReconcileRe
   }
 
   async function reconcileItem(item: ScannedBudgetItem, parameter: ListedBudgetParameter | undefined): Promise<void> {
-    const validation = validateBudgetItem(item.content);
+    const classified = classifyBudgetItem(item.content);
+    if (classified.kind === 'opt-out' && classified.validation.valid) {
+      // An opt-out holds no parameter; one found there (written in the account) goes.
+      if (parameter) {
+        await deps.spokeParameters.delete(item.accountId, item.budgetName);
+        report.orphansDeleted.push(ref(item));
+        deps.logger.warn('parameter of an opted-out budget deleted', { ...ref(item) });
+      } else report.inSync += 1;
+      return;
+    }
+    if (classified.kind !== 'budget') {
+      // A REJECTED opt-out: the spoke keeps what it has until finance fixes the item.
+      report.invalid += 1;
+      return;
+    }
+    const validation = classified.validation;
     if (!validation.valid) {
       report.invalid += 1;
       // The spoke keeps the last good budget; if that changed in the spoke, only finance can
