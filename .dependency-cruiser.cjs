@@ -1,7 +1,7 @@
 /**
  * The layering of the workspace, checked by `pnpm lint:deps` (part of `npm test`):
  *
- *   contracts ← aws, budgets, guardian ← services          (production code)
+ *   contracts ← aws, budgets, guardian ← services, cli     (production code)
  *   aws-emulator ← local-lambda ← sandbox ← scripts, bench, test   (the local cloud)
  *
  * Production code never imports the local cloud or test helpers; packages never import services;
@@ -39,7 +39,7 @@ module.exports = {
       severity: 'error',
       comment: 'Handlers never know they run locally; test helpers stay in tests.',
       from: {
-        path: '^(services|stacksets|packages/(contracts|aws|budgets|guardian))/',
+        path: '^(services|stacksets|packages/(contracts|aws|budgets|guardian|cli))/',
         pathNot: TEST_FILE,
       },
       to: { path: [LOCAL_CLOUD, '^test/', TEST_FILE] },

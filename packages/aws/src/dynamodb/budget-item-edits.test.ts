@@ -3,6 +3,8 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -10,6 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import {
   deleteBudgetItemIfUnchanged,
+  queryBudgetItemImages,
   readBudgetItemImages,
   scanBudgetItemImages,
   writeBudgetItemIfUnchanged,
@@ -45,6 +48,25 @@ describe('scanBudgetItemImages', () => {
       ConsistentRead: true,
       ExclusiveStartKey: { accountId: { S: '1' } },
     });
+  });
+});
+
+describe('queryBudgetItemImages', () => {
+  it("reads one account's items, every page, strongly consistent", async () => {
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({ Items: [stored], LastEvaluatedKey: { accountId: { S: '1' } } })
+      .resolvesOnce({ Items: [] });
+
+    const items = await queryBudgetItemImages(client, 'budgets', '111111111111');
+
+    expect(items).toEqual([stored]);
+    expect(ddb).toHaveReceivedNthCommandWith(1, QueryCommand, {
+      KeyConditionExpression: '#a = :a',
+      ExpressionAttributeValues: { ':a': { S: '111111111111' } },
+      ConsistentRead: true,
+    });
+    expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
   });
 });
 
@@ -116,22 +138,32 @@ describe('writeBudgetItemIfUnchanged', () => {
     expect(input?.ReturnValues).toBe('ALL_OLD');
   });
 
-  it('creates an item only if it does not exist', async () => {
-    ddb.on(UpdateItemCommand).resolves({});
+  it('creates an item with one put, only if it does not exist', async () => {
+    ddb.on(PutItemCommand).resolves({});
 
-    await writeBudgetItemIfUnchanged(
+    const result = await writeBudgetItemIfUnchanged(
       client,
       'budgets',
       key,
-      { set: { amount: { N: '1' } }, remove: [] },
+      { set: { amount: { N: '1' }, sync: stored.sync }, remove: [] },
       undefined,
       [],
     );
 
-    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
+    expect(result).toEqual({ outcome: 'written', before: undefined });
+    expect(ddb).toHaveReceivedCommandWith(PutItemCommand, {
+      Item: { amount: { N: '1' }, accountId: { S: '111111111111' }, budgetName: { S: 'gpu' } },
       ConditionExpression: 'attribute_not_exists(#k0)',
-      UpdateExpression: 'SET #s0 = :s0',
     });
+    expect(ddb).not.toHaveReceivedCommand(UpdateItemCommand);
+  });
+
+  it('reports an item created by someone else meanwhile', async () => {
+    ddb.on(PutItemCommand).rejects(conditionFailed());
+
+    await expect(
+      writeBudgetItemIfUnchanged(client, 'budgets', key, { set: { amount: { N: '1' } }, remove: [] }, undefined, []),
+    ).resolves.toEqual({ outcome: 'changed-since-read' });
   });
 
   it('reports an item changed since it was read instead of overwriting it', async () => {

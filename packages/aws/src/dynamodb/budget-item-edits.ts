@@ -1,6 +1,8 @@
 import {
   BatchGetItemCommand,
   DeleteItemCommand,
+  PutItemCommand,
+  QueryCommand,
   ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -37,6 +39,31 @@ export async function scanBudgetItemImages(
         TableName: tableName,
         ConsistentRead: true,
         Limit: pageSize,
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/** The items of one account (or OU) id, strongly consistent, every page. */
+export async function queryBudgetItemImages(
+  ddb: DynamoDBClient,
+  tableName: string,
+  accountId: string,
+): Promise<BudgetItemImage[]> {
+  const items: BudgetItemImage[] = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: '#a = :a',
+        ExpressionAttributeNames: { '#a': 'accountId' },
+        ExpressionAttributeValues: { ':a': { S: accountId } },
         ...(startKey ? { ExclusiveStartKey: startKey } : {}),
       }),
     );
@@ -116,7 +143,8 @@ function unchangedCondition(
  * its system attributes (`sync`, `delivered`, `repair`) alone, only if the item is still as it
  * was read (`expected`; undefined: only if it does not exist): an edit made in between, in the
  * console or by anyone, is never overwritten, the write is refused instead. `watched`: the
- * attributes whose appearance counts as a change too (the item's known attributes).
+ * attributes whose appearance counts as a change too (the item's known attributes). A new item
+ * is put with the condition that it still does not exist.
  */
 export async function writeBudgetItemIfUnchanged(
   ddb: DynamoDBClient,
@@ -147,6 +175,7 @@ export async function writeBudgetItemIfUnchanged(
     .filter(Boolean)
     .join(' ');
   if (update === '') throw new Error(`nothing to write for ${key.accountId}/${key.budgetName}`);
+  if (expected === undefined) return createItem(ddb, tableName, key, change.set);
   try {
     const answer = await ddb.send(
       new UpdateItemCommand({
@@ -160,6 +189,36 @@ export async function writeBudgetItemIfUnchanged(
       }),
     );
     return { outcome: 'written', before: answer.Attributes };
+  } catch (error) {
+    if (isConditionFailure(error)) return { outcome: 'changed-since-read' };
+    throw error;
+  }
+}
+
+/**
+ * A new item is put, not updated: one stream record, as for any insert (moto's UpdateItem of an
+ * item that does not exist yet writes two stream records, the first with the key alone, which
+ * the hub would reject as an item without an amount).
+ */
+async function createItem(
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: BudgetItemKey,
+  attributes: BudgetItemImage,
+): Promise<ConditionalEditResult> {
+  const content = Object.fromEntries(
+    Object.entries(attributes).filter(([name]) => !KEY_ATTRIBUTES.includes(name) && !SYSTEM_NAMES.includes(name)),
+  );
+  try {
+    await ddb.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: { ...content, accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
+        ConditionExpression: 'attribute_not_exists(#k0)',
+        ExpressionAttributeNames: { '#k0': 'accountId' },
+      }),
+    );
+    return { outcome: 'written', before: undefined };
   } catch (error) {
     if (isConditionFailure(error)) return { outcome: 'changed-since-read' };
     throw error;

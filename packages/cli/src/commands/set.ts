@@ -1,0 +1,142 @@
+import { queryBudgetItemImages } from '@org-budgets/aws';
+import { validateBudgetItem } from '@org-budgets/contracts';
+import { parseAmountCell, parseEmailsCell, parseThresholdsCell } from '../budget-row';
+import { tableEntry, type TableEntry } from '../budget-table';
+import { CliError, type CliContext } from '../context';
+import { startSpinner } from '../progress';
+import { deleteItem, waitForOutcomes, writeItem, type EditOutcome } from '../propagation';
+
+export interface SetOptions {
+  amount?: string;
+  currency?: string;
+  period?: string;
+  emails?: string;
+  alertAt?: string;
+  forecastAlertAt?: string;
+  notes?: string;
+  wait: boolean;
+  /** Seconds. */
+  timeout: number;
+}
+
+/** The account id an argument names (id or account name), and the items of that account. */
+async function accountItems(context: CliContext, account: string): Promise<{ accountId: string; items: TableEntry[] }> {
+  const directory = await context.directory();
+  const resolved = directory.resolveAccount(account);
+  if ('problem' in resolved) throw new CliError(resolved.problem);
+  const problem = directory.problemWith(resolved.id);
+  if (problem) throw new CliError(problem);
+  try {
+    const images = await queryBudgetItemImages(context.ddb, context.tableName, resolved.id);
+    return { accountId: resolved.id, items: images.map(tableEntry) };
+  } catch (error) {
+    throw context.tableError(error);
+  }
+}
+
+function caseTwin(items: readonly TableEntry[], budgetName: string): TableEntry | undefined {
+  return items.find(
+    (item) => item.key.budgetName !== budgetName && item.key.budgetName.toLowerCase() === budgetName.toLowerCase(),
+  );
+}
+
+/**
+ * `set ACCOUNT BUDGET --amount …`: creates the item or changes the attributes given (the others
+ * stay), validated by the contract first with the hub's messages; written only if the item is
+ * still as read; then waits for the hub and the member account and exits 1 on REJECTED or FAILED.
+ */
+export async function setBudget(
+  context: CliContext,
+  account: string,
+  budgetName: string,
+  options: SetOptions,
+): Promise<number> {
+  const { accountId, items } = await accountItems(context, account);
+  const existing = items.find((item) => item.key.budgetName === budgetName);
+  const twin = caseTwin(items, budgetName);
+  if (!existing && twin) {
+    throw new CliError(
+      `"${budgetName}" differs only by case from the existing budget "${twin.key.budgetName}" of account ${accountId}: ` +
+        `write "${twin.key.budgetName}" to change it (to rename it, delete the old one first)`,
+    );
+  }
+  const desired: Record<string, unknown> = { ...(existing?.content ?? { accountId, budgetName }) };
+  const problems: string[] = [];
+  if (options.amount !== undefined) {
+    const amount = parseAmountCell(options.amount);
+    if ('problem' in amount) problems.push(`--amount ${amount.problem}`);
+    else desired['amount'] = amount.value;
+  }
+  if (options.currency !== undefined) desired['currency'] = options.currency.trim();
+  if (options.period !== undefined) desired['period'] = options.period.trim().toUpperCase();
+  if (options.emails !== undefined) desired['emails'] = parseEmailsCell(options.emails);
+  for (const [option, name] of [
+    ['alertAt', 'alertAt'],
+    ['forecastAlertAt', 'forecastAlertAt'],
+  ] as const) {
+    const text = options[option];
+    if (text === undefined) continue;
+    const thresholds = parseThresholdsCell(text);
+    if ('problem' in thresholds)
+      problems.push(`--${option === 'alertAt' ? 'alert-at' : 'forecast-alert-at'} ${thresholds.problem}`);
+    else desired[name] = thresholds.value;
+  }
+  if (options.notes !== undefined) desired['notes'] = options.notes;
+  if (problems.length > 0) throw new CliError(problems.join('\n'));
+  const validation = validateBudgetItem(desired);
+  if (!validation.valid) {
+    throw new CliError(
+      `${existing ? 'the budget would be' : 'the new budget is'} invalid, nothing written: ${validation.message}` +
+        (existing || options.amount !== undefined ? '' : ' (a new budget needs --amount)'),
+    );
+  }
+  if (existing?.normalized && JSON.stringify(existing.normalized) === JSON.stringify(validation.item)) {
+    context.io.stdout.write(
+      `${accountId}/${budgetName} unchanged (status ${existing.sync?.status ?? 'none'}${existing.sync?.message ? `: ${existing.sync.message}` : ''})\n`,
+    );
+    return 0;
+  }
+  const { accountId: _a, budgetName: _b, ...content } = desired;
+  const remove = existing ? Object.keys(existing.content).filter((name) => desired[name] === undefined) : [];
+  const result = await writeItem(context, { accountId, budgetName }, content, remove, existing?.image);
+  if ('outcome' in result) return report(context, `${accountId}/${budgetName}`, result.outcome);
+  if (!options.wait) {
+    context.io.stdout.write(
+      `${accountId}/${budgetName} written; not waiting for its status (see org-budgets status)\n`,
+    );
+    return 0;
+  }
+  const spinner = startSpinner(context.io, `${accountId}/${budgetName}: waiting for the hub and the member account`);
+  const outcomes = await waitForOutcomes(context, [result.written], { timeoutMs: options.timeout * 1000 });
+  const outcome = outcomes.values().next().value as EditOutcome;
+  const line = `${accountId}/${budgetName}: ${outcome.status}${outcome.message ? ` — ${outcome.message}` : ''}`;
+  if (outcome.status === 'APPLIED') spinner.succeed(line);
+  else spinner.fail(line);
+  return report(context, `${accountId}/${budgetName}`, outcome);
+}
+
+function report(context: CliContext, name: string, outcome: EditOutcome): number {
+  const ok = outcome.status === 'APPLIED' || outcome.status === 'DELETED';
+  (ok ? context.io.stdout : context.io.stderr).write(
+    `${outcome.status} ${name}${outcome.message ? `: ${outcome.message}` : ''}\n`,
+  );
+  return ok ? 0 : 1;
+}
+
+/**
+ * `delete ACCOUNT BUDGET`: deletes the item only if it is still as read. A deleted item has no
+ * `sync` to report on: the command says what the pipeline does next instead of waiting.
+ */
+export async function deleteBudget(context: CliContext, account: string, budgetName: string): Promise<number> {
+  const { accountId, items } = await accountItems(context, account);
+  const existing = items.find((item) => item.key.budgetName === budgetName);
+  if (!existing) {
+    const twin = caseTwin(items, budgetName);
+    throw new CliError(
+      `account ${accountId} has no budget "${budgetName}"` +
+        (twin ? ` (it has "${twin.key.budgetName}", which differs only by case)` : ''),
+    );
+  }
+  const outcome = await deleteItem(context, existing.key, existing.image);
+  return report(context, `${accountId}/${budgetName}`, outcome);
+}
