@@ -121,3 +121,22 @@ export class GuardianCheckUnreadableError extends OrgBudgetsError {
     );
   }
 }
+
+/** A service control policy of the lockdown's name exists that org-budgets does not manage (no managed tag). */
+export class LockdownPolicyNotManagedError extends OrgBudgetsError {
+  override readonly name = 'LockdownPolicyNotManagedError';
+  constructor(
+    readonly accountId: string,
+    readonly policyId: string,
+  ) {
+    super(
+      `a service control policy named ${lockdownPolicyName(accountId)} (${policyId}) exists without the tag ` +
+        `org-budgets:managed=true; org-budgets leaves it alone and cannot lock account ${accountId} down`,
+    );
+  }
+}
+
+/** The name of an account's lockdown policy (one per account, whatever its budgets). */
+export function lockdownPolicyName(accountId: string): string {
+  return `org-budgets-lockdown-${accountId}`;
+}

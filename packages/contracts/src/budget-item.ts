@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lockdownSchema, stateThresholdsSchema } from './budget-state';
 import { defaultTargetSchema } from './organization-target';
 import { MAX_REVISION_DIGITS } from './revision';
 
@@ -54,10 +55,20 @@ export const MAX_SERVICE_NAME_CHARACTERS = 100;
 /**
  * Attributes the system owns; never propagated, and a change of only these never triggers a
  * propagation (the loop guard): `sync` (the outcome finance reads), `delivered` (what the hub
- * last wrote into the spoke: revision and digest), `repair` (the reconciler's retries) and
- * `rollup` (on an organization default: how its accounts stand).
+ * last wrote into the spoke: revision and digest), `repair` (the reconciler's retries),
+ * `rollup` (on an organization default: how its accounts stand), and the budget's `spend`,
+ * `state`, `stateDetail` and `lockdownStatus` (./budget-state.ts).
  */
-export const SYSTEM_ATTRIBUTES = ['sync', 'delivered', 'repair', 'rollup'] as const;
+export const SYSTEM_ATTRIBUTES = [
+  'sync',
+  'delivered',
+  'repair',
+  'rollup',
+  'spend',
+  'state',
+  'stateDetail',
+  'lockdownStatus',
+] as const;
 
 export const DEFAULT_ALERT_AT = [50, 80, 100];
 export const DEFAULT_FORECAST_ALERT_AT = [100];
@@ -323,6 +334,8 @@ export const KNOWN_ATTRIBUTES = [
   'costFilter',
   'guardian',
   'notes',
+  'stateThresholds',
+  'lockdown',
   'inheritedFrom',
   'optOut',
   ...SYSTEM_ATTRIBUTES,
@@ -349,6 +362,8 @@ export const budgetItemFields = {
   forecastAlertAt: thresholdList(DEFAULT_FORECAST_ALERT_AT),
   costFilter: costFilterSchema.optional(),
   guardian: guardianSchema.default(DEFAULT_GUARDIAN),
+  stateThresholds: stateThresholdsSchema.optional(),
+  lockdown: lockdownSchema.optional(),
   notes: z
     .string({ error: requiredOrWrongType('text') })
     .refine((notes) => characterCount(notes) <= MAX_NOTES_CHARACTERS, {

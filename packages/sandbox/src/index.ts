@@ -8,3 +8,4 @@ export * from './guardian-lab';
 // need no other package of the local cloud.
 export type { CallInfo, CallRecord, FaultRule, LatencyRule } from '@org-budgets/aws-emulator';
 export * from './organization-moves';
+export * from './lockdown-view';

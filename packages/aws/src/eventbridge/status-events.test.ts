@@ -2,7 +2,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { StatusNotSentError } from '../errors';
-import { createStatusSender } from './status-events';
+import { createSpendSender, createStatusSender } from './status-events';
 
 const events = mockClient(EventBridgeClient);
 const DETAIL = {
@@ -43,5 +43,32 @@ describe('createStatusSender', () => {
 
     await expect(sent).rejects.toThrow(StatusNotSentError);
     await expect(sent).rejects.toThrow('status event not accepted: AccessDeniedException denied');
+  });
+});
+
+describe('createSpendSender', () => {
+  it('puts the spend report on the bus as org-budgets.spoke / Budget Spend Report', async () => {
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
+    const spend = {
+      accountId: '111111111111',
+      budgetName: 'research',
+      revision: '42',
+      actual: 12.5,
+      unit: 'USD',
+      readAt: '2026-11-23T12:00:00.000Z',
+    };
+
+    await createSpendSender(new EventBridgeClient({ region: 'us-east-1' }), 'default')(spend);
+
+    expect(events).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [
+        {
+          EventBusName: 'default',
+          Source: 'org-budgets.spoke',
+          DetailType: 'Budget Spend Report',
+          Detail: JSON.stringify(spend),
+        },
+      ],
+    });
   });
 });

@@ -1,5 +1,11 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SPOKE_STATUS_DETAIL_TYPE, SPOKE_STATUS_SOURCE, type SpokeStatusDetail } from '@org-budgets/contracts';
+import {
+  SPOKE_SPEND_DETAIL_TYPE,
+  SPOKE_STATUS_DETAIL_TYPE,
+  SPOKE_STATUS_SOURCE,
+  type SpokeSpendDetail,
+  type SpokeStatusDetail,
+} from '@org-budgets/contracts';
 import { StatusNotSentError } from '../errors';
 
 /** Sends a spoke's status report (`org-budgets.spoke` / `Budget Apply Status`) to an event bus. */
@@ -27,6 +33,33 @@ export function createStatusSender(events: EventBridgeClient, busName: string): 
       const entry = result.Entries?.[0];
       throw new StatusNotSentError(
         `status event not accepted: ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`,
+      );
+    }
+  };
+}
+
+/** Sends a spoke's spend report (`org-budgets.spoke` / `Budget Spend Report`) to an event bus. */
+export type SpendSender = (detail: SpokeSpendDetail) => Promise<void>;
+
+/** Spend reports on `busName` of the spoke's own account, forwarded to the hub as status reports are. */
+export function createSpendSender(events: EventBridgeClient, busName: string): SpendSender {
+  return async (detail) => {
+    const result = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: busName,
+            Source: SPOKE_STATUS_SOURCE,
+            DetailType: SPOKE_SPEND_DETAIL_TYPE,
+            Detail: JSON.stringify(detail),
+          },
+        ],
+      }),
+    );
+    if (result.FailedEntryCount) {
+      const entry = result.Entries?.[0];
+      throw new StatusNotSentError(
+        `spend report not accepted: ${entry?.ErrorCode ?? '?'} ${entry?.ErrorMessage ?? ''}`,
       );
     }
   };

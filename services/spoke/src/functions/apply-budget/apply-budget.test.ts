@@ -360,3 +360,34 @@ describe('applyBudget when the parameter changes while it applies', () => {
     expect(statuses).toEqual([]);
   });
 });
+
+describe('applyBudget reports the budget’s spend', () => {
+  it('after an apply, after its status, for the revision applied', async () => {
+    const { deps, statuses } = setup(stored(budgetParameter('10')));
+    const reported: string[] = [];
+    deps.reportSpend = async (budgetName, revision) => {
+      reported.push(`${budgetName}@${revision} after ${statuses.length} status(es)`);
+    };
+    await applyBudget('research', deps);
+    expect(reported).toEqual(['research@10 after 1 status(es)']);
+  });
+
+  it('at the scheduled check of a budget in sync (which sends no status)', async () => {
+    const { deps, statuses } = setup(stored(budgetParameter('10')));
+    await applyBudget('research', deps);
+    const reported: string[] = [];
+    deps.reportSpend = async (budgetName, revision) => void reported.push(`${budgetName}@${revision}`);
+    await expect(applyBudget('research', deps, { verify: true })).resolves.toMatchObject({ result: 'in-sync' });
+    expect(reported).toEqual(['research@10']);
+    expect(statuses).toHaveLength(1);
+  });
+
+  it('keeps the apply’s outcome when the report fails, and fails the scheduled check', async () => {
+    const { deps } = setup(stored(budgetParameter('10')));
+    deps.reportSpend = async () => {
+      throw new Error('Budgets throttled');
+    };
+    await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'applied' });
+    await expect(applyBudget('research', deps, { verify: true })).rejects.toThrow('Budgets throttled');
+  });
+});

@@ -34,6 +34,11 @@ export interface ApplyBudgetDeps {
   logger: Logger;
   /** Apply-then-re-read rounds before ParameterKeptChangingError; DEFAULT_MAX_ROUNDS when left out. */
   maxRounds?: number;
+  /**
+   * Sends the hub the budget's spend for the revision it matches (./report-spend.ts), after every
+   * apply and at every scheduled check; left out, no spend is reported.
+   */
+  reportSpend?(budgetName: string, revision: string): Promise<void>;
 }
 
 export interface ApplyOptions {
@@ -215,7 +220,10 @@ async function finishApplied(
 ): Promise<ApplyOutcome> {
   const { revision } = parameter;
   if (calls.length === 0) {
-    if (verify) return { result: 'in-sync', revision };
+    if (verify) {
+      await sendSpend(budgetName, revision, deps, verify);
+      return { result: 'in-sync', revision };
+    }
     // A repeated event, or an edit the budget already matched: reported in case a report was lost.
     deps.logger.info('budget already matches its parameter', { budgetName, revision });
     await report(deps, {
@@ -224,6 +232,7 @@ async function finishApplied(
       status: 'APPLIED',
       message: describeApplied(parameter, 'already applied'),
     });
+    await sendSpend(budgetName, revision, deps, verify);
     return { result: 'already-applied', revision };
   }
   const repaired = verify ? repairedNote(found) : undefined;
@@ -235,7 +244,23 @@ async function finishApplied(
     message: describeApplied(parameter, verify ? `restored, ${calls.length} change(s)` : `${calls.length} change(s)`),
     ...(repaired ? { repaired } : {}),
   });
+  await sendSpend(budgetName, revision, deps, verify);
   return { result: 'applied', revision, calls, ...(repaired ? { repaired } : {}) };
+}
+
+/**
+ * Reports the budget's spend after its status. After an apply a failure is logged only (the
+ * budget is applied; the hourly check reports again); in the scheduled check it fails the budget's
+ * check, so that the run ends in the dead-letter queue (an alarm) rather than go stale unseen.
+ */
+async function sendSpend(budgetName: string, revision: string, deps: ApplyBudgetDeps, verify: boolean): Promise<void> {
+  if (!deps.reportSpend) return;
+  try {
+    await deps.reportSpend(budgetName, revision);
+  } catch (error) {
+    deps.logger.error('could not report the budget’s spend to the hub', { budgetName, revision, error });
+    if (verify) throw error;
+  }
 }
 
 async function finishDeleted(

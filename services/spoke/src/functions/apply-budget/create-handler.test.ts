@@ -97,6 +97,19 @@ describe('apply-budget handler', () => {
         BudgetLimit: { Amount: '5.0', Unit: 'USD' },
       },
     });
+    // Missing when read, there once recreated: its spend is reported after its status.
+    budgets
+      .on(DescribeBudgetCommand, { BudgetName: 'x' })
+      .rejectsOnce(notFound())
+      .resolves({
+        Budget: {
+          BudgetName: 'x',
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: { Amount: '70', Unit: 'USD' },
+          CalculatedSpend: { ActualSpend: { Amount: '0', Unit: 'USD' } },
+        },
+      });
     budgets.on(ListTagsForResourceCommand).resolves({
       ResourceTags: [
         { Key: 'org-budgets:managed', Value: 'true' },
@@ -130,6 +143,14 @@ describe('apply-budget handler', () => {
         revision: '7',
         repaired: 'the budget was missing, recreated',
       }),
+      {
+        accountId: ACCOUNT,
+        budgetName: 'x',
+        revision: '7',
+        actual: 0,
+        unit: 'USD',
+        readAt: '2026-11-23T12:00:00.000Z',
+      },
     ]);
   });
 

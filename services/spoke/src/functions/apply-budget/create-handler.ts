@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import {
   awsClientConfig,
   createSpokeBudgets,
+  createSpendSender,
   createStatusSender,
   getBudgetParameter,
   listBudgetParameterNames,
@@ -16,6 +17,7 @@ import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { applyBudget, type ApplyBudgetDeps, type ApplyOutcome } from './apply-budget';
 import type { ApplyBudgetConfig } from './config';
+import { reportSpend } from './report-spend';
 import { verifyBudgets, type VerifySummary } from './verify-budgets';
 
 export type ParameterChangeEvent = EventBridgeEvent<
@@ -45,22 +47,25 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
   const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
   const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
-  const sendStatus = createStatusSender(
-    new EventBridgeClient({ ...awsClientConfig(), ...clientConfig }),
-    config.statusEventBus,
-  );
+  const events = new EventBridgeClient({ ...awsClientConfig(), ...clientConfig });
+  const sendStatus = createStatusSender(events, config.statusEventBus);
+  const sendSpend = createSpendSender(events, config.statusEventBus);
 
   return middy<ParameterChangeEvent | ScheduledEvent, ApplyBudgetResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context: Context) => {
       const accountId = context.invokedFunctionArn.split(':')[4] ?? '';
+      const budgets = createSpokeBudgets(budgetsClient, accountId, config.partition);
+      const now = overrides.now ?? (() => new Date());
       const deps: ApplyBudgetDeps = {
         accountId,
         alertTopicArn: config.alertTopicArn,
         readParameter: (name) => getBudgetParameter(ssm, name),
-        budgets: createSpokeBudgets(budgetsClient, accountId, config.partition),
+        budgets,
         sendStatus,
-        now: overrides.now ?? (() => new Date()),
+        reportSpend: (budgetName, revision) =>
+          reportSpend(budgetName, revision, { accountId, budgets, sendSpend, now, logger }),
+        now,
         logger,
       };
       if (isScheduledEvent(event)) {

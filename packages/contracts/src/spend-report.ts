@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { accountIdSchema, budgetNameSchema } from './budget-item';
+import { revisionSchema } from './revision';
+import { SPOKE_STATUS_SOURCE } from './status-event';
+
+/**
+ * The event a spoke sends the hub with a budget's spend (docs/budget-states.md): after every apply
+ * and at every hourly check. It travels as status reports do (the spoke's default bus, then the
+ * hub's status bus); the hub records it only for the revision it delivered to that account.
+ */
+export const SPOKE_SPEND_DETAIL_TYPE = 'Budget Spend Report';
+export { SPOKE_STATUS_SOURCE as SPOKE_SPEND_SOURCE };
+
+const amount = z.number().refine(Number.isFinite, { error: 'must be a finite number' }).min(0).max(1e12);
+
+export const spokeSpendDetailSchema = z.strictObject({
+  accountId: accountIdSchema,
+  budgetName: budgetNameSchema,
+  /** The revision of the parameter the budget was applied from. */
+  revision: revisionSchema,
+  /** AWS Budgets' CalculatedSpend: actual and (when AWS has one) forecasted, in `unit`. */
+  actual: amount,
+  forecasted: amount.optional(),
+  unit: z.string().regex(/^[A-Z]{3}$/),
+  /** The budget's LastUpdatedTime: when AWS last calculated (or the budget last changed). */
+  awsUpdatedAt: z.iso.datetime().optional(),
+  /** When the spoke read the figures. */
+  readAt: z.iso.datetime(),
+  /** The cost guardian's latest estimate (USD), where a guardian runs. */
+  guardianEstimate: z.strictObject({ amount, at: z.iso.datetime() }).optional(),
+});
+export type SpokeSpendDetail = z.infer<typeof spokeSpendDetailSchema>;

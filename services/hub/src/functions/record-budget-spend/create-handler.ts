@@ -1,0 +1,55 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import {
+  awsClientConfig,
+  createAlertsTopic,
+  createBudgetSpendStore,
+  createGuardianNotices,
+  createLockdownPolicies,
+} from '@org-budgets/aws';
+import type { EventBridgeEvent } from 'aws-lambda';
+import type { RecordSpendConfig } from './config';
+import { recordBudgetSpend, type RecordSpendOutcome } from './record-budget-spend';
+
+/** The metric the RefusedStatusReports alarm watches (services/hub/serverless.yml), shared with record-spoke-status. */
+export const METRICS_NAMESPACE = 'org-budgets';
+export const REFUSED_REPORTS_METRIC = 'RefusedStatusReports';
+
+export function createRecordSpendHandler(
+  config: RecordSpendConfig,
+  overrides: { logger?: Logger; metrics?: Metrics; now?: () => Date } = {},
+) {
+  const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
+  const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'org-budgets-hub' });
+  const clientConfig = awsClientConfig();
+  const sns = new SNSClient(clientConfig);
+  const items = createBudgetSpendStore(new DynamoDBClient(clientConfig), config.tableName);
+  // Organizations' endpoint is global (us-east-1 in the commercial partition); the SDK resolves it.
+  const policies = createLockdownPolicies(new OrganizationsClient(clientConfig));
+  const alerts = createAlertsTopic(sns, config.alertsTopicArn);
+  const notices = createGuardianNotices(sns, config.lockdownNoticesTopicArn, logger);
+
+  return middy<EventBridgeEvent<string, unknown>, RecordSpendOutcome>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event) => {
+      try {
+        return await recordBudgetSpend(event, {
+          items,
+          policies,
+          notices,
+          alerts,
+          managementAccountId: config.managementAccountId,
+          countRefused: () => metrics.addMetric(REFUSED_REPORTS_METRIC, MetricUnit.Count, 1),
+          now: overrides.now ?? (() => new Date()),
+          logger,
+        });
+      } finally {
+        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      }
+    });
+}

@@ -1,0 +1,4 @@
+import { loadRecordSpendConfig } from './config';
+import { createRecordSpendHandler } from './create-handler';
+
+export const handler = createRecordSpendHandler(loadRecordSpendConfig(process.env));

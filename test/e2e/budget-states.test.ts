@@ -1,0 +1,151 @@
+/**
+ * Spend, states and lockdown on the local cloud (docs/budget-states.md): the spoke reports AWS
+ * Budgets' figures after each apply and at its hourly check; the hub writes `spend`, `state` and
+ * `stateDetail` onto the item; at Shutdown it attaches the account's lockdown policy (a service
+ * control policy in the management account, as moto stores it), and after a raise it detaches it.
+ * The figures are set in the front door's Budgets, as AWS calculates them a few times a day.
+ */
+import { lockdownPolicyOf as policyOf, type BudgetItemInput, type LocalCloud } from '@org-budgets/sandbox';
+import { report, startE2eCloud } from './support';
+
+jest.setTimeout(300_000);
+
+let cloud: LocalCloud;
+let account: string;
+
+const BUDGET = 'compute';
+const OWNER = 'owner@example.org';
+const APIS = ['ec2:RunInstances', 'sagemaker:Create*'];
+
+/** Polls until `check` returns a value other than undefined (the pipeline is asynchronous). */
+async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error instanceof Error ? error.message : JSON.stringify(error);
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+interface StateView {
+  state?: string;
+  spend?: Record<string, unknown>;
+  stateDetail?: Record<string, unknown>;
+  lockdownStatus?: Record<string, unknown>;
+}
+
+const key = () => ({ accountId: account, budgetName: BUDGET });
+const view = async (): Promise<StateView> => {
+  const current: StateView | undefined = await cloud.getItem(key());
+  return current ?? {};
+};
+
+/** AWS Budgets calculates new figures; the spoke's hourly check reports them; the hub records them. */
+async function awsReports(actual: number, forecasted: number | null, expectedState: string): Promise<StateView> {
+  cloud.frontDoor.setBudgetSpend({ accountId: account, budgetName: BUDGET, actual, forecasted });
+  cloud.verifySpokesNow(account);
+  return eventually(`state ${expectedState} at actual ${actual}`, async () => {
+    const item = await view();
+    return item.state === expectedState && item.spend?.['actual'] === actual ? item : undefined;
+  });
+}
+
+/** The account's lockdown policy while it is attached. */
+async function lockdownPolicyOf(accountId: string) {
+  const policy = await policyOf(cloud, accountId);
+  return policy?.attached ? policy : undefined;
+}
+
+const item = (amount: number): BudgetItemInput => ({
+  accountId: account,
+  budgetName: BUDGET,
+  amount,
+  emails: [OWNER],
+  lockdown: { mode: 'enforce', at: 'Shutdown', apis: APIS },
+});
+
+beforeAll(async () => {
+  cloud = await startE2eCloud({ memberAccounts: 1 });
+  account = cloud.memberAccounts[0] as string;
+  report(`budget-states: local cloud up in ${cloud.timings['total']} ms`);
+}, 240_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+describe('spend and states on the items', () => {
+  it('shows the figures AWS reported after the apply, and the state they put the budget in', async () => {
+    await cloud.putItem(item(1000));
+    const outcome = await cloud.waitForSync([key()]);
+    expect([...outcome.values()][0]).toMatchObject({ status: 'APPLIED' });
+    const applied = await eventually('spend after the apply', async () => {
+      const current = await view();
+      return current.spend ? current : undefined;
+    });
+    expect(applied).toMatchObject({ state: 'Unused', spend: { actual: 0, currency: 'USD', actualPercent: 0 } });
+  });
+
+  it('moves through the states as AWS reports more spend', async () => {
+    const onTarget = await awsReports(500, 850, 'On target');
+    expect(onTarget.spend).toMatchObject({ actual: 500, forecasted: 850, actualPercent: 50, forecastedPercent: 85 });
+    expect(onTarget.spend?.['awsUpdatedAt']).toEqual(expect.any(String));
+    expect(onTarget.stateDetail?.['reason']).toBe('forecast 85% of the amount, at or above onTargetAt 80%');
+    expect((await awsReports(600, 1100, 'Over')).spend).toMatchObject({ forecastedPercent: 110 });
+    const critical = await awsReports(920, 1100, 'Critical');
+    expect(critical.lockdownStatus).toBeUndefined();
+    expect(await lockdownPolicyOf(account)).toBeUndefined();
+  });
+});
+
+describe('lockdown', () => {
+  it('attaches the account’s lockdown policy at Shutdown, and tells the budget’s addresses', async () => {
+    await awsReports(1037, 1200, 'Shutdown');
+    const locked = await eventually('lockdownStatus LOCKED', async () => {
+      const current = await view();
+      return current.lockdownStatus?.['status'] === 'LOCKED' ? current : undefined;
+    });
+    expect(locked.lockdownStatus).toMatchObject({ status: 'LOCKED', locked: true, state: 'Shutdown', apis: APIS });
+    const policy = await lockdownPolicyOf(account);
+    expect(policy).toBeDefined();
+    expect(JSON.parse(policy?.content ?? '{}')).toMatchObject({
+      Statement: [{ Effect: 'Deny', Action: APIS, Resource: '*' }],
+    });
+    expect(policy?.tags).toMatchObject({ 'org-budgets:managed': 'true', 'org-budgets:account': account });
+    const mail = await eventually('the lockdown email', async () => {
+      const emails = await cloud.outbox(OWNER);
+      return emails.find((email) => /lockdown applied at Shutdown/.test(JSON.stringify(email)));
+    });
+    expect(JSON.stringify(mail)).toContain('actual 1037.00 USD (103.7%)');
+  });
+
+  it('keeps it while AWS still reports the same spend', async () => {
+    await awsReports(1037, 1200, 'Shutdown');
+    expect(await lockdownPolicyOf(account)).toBeDefined();
+  });
+
+  it('detaches it after finance raises the budget (a whole-item put, as the console’s edit)', async () => {
+    await cloud.putItem(item(2000));
+    await cloud.waitForSync([key()]);
+    const lifted = await eventually('lockdownStatus LIFTED', async () => {
+      const current = await view();
+      return current.lockdownStatus?.['status'] === 'LIFTED' ? current : undefined;
+    });
+    expect(lifted.lockdownStatus).toMatchObject({ locked: false });
+    expect(await lockdownPolicyOf(account)).toBeUndefined();
+    // Detached and deleted: the account holds no lockdown policy any more.
+    expect(await policyOf(cloud, account)).toBeUndefined();
+    // AWS recalculates the period's spend against the raised amount.
+    await awsReports(1037, 1200, 'Under');
+    await eventually('the lift email', async () => {
+      const emails = await cloud.outbox(OWNER);
+      return emails.find((email) => /lockdown lifted/.test(JSON.stringify(email)));
+    });
+  });
+});
