@@ -47,6 +47,7 @@ describe('org-budgets deployed on the local cloud', () => {
       'org-budgets-hub-local-expandOrgDefaults',
       'org-budgets-hub-local-propagateBudgetEdits',
       'org-budgets-hub-local-reconcileBudgets',
+      'org-budgets-hub-local-recordBudgetSpend',
       'org-budgets-hub-local-recordSpokeStatus',
     ]);
     for (const account of cloud.memberAccounts) {

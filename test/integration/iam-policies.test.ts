@@ -519,6 +519,106 @@ describe('IAM in the generated templates', () => {
     });
   });
 
+  describe('lockdowns: the hub manages only its own service control policies (policy evaluation)', () => {
+    const ownPolicy = `arn:aws:organizations::${HUB}:policy/${ORG}/service_control_policy/p-lockdown1`;
+    const memberAccount = `arn:aws:organizations::${HUB}:account/${ORG}/${SPOKE}`;
+    const tableArn = `arn:aws:dynamodb:${REGION}:${HUB}:table/org-budgets-${STAGE}`;
+    const asFunction = (
+      logicalId: string,
+      action: string,
+      resource: string,
+      context: Record<string, string | string[]> = {},
+    ) =>
+      decide({
+        identityPolicies: JSON.parse(
+          JSON.stringify(role(hub, logicalId, HUB).policies).replaceAll('getatt:BudgetsTable.Arn', tableArn),
+        ) as ReturnType<typeof role>['policies'],
+        request: {
+          principal: `arn:aws:iam::${HUB}:role/${logicalId}`,
+          action,
+          resource: { resource, accountId: HUB },
+          contextVariables: context,
+        },
+      });
+    const managed = { 'aws:ResourceTag/org-budgets:managed': 'true' };
+
+    it('lets record-budget-spend attach and detach policies tagged org-budgets:managed=true, to accounts of the organization', async () => {
+      for (const action of ['organizations:AttachPolicy', 'organizations:DetachPolicy']) {
+        expect(await asFunction('RecordBudgetSpendRole', action, ownPolicy, managed)).toBe('Allowed');
+        expect(await asFunction('RecordBudgetSpendRole', action, memberAccount)).toBe('Allowed');
+      }
+    });
+
+    it('refuses it any policy without the tag (an administrator’s SCP)', async () => {
+      for (const action of [
+        'organizations:AttachPolicy',
+        'organizations:DetachPolicy',
+        'organizations:UpdatePolicy',
+        'organizations:DeletePolicy',
+      ]) {
+        expect(await asFunction('RecordBudgetSpendRole', action, ownPolicy)).not.toBe('Allowed');
+        expect(
+          await asFunction('RecordBudgetSpendRole', action, ownPolicy, {
+            'aws:ResourceTag/org-budgets:managed': 'false',
+          }),
+        ).not.toBe('Allowed');
+      }
+      // An administrator's own SCP, tagged otherwise.
+      const theirs = `arn:aws:organizations::${HUB}:policy/${ORG}/service_control_policy/p-guardrails`;
+      expect(
+        await asFunction('RecordBudgetSpendRole', 'organizations:DetachPolicy', theirs, {
+          'aws:ResourceTag/team': 'security',
+        }),
+      ).not.toBe('Allowed');
+    });
+
+    it('refuses it targets outside the organization, OUs and the root', async () => {
+      const foreign = `arn:aws:organizations::${HUB}:account/${OTHER_ORG}/${OTHER}`;
+      const ou = `arn:aws:organizations::${HUB}:ou/${ORG}/ou-abcd-12345678`;
+      const root = `arn:aws:organizations::${HUB}:root/${ORG}/r-abcd`;
+      for (const target of [foreign, ou, root]) {
+        expect(await asFunction('RecordBudgetSpendRole', 'organizations:AttachPolicy', target)).not.toBe('Allowed');
+      }
+    });
+
+    it('lets it create only service control policies tagged as its own', async () => {
+      const create = (context: Record<string, string>) =>
+        asFunction('RecordBudgetSpendRole', 'organizations:CreatePolicy', '*', context);
+      expect(
+        await create({
+          'aws:RequestTag/org-budgets:managed': 'true',
+          'organizations:PolicyType': 'SERVICE_CONTROL_POLICY',
+        }),
+      ).toBe('Allowed');
+      expect(await create({ 'organizations:PolicyType': 'SERVICE_CONTROL_POLICY' })).not.toBe('Allowed');
+      expect(
+        await create({
+          'aws:RequestTag/org-budgets:managed': 'true',
+          'organizations:PolicyType': 'RESOURCE_CONTROL_POLICY',
+        }),
+      ).not.toBe('Allowed');
+    });
+
+    it('lets it tag nothing (so it cannot make another policy its own) and gives no other hub function any of this', async () => {
+      expect(await asFunction('RecordBudgetSpendRole', 'organizations:TagResource', ownPolicy, managed)).not.toBe(
+        'Allowed',
+      );
+      for (const other of ['RecordSpokeStatusRole', 'ReconcileBudgetsRole', 'PropagateBudgetEditsRole']) {
+        expect(await asFunction(other, 'organizations:AttachPolicy', ownPolicy, managed)).not.toBe('Allowed');
+      }
+    });
+
+    it('lets it write only the spend, state and lockdown attributes of items', async () => {
+      const update = (attributes: string[]) =>
+        asFunction('RecordBudgetSpendRole', 'dynamodb:UpdateItem', tableArn, { 'dynamodb:Attributes': attributes });
+      expect(await update(['accountId', 'budgetName', 'spend', 'state', 'stateDetail', 'lockdownStatus'])).toBe(
+        'Allowed',
+      );
+      expect(await update(['accountId', 'budgetName', 'amount'])).not.toBe('Allowed');
+      expect(await update(['accountId', 'budgetName', 'sync'])).not.toBe('Allowed');
+    });
+  });
+
   describe('who may report to the hub (status bus policy evaluation)', () => {
     const busArn = `arn:aws:events:${REGION}:${HUB}:event-bus/org-budgets-${STAGE}-status`;
     const forwarder = `arn:aws:iam::${SPOKE}:role/org-budgets-spoke-forwarder`;
