@@ -89,6 +89,14 @@ describe('organization defaults', () => {
     });
     expect(sync.message).toBe(`APPLIED in all 3 accounts below ${ou}`);
     expect((await cloud.getItem(baseline(ou)))?.['rollup']).toMatchObject({ accounts: 3, applied: 3, failed: 0 });
+    // Each spoke reports its budget's figures after applying; the default adds them up.
+    const rollup = await eventually('the spend of the 3 accounts rolled up', async () => {
+      const r = (await cloud.getItem(baseline(ou)))?.['rollup'] as
+        { spend?: { accounts?: number }; states?: Record<string, number> } | undefined;
+      return r?.spend?.accounts === 3 ? r : undefined;
+    });
+    expect(Object.values(rollup.states ?? {}).reduce((a, b) => a + b, 0)).toBe(3);
+    expect(rollup.states?.['Unknown']).toBeUndefined();
     // The outside account (under the root, not the OU) got nothing.
     expect(await cloud.getItem(baseline(joining))).toBeUndefined();
   });

@@ -23,6 +23,9 @@ export interface StoredItem {
   content: Record<string, unknown>;
   sync?: Partial<SyncStatus>;
   rollup?: Record<string, unknown>;
+  /** The budget's figures and state as the hub wrote them (record-budget-spend), for the roll-up. */
+  spend?: { actual?: number; forecasted?: number; currency?: string };
+  state?: string;
 }
 
 /** The attributes finance types; the ones a copy may hold or have to lose on a rewrite. */
@@ -63,6 +66,8 @@ export function storedItem(raw: Record<string, AttributeValue>): StoredItem {
   const image = raw as StreamImage;
   const content = itemFromStreamImage(image);
   const rollup = content['rollup'];
+  const spend = content['spend'];
+  const state = content['state'];
   for (const name of SYSTEM_ATTRIBUTES) delete content[name];
   const sync = readSyncAttribute(raw['sync']);
   return {
@@ -71,6 +76,8 @@ export function storedItem(raw: Record<string, AttributeValue>): StoredItem {
     content,
     ...(sync ? { sync } : {}),
     ...(rollup && typeof rollup === 'object' ? { rollup: rollup as Record<string, unknown> } : {}),
+    ...(spend && typeof spend === 'object' ? { spend: spend as StoredItem['spend'] } : {}),
+    ...(typeof state === 'string' ? { state } : {}),
   };
 }
 

@@ -226,3 +226,37 @@ describe('rollUpDefault', () => {
     });
   });
 });
+
+describe('rollUpDefault: spend and states', () => {
+  it('adds up the accounts’ spend in the default’s currency and counts their states, naming those over', () => {
+    const item = def(RESEARCH, 'baseline', 20);
+    const copy = (
+      accountId: string,
+      spend: { actual: number; forecasted?: number; currency: string } | undefined,
+      state?: string,
+    ) => {
+      const { accountId: from, ...fields } = item;
+      return {
+        accountId,
+        content: { ...fields, accountId, inheritedFrom: from },
+        sync: { status: 'APPLIED' as const },
+        ...(spend ? { spend } : {}),
+        ...(state ? { state } : {}),
+      };
+    };
+    const result = rollUpDefault(
+      item,
+      [
+        copy('100000000001', { actual: 10.5, forecasted: 18, currency: 'USD' }, 'On target'),
+        copy('100000000002', { actual: 25, currency: 'USD' }, 'Shutdown'),
+        copy('100000000003', { actual: 99, currency: 'EUR' }, 'Under'),
+        copy('100000000004', undefined),
+      ],
+      { overridden: 0, optedOut: 0 },
+      new Date('2026-12-03T12:00:00Z'),
+    );
+    expect(result.rollup.spend).toEqual({ actual: 35.5, forecasted: 43, currency: 'USD', accounts: 2 });
+    expect(result.rollup.states).toEqual({ 'On target': 1, Shutdown: 1, Under: 1, Unknown: 1 });
+    expect(result.rollup.accountsOver).toEqual([{ accountId: '100000000002', state: 'Shutdown' }]);
+  });
+});

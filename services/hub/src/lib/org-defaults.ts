@@ -133,8 +133,20 @@ export interface DefaultRollup {
   optedOut: number;
   /** The first accounts that failed, with their message (at most MAX_NAMED_FAILURES). */
   failedAccounts: { accountId: string; message: string }[];
+  /**
+   * The accounts' spend added up (AWS Budgets' figures as their spokes reported them), for the
+   * copies that reported one in the default's currency: `accounts` says how many.
+   */
+  spend: { actual: number; forecasted: number; currency: string; accounts: number };
+  /** How many accounts are in each budget state (Unknown for those without one yet). */
+  states: Record<string, number>;
+  /** The accounts in the most severe states (Over, Critical, Shutdown), at most MAX_NAMED_FAILURES. */
+  accountsOver: { accountId: string; state: string }[];
   updatedAt: string;
 }
+
+/** States worth naming on the default, most severe first. */
+const NAMED_STATES = ['Shutdown', 'Critical', 'Over'];
 
 export const MAX_NAMED_FAILURES = 20;
 
@@ -143,6 +155,8 @@ export interface CopyStatus {
   accountId: string;
   content: Record<string, unknown>;
   sync?: Partial<SyncStatus>;
+  spend?: { actual?: number; forecasted?: number; currency?: string };
+  state?: string;
 }
 
 /**
@@ -165,11 +179,15 @@ export function rollUpDefault(
     overridden: excluded.overridden,
     optedOut: excluded.optedOut,
     failedAccounts: [],
+    spend: { actual: 0, forecasted: 0, currency: defaultItem.currency, accounts: 0 },
+    states: {},
+    accountsOver: [],
     updatedAt: now.toISOString(),
   };
   for (const copy of [...copies].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
     const current = sameCopy(copy.content, inheritedItem(defaultItem, copy.accountId));
     const status = copy.sync?.status;
+    addSpendAndState(rollup, copy);
     if (current && (status === 'FAILED' || status === 'REJECTED')) {
       rollup.failed += 1;
       if (rollup.failedAccounts.length < MAX_NAMED_FAILURES)
@@ -204,6 +222,23 @@ export function rollUpDefault(
     message: `APPLIED in ${count(rollup.applied)} of ${count(n)} accounts; ${count(rollup.pending)} on their way${excludedText}`,
     rollup,
   };
+}
+
+function addSpendAndState(rollup: DefaultRollup, copy: CopyStatus): void {
+  const state = copy.state ?? 'Unknown';
+  rollup.states[state] = (rollup.states[state] ?? 0) + 1;
+  if (NAMED_STATES.includes(state) && rollup.accountsOver.length < MAX_NAMED_FAILURES)
+    rollup.accountsOver.push({ accountId: copy.accountId, state });
+  const spend = copy.spend;
+  if (spend && typeof spend.actual === 'number' && spend.currency === rollup.spend.currency) {
+    rollup.spend.accounts += 1;
+    rollup.spend.actual = round2(rollup.spend.actual + spend.actual);
+    rollup.spend.forecasted = round2(rollup.spend.forecasted + (spend.forecasted ?? spend.actual));
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
 }
 
 function describeExcluded(rollup: DefaultRollup): string {
