@@ -220,6 +220,15 @@ async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id:
   aws dynamodb delete-item --endpoint-url ${endpoint} --table-name ${tableName} \\
     --key '{"accountId":{"S":"${accounts.sandbox}"},"budgetName":{"S":"gpu"}}'
 `);
+  console.log(`  # the org-budgets command line (docs/cli.md), in another terminal of this checkout, with the exports above:
+  export AWS_ENDPOINT_URL=${endpoint} ORG_BUDGETS_TABLE=${tableName}
+  pnpm org-budgets list
+  pnpm org-budgets set ${accounts.sandbox} gpu --amount 750 --emails lab@example.org
+  pnpm org-budgets export budgets.csv      # edit it in a spreadsheet, then:
+  pnpm org-budgets import budgets.csv --dry-run
+  pnpm org-budgets import budgets.csv
+  pnpm org-budgets delete ${accounts.sandbox} gpu
+`);
   const lab = await local.accountCredentials.forAccount(accounts.genomics);
   console.log(`  # the cost guardian: the genomics account's lab (queues ${GUARDED_QUEUES.join(', ')} guarded, ${UNGUARDED_QUEUE} not;
   # budget batch-grant, now $20). Jobs run in the front door's Batch simulator; the guardian checks every 5 minutes.

@@ -12,8 +12,11 @@ export interface Spinner {
   fail(text: string): void;
 }
 
+/** A terminal that can be drawn on (a pseudo-terminal without a size reports 0 columns). */
+const drawable = (io: CliIo): boolean => io.stderr.isTTY === true && (io.stderr.columns ?? 0) > 0;
+
 export function startSpinner(io: CliIo, text: string): Spinner {
-  if (io.stderr.isTTY) {
+  if (drawable(io)) {
     const spinner = createSpinner(text, { stream: io.stderr as NodeJS.WriteStream }).start();
     return {
       update: (t) => void spinner.update({ text: t }),
@@ -52,7 +55,7 @@ export interface ProgressBar {
 
 export function startProgressBar(io: CliIo, total: number): ProgressBar {
   const done = (c: PropagationCounts) => c.APPLIED + c.REJECTED + c.FAILED + c.other;
-  if (io.stderr.isTTY) {
+  if (drawable(io)) {
     const bar = new SingleBar({
       stream: io.stderr,
       format:
