@@ -1,11 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DELIMITERS, type Delimiter } from './budget-csv';
 import { exportBudgets } from './commands/export';
+import { showHistory, type HistoryOptions } from './commands/history';
 import { importBudgets, type ImportOptions } from './commands/import';
 import { listBudgets, type ListOptions } from './commands/list';
 import { deleteBudget, setBudget, type SetOptions } from './commands/set';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context';
 import { describeError } from './propagation';
+import { writeReport, type ReportOptions } from './report/report-command';
 import packageJson from '../package.json';
 
 export interface RunOptions {
@@ -53,7 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
 
   const program = new Command('org-budgets')
     .description(
-      'List, set, delete, import and export the AWS Budgets of an AWS Organization (the org-budgets hub table).',
+      'List, set, delete, import and export the AWS Budgets of an AWS Organization (the org-budgets hub table), and show their history.',
     )
     .addOption(
       new Option('--region <region>', 'AWS region of the hub (else AWS_REGION, AWS_DEFAULT_REGION, the profile)'),
@@ -116,6 +118,17 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
     });
 
   program
+    .command('history')
+    .description('every recorded edit of a budget, newest first: when, revision, what changed, who, outcome')
+    .argument('<account>', 'account id (or exact account name), OU or root id')
+    .argument('<budget>', 'budget name')
+    .option('--json', 'JSON instead of a table')
+    .option('--csv', 'CSV instead of a table')
+    .action(async (account: string, budget: string, options: HistoryOptions, command: Command) => {
+      exitCode = await showHistory(contextOf(command), account, budget, options);
+    });
+
+  program
     .command('import')
     .description(
       'apply a CSV of budgets (the format of export, docs/cli.md): check every row, show the plan, write, follow',
@@ -151,6 +164,16 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
     .option('--delimiter <delimiter>', 'comma (default), semicolon or tab', delimiter)
     .action(async (file: string, options: { bom: boolean; delimiter?: Delimiter }, command: Command) => {
       exitCode = await exportBudgets(contextOf(command), file, options);
+    });
+
+  program
+    .command('report')
+    .description(
+      'write one self-contained HTML page with charts: budget, actual and forecast per account and OU, states, lockdowns, guardian estimates, REJECTED and FAILED',
+    )
+    .requiredOption('--out <file>', 'the HTML file to write, e.g. report.html')
+    .action(async (options: ReportOptions, command: Command) => {
+      exitCode = await writeReport(contextOf(command), options);
     });
 
   try {

@@ -1,0 +1,2 @@
+export * from './report-browser';
+export * from './report-fixtures';
