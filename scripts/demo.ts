@@ -23,6 +23,7 @@ import {
   GUARDED_QUEUES,
   makeThreeEdits,
   playGuardianAct,
+  playLockdownAct,
   runGuardianNow,
   setInitialBudgets,
   UNGUARDED_QUEUE,
@@ -145,6 +146,30 @@ async function main(): Promise<void> {
   line("the lab's mailbox (the local outbox), one notice per action:");
   for (const email of raised?.emails ?? []) line(`  ✉ ${email.subject}`);
   line(`guardian act: ${((Date.now() - guardianStart) / 1000).toFixed(1)} s`);
+
+  step(
+    `spend, states and lockdown: the webshop's cloud-spend budget, $1000/month, lockdown at Shutdown (mode enforce)`,
+  );
+  const lockdownStart = Date.now();
+  const lockdown = await playLockdownAct(local, {
+    accountId: accounts.webshop,
+    progress: (message) => line(`[${clock()}] ${message}`),
+  });
+  const states = lockdown.steps.map((s) => s.state);
+  check(
+    ['On target', 'Over', 'Critical', 'Shutdown'].every((s) => states.includes(s)),
+    `the budget did not move through On target, Over, Critical and Shutdown: ${states.join(', ')}`,
+  );
+  check(
+    lockdown.steps.some((s) => s.lockdown === 'LOCKED' && s.policyAttached),
+    'the account was not locked down',
+  );
+  const last = lockdown.steps.at(-1);
+  check(last?.lockdown === 'LIFTED' && !last.policyAttached, 'the raise did not lift the lockdown');
+  check(local.runtime.asyncFailures.length === 0 && local.runtime.deadLetters.length === 0, 'invocations failed');
+  line("the owner's mailbox (the local outbox):");
+  for (const email of lockdown.emails) line(`  ✉ ${email.subject ?? ''}`);
+  line(`lockdown act: ${((Date.now() - lockdownStart) / 1000).toFixed(1)} s`);
 
   if (!keep) {
     step('done: stopping everything');

@@ -5,7 +5,12 @@
  * control policy in the management account, as moto stores it), and after a raise it detaches it.
  * The figures are set in the front door's Budgets, as AWS calculates them a few times a day.
  */
-import { lockdownPolicyOf as policyOf, type BudgetItemInput, type LocalCloud } from '@org-budgets/sandbox';
+import {
+  lockdownPolicyOf as policyOf,
+  playLockdownAct,
+  type BudgetItemInput,
+  type LocalCloud,
+} from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
 jest.setTimeout(300_000);
@@ -147,5 +152,26 @@ describe('lockdown', () => {
       const emails = await cloud.outbox(OWNER);
       return emails.find((email) => /lockdown lifted/.test(JSON.stringify(email)));
     });
+  });
+});
+
+describe('the demo’s lockdown act', () => {
+  it('moves a budget through the states, locks the account down at Shutdown and lifts it after the raise', async () => {
+    const act = await playLockdownAct(cloud, { accountId: account, progress: report });
+    expect(act.steps.map((step) => [step.state, step.lockdown ?? '-', step.policyAttached])).toEqual([
+      ['Unused', '-', false],
+      ['On target', '-', false],
+      ['Over', '-', false],
+      ['Critical', '-', false],
+      ['Shutdown', 'LOCKED', true],
+      ['Unused', 'LIFTED', false],
+      ['On target', 'LIFTED', false],
+    ]);
+    expect(act.emails.map((email) => email.subject)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('lockdown applied at Shutdown'),
+        expect.stringContaining('lockdown lifted'),
+      ]),
+    );
   });
 });

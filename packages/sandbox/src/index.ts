@@ -9,3 +9,4 @@ export * from './guardian-lab';
 export type { CallInfo, CallRecord, FaultRule, LatencyRule } from '@org-budgets/aws-emulator';
 export * from './organization-moves';
 export * from './lockdown-view';
+export * from './lockdown-act';

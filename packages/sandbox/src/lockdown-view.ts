@@ -17,7 +17,10 @@ export interface LockdownPolicyView {
 }
 
 /** The account's lockdown policy (`org-budgets-lockdown-<account>`), attached or not; undefined when there is none. */
-export async function lockdownPolicyOf(cloud: LocalCloud, accountId: string): Promise<LockdownPolicyView | undefined> {
+export async function lockdownPolicyOf(
+  cloud: Pick<LocalCloud, 'region' | 'endpoint'>,
+  accountId: string,
+): Promise<LockdownPolicyView | undefined> {
   const organizations = new OrganizationsClient({
     region: cloud.region,
     endpoint: cloud.endpoint,
