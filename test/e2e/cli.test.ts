@@ -432,3 +432,21 @@ describe('the binary', () => {
     expect((JSON.parse(stdout) as { budgetName: string }[]).map((b) => b.budgetName)).toEqual(['team-000', 'team-002']);
   });
 });
+
+describe('import --skip-invalid', () => {
+  it('writes the good rows, skips the bad ones, and still exits 1', async () => {
+    writeFileSync(
+      join(dir, 'partly.csv'),
+      `accountId,budgetName,amount\n${shop},skip-ok,42\n${shop},skip-bad,"1,000"\n`,
+    );
+
+    const run = await cli(['import', 'partly.csv', '--skip-invalid']);
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('row 3, column amount: "1,000" has a thousands separator');
+    expect(run.stderr).toContain('--skip-invalid: these 1 row(s) are skipped');
+    expect(run.stdout).toContain('summary: APPLIED 1, REJECTED 0, FAILED 0; 0 unchanged');
+    expect(amountOf(shop, 'skip-ok')).toBe(42);
+    expect(await cloud.getItem({ accountId: shop, budgetName: 'skip-bad' })).toBeUndefined();
+  });
+});
