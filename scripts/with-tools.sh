@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
 # Makes sure the tools the project needs are here, then runs the given command with them.
-#   bash scripts/with-tools.sh [--need-lint] <command> [args…]
+#   bash scripts/with-tools.sh [--need-lint] [--need-browser] <command> [args…]
 # Installs pnpm (into .tools/ when it is not on PATH) and the workspace's packages, and checks
-# Python with moto (and, with --need-lint, cfn-lint), installing them with pip where it can.
+# Python with moto (and, with --need-lint, cfn-lint), installing them with pip where it can; with
+# --need-browser, Chromium (the report page's test), installed with apt-get where it can.
 # Anything it cannot provide stops it with a message that says what to install.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
 need_lint=false
-if [ "${1:-}" = "--need-lint" ]; then need_lint=true; shift; fi
+need_browser=false
+while :; do
+  case "${1:-}" in
+    --need-lint) need_lint=true; shift ;;
+    --need-browser) need_browser=true; shift ;;
+    *) break ;;
+  esac
+done
 
 say() { printf '[setup] %s\n' "$*" >&2; }
 fail() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -72,6 +80,30 @@ if $need_lint; then
     pip_install cfn-lint || true
     lint_ok || fail "cfn-lint is not available to $python. Install it with: $python -m pip install cfn-lint"
   fi
+fi
+
+# --- Chromium (the report page is tested in a real browser) -------------------------------------
+# The system's Chromium: npm packages that download a browser need a network that CI may not have.
+find_chromium() {
+  local candidate
+  for candidate in "${ORG_BUDGETS_CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [ -n "$candidate" ] && [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+if $need_browser; then
+  if ! find_chromium >/dev/null; then
+    as_root=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && sudo -n true 2>/dev/null; then as_root="sudo -n"; fi
+    if command -v apt-get >/dev/null && { [ "$(id -u)" -eq 0 ] || [ -n "$as_root" ]; }; then
+      say "installing Chromium with apt-get (Debian's chromium package)"
+      { $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2 \
+        || { $as_root apt-get update -q >&2 && $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >&2; }; } || true
+    fi
+  fi
+  chromium_path=$(find_chromium) \
+    || fail "Chromium is not installed (the report page's test opens it in a browser). Install it with: sudo apt-get install -y chromium (Debian; chromium-browser on Ubuntu), or set ORG_BUDGETS_CHROMIUM to a Chromium or Chrome binary"
+  export ORG_BUDGETS_CHROMIUM="$chromium_path"
 fi
 
 export ORG_BUDGETS_PYTHON="$python"
