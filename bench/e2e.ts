@@ -150,6 +150,7 @@ async function latencyRun(cloud: LocalCloud): Promise<LatencyResults> {
 }
 
 interface BulkResults {
+  edits: number;
   /** Until the last edit seen APPLIED. */
   allMs: number;
   putMs: number;
@@ -187,7 +188,7 @@ async function bulkRun(cloud: LocalCloud): Promise<BulkResults> {
       unresolved.set(last, (unresolved.get(last) ?? 0) + 1);
     }
   }
-  return { allMs: Math.max(0, ...latencies), putMs, latencies, delivered, unresolved };
+  return { edits: sent.length, allMs: Math.max(0, ...latencies), putMs, latencies, delivered, unresolved };
 }
 
 /** Waits until the runtime is quiet, or says why it was not within 5 minutes and goes on. */
@@ -284,7 +285,7 @@ async function main(): Promise<void> {
     const bulkPhase: Phase = {
       from: bulkFrom,
       to: Date.now(),
-      edits: bulk.latencies.length,
+      edits: bulk.edits,
       calls: cloud.frontDoor.calls(),
       loadBefore: bulkLoad,
       loadAfter: load(),
@@ -310,7 +311,7 @@ org-budgets end to end on the local cloud (${accounts} member accounts; latency 
                     warm (later edits): ${formatPercentiles(percentilesOf(latencies.rest))}
 ${phaseReport(cloud, latencyPhase, roles)}
 
-2. bulk run: ${bulk.latencies.length} accounts edited at once (every spoke cold)
+2. bulk run: ${bulk.edits} accounts edited at once (every spoke cold)
   all APPLIED       ${bulk.unresolved.size === 0 ? 'after' : `NOT ALL within ${options['bulk-timeout-s']} s: ${[...bulk.unresolved].map(([status, n]) => `${n} ${status}`).join(', ')}; the last APPLIED after`} ${seconds(bulk.allMs)} (puts took ${seconds(bulk.putMs)})
   edit → APPLIED    ${formatPercentiles(percentilesOf(bulk.latencies))}
   edit → DELIVERED  (hub done, spoke not yet) ${formatPercentiles(percentilesOf(bulk.delivered))}
