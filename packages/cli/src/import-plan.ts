@@ -10,7 +10,7 @@ export type PlannedEdit =
       kind: 'add' | 'change';
       row: number;
       key: ItemKey;
-      /** The item's content attributes after the edit (those the file sets, and those of the table it leaves alone). */
+      /** The content attributes to write: the row's cells (attributes the file has no column for are left as they are). */
       desired: Record<string, unknown>;
       /** Content attributes the file empties. */
       remove: string[];
@@ -165,7 +165,7 @@ export function planImport(input: {
         kind: 'change',
         row: row.row,
         key,
-        desired: stripKey(desired),
+        desired: stripKey(cells),
         remove,
         expected: existing,
         changes,
