@@ -24,3 +24,4 @@ export * from './sts/spoke-credentials';
 export * from './dynamodb/budget-item-edits';
 export * from './organizations/organization-tree';
 export * from './dynamodb/default-items';
+export * from './dynamodb/guardian-estimate';

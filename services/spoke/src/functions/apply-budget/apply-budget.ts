@@ -38,7 +38,7 @@ export interface ApplyBudgetDeps {
    * Sends the hub the budget's spend for the revision it matches (./report-spend.ts), after every
    * apply and at every scheduled check; left out, no spend is reported.
    */
-  reportSpend?(budgetName: string, revision: string): Promise<void>;
+  reportSpend?(budgetName: string, revision: string, options: { guardianOn: boolean }): Promise<void>;
 }
 
 export interface ApplyOptions {
@@ -221,7 +221,7 @@ async function finishApplied(
   const { revision } = parameter;
   if (calls.length === 0) {
     if (verify) {
-      await sendSpend(budgetName, revision, deps, verify);
+      await sendSpend(parameter, deps, verify);
       return { result: 'in-sync', revision };
     }
     // A repeated event, or an edit the budget already matched: reported in case a report was lost.
@@ -232,7 +232,7 @@ async function finishApplied(
       status: 'APPLIED',
       message: describeApplied(parameter, 'already applied'),
     });
-    await sendSpend(budgetName, revision, deps, verify);
+    await sendSpend(parameter, deps, verify);
     return { result: 'already-applied', revision };
   }
   const repaired = verify ? repairedNote(found) : undefined;
@@ -244,7 +244,7 @@ async function finishApplied(
     message: describeApplied(parameter, verify ? `restored, ${calls.length} change(s)` : `${calls.length} change(s)`),
     ...(repaired ? { repaired } : {}),
   });
-  await sendSpend(budgetName, revision, deps, verify);
+  await sendSpend(parameter, deps, verify);
   return { result: 'applied', revision, calls, ...(repaired ? { repaired } : {}) };
 }
 
@@ -253,10 +253,11 @@ async function finishApplied(
  * budget is applied; the hourly check reports again); in the scheduled check it fails the budget's
  * check, so that the run ends in the dead-letter queue (an alarm) rather than go stale unseen.
  */
-async function sendSpend(budgetName: string, revision: string, deps: ApplyBudgetDeps, verify: boolean): Promise<void> {
+async function sendSpend(parameter: BudgetParameter, deps: ApplyBudgetDeps, verify: boolean): Promise<void> {
   if (!deps.reportSpend) return;
+  const { budgetName, revision } = parameter;
   try {
-    await deps.reportSpend(budgetName, revision);
+    await deps.reportSpend(budgetName, revision, { guardianOn: parameter.guardian.mode !== 'off' });
   } catch (error) {
     deps.logger.error('could not report the budget’s spend to the hub', { budgetName, revision, error });
     if (verify) throw error;

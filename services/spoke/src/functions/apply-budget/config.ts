@@ -7,11 +7,14 @@ export const applyBudgetConfigSchema = z
     ALERT_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
     PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
     STATUS_EVENT_BUS: z.string().min(1).default('default'),
+    /** The cost guardian's ledger: its latest estimate goes with a guarded budget's spend report. */
+    LEDGER_TABLE_NAME: z.string().min(1).optional(),
   })
   .transform((env) => ({
     alertTopicArn: env.ALERT_TOPIC_ARN,
     partition: env.PARTITION,
     statusEventBus: env.STATUS_EVENT_BUS,
+    ...(env.LEDGER_TABLE_NAME ? { ledgerTableName: env.LEDGER_TABLE_NAME } : {}),
   }));
 
 export type ApplyBudgetConfig = z.output<typeof applyBudgetConfigSchema>;

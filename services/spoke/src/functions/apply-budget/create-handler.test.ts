@@ -9,6 +9,7 @@ import {
   NotFoundException,
   TagResourceCommand,
 } from '@aws-sdk/client-budgets';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetParameterCommand, GetParametersByPathCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { serializeBudgetParameter } from '@org-budgets/contracts';
@@ -21,6 +22,7 @@ import { ACCOUNT, budgetParameter, TOPIC } from './testing/fake-budgets';
 const ssm = mockClient(SSMClient);
 const budgets = mockClient(BudgetsClient);
 const events = mockClient(EventBridgeClient);
+const ledger = mockClient(DynamoDBClient);
 
 const config = { alertTopicArn: TOPIC, partition: 'aws', statusEventBus: 'default' };
 const context = {
@@ -167,6 +169,37 @@ describe('apply-budget handler', () => {
     });
     expect(sentDetails()).toEqual([expect.objectContaining({ status: 'APPLIED', revision: '8' })]);
     expect(budgets).not.toHaveReceivedCommand(DescribeBudgetsCommand);
+  });
+
+  it('sends the guardian’s latest estimate with a guarded budget’s spend', async () => {
+    const guarded = budgetParameter('9', { guardian: { mode: 'enforce', disableQueuesAt: 80, terminateJobsAt: 100 } });
+    ssm.on(GetParameterCommand, { Name: '/org-budgets/budgets/research' }).resolves({
+      Parameter: { Value: serializeBudgetParameter(guarded) },
+    });
+    budgets
+      .on(DescribeBudgetCommand, { BudgetName: 'research' })
+      .rejectsOnce(notFound())
+      .resolves({
+        Budget: {
+          BudgetName: 'research',
+          BudgetType: 'COST',
+          TimeUnit: 'MONTHLY',
+          BudgetLimit: { Amount: '100', Unit: 'USD' },
+          CalculatedSpend: { ActualSpend: { Amount: '2.5', Unit: 'USD' } },
+        },
+      });
+    ledger.reset();
+    ledger.on(QueryCommand).resolves({
+      Items: [{ at: { S: '2026-11-23T11:59:00.000Z' }, estimate: { M: { total: { N: '8.41' } } } }],
+    });
+    const handler = createApplyBudgetHandler({ ...config, ledgerTableName: 'ledger' }, { credentials });
+
+    await handler(parameterChange('/org-budgets/budgets/research'), context);
+
+    expect(sentDetails()).toContainEqual(
+      expect.objectContaining({ actual: 2.5, guardianEstimate: { amount: 8.41, at: '2026-11-23T11:59:00.000Z' } }),
+    );
+    expect(ledger).toHaveReceivedCommandWith(QueryCommand, { TableName: 'ledger' });
   });
 
   it('ignores a schedule or a change from another account', async () => {

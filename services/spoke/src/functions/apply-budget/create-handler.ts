@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
@@ -11,6 +12,7 @@ import {
   createStatusSender,
   getBudgetParameter,
   listBudgetParameterNames,
+  readLatestGuardianEstimate,
 } from '@org-budgets/aws';
 import { budgetNameFromParameterName } from '@org-budgets/contracts';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -50,6 +52,8 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
   const events = new EventBridgeClient({ ...awsClientConfig(), ...clientConfig });
   const sendStatus = createStatusSender(events, config.statusEventBus);
   const sendSpend = createSpendSender(events, config.statusEventBus);
+  const ledger = config.ledgerTableName;
+  const ddb = ledger ? new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }) : undefined;
 
   return middy<ParameterChangeEvent | ScheduledEvent, ApplyBudgetResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -63,8 +67,17 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
         readParameter: (name) => getBudgetParameter(ssm, name),
         budgets,
         sendStatus,
-        reportSpend: (budgetName, revision) =>
-          reportSpend(budgetName, revision, { accountId, budgets, sendSpend, now, logger }),
+        reportSpend: (budgetName, revision, { guardianOn }) =>
+          reportSpend(budgetName, revision, {
+            accountId,
+            budgets,
+            sendSpend,
+            ...(guardianOn && ddb && ledger
+              ? { readGuardianEstimate: (name: string) => readLatestGuardianEstimate(ddb, ledger, name) }
+              : {}),
+            now,
+            logger,
+          }),
         now,
         logger,
       };
