@@ -35,7 +35,7 @@ export async function writeReport(context: CliContext, options: ReportOptions, n
   }
   const t = model.totals;
   context.io.stdout.write(
-    `wrote ${file}: ${t.budgets} budget(s) of ${t.accounts} account(s), ${t.defaults} organization default(s), ` +
+    `wrote ${options.out}: ${t.budgets} budget(s) of ${t.accounts} account(s), ${t.defaults} organization default(s), ` +
       `${t.problems} REJECTED or FAILED\n`,
   );
   return 0;

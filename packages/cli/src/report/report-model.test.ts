@@ -89,6 +89,19 @@ describe('buildReportModel', () => {
     expect(chart.omitted).toBe(5);
   });
 
+  it('draws no bar for an amount that is no budget (a REJECTED -5), which the tables still list', () => {
+    const items = [
+      { accountId: '111111111111', budgetName: 'typo', amount: -5, sync: { status: 'REJECTED', message: 'm' } },
+      { accountId: '111111111111', budgetName: 'fine', amount: 10 },
+    ];
+
+    const rejected = model(reportFixtureEntries(items));
+
+    expect(rejected.accountCharts[0]?.rows.map((r) => r.label)).toEqual(['genomics-lab · fine']);
+    expect(rejected.ouCharts[0]?.rows.map((r) => r.label)).toEqual(['Root/Research/Genomics · fine']);
+    expect(rejected.budgets.map((b) => b.budgetName)).toEqual(['fine', 'typo']);
+  });
+
   it('counts states in their order of severity, a budget without one as Unknown', () => {
     expect(model().states).toEqual([
       { name: 'Unknown', count: 4 },

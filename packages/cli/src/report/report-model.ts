@@ -370,10 +370,13 @@ function limitRows(currency: string, rows: SpendRow[]): SpendChart {
   return { currency, rows: rows.slice(0, MAX_CHART_ROWS), omitted: Math.max(0, rows.length - MAX_CHART_ROWS) };
 }
 
+/** A budget with an amount above 0 (an invalid item's amount, e.g. a REJECTED -5, is no budget to draw). */
+const isChartable = (b: ReportBudget): boolean => b.amount !== undefined && b.amount > 0;
+
 /** One row per budget of an account, most at risk first (the highest projected share of the amount). */
 function accountCharts(budgets: readonly ReportBudget[]): SpendChart[] {
   const charts: SpendChart[] = [];
-  for (const [currency, group] of groupByCurrency(budgets.filter((b) => b.amount !== undefined))) {
+  for (const [currency, group] of groupByCurrency(budgets.filter(isChartable))) {
     const rows = [...group]
       .sort((a, b) => projectedPercent(b) - projectedPercent(a))
       .map((b) => ({
@@ -394,7 +397,7 @@ function accountCharts(budgets: readonly ReportBudget[]): SpendChart[] {
  */
 function ouCharts(budgets: readonly ReportBudget[]): SpendChart[] {
   const charts: SpendChart[] = [];
-  for (const [currency, group] of groupByCurrency(budgets.filter((b) => b.amount !== undefined && b.ou))) {
+  for (const [currency, group] of groupByCurrency(budgets.filter((b) => isChartable(b) && b.ou))) {
     const rows = new Map<string, SpendRow>();
     for (const b of group) {
       const label = `${b.ou ?? ''} · ${b.budgetName}`;

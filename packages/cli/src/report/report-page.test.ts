@@ -5,7 +5,7 @@ import {
   reportFixtureDirectory,
   reportFixtureEntries,
 } from '../testing/report-fixtures';
-import { checkedForInlining } from './chart-library';
+import { checkedForInlining } from './chart-library-check';
 import { buildReportModel } from './report-model';
 import { chartSpecs, escapeHtml, jsonForScript, renderReportPage } from './report-page';
 
