@@ -24,4 +24,6 @@ export * from './sts/spoke-credentials';
 export * from './dynamodb/budget-item-edits';
 export * from './organizations/organization-tree';
 export * from './dynamodb/default-items';
+export * from './dynamodb/edit-history';
+export * from './sts/caller-identity';
 export * from './dynamodb/guardian-estimate';

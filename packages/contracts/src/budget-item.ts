@@ -70,6 +70,20 @@ export const SYSTEM_ATTRIBUTES = [
   'lockdownStatus',
 ] as const;
 
+/**
+ * Who made an edit, as the tool that wrote it says (the org-budgets command line writes the
+ * caller's identity here: ./edited-by.ts). Never validated, never propagated, never copied from an
+ * organization default; a change of only this triggers no propagation. The hub's edit history
+ * names it only for the edit that wrote it (docs/history.md).
+ */
+export const EDIT_RECORD_ATTRIBUTES = ['editedBy'] as const;
+
+/** Slots for the edit record in an item schema: any value, never validated, never propagated. */
+export const editRecordFields = { editedBy: z.unknown().optional() };
+
+/** Attributes that are not the budget: the system's and the edit record. */
+export const NON_BUDGET_ATTRIBUTES = [...SYSTEM_ATTRIBUTES, ...EDIT_RECORD_ATTRIBUTES] as const;
+
 export const DEFAULT_ALERT_AT = [50, 80, 100];
 export const DEFAULT_FORECAST_ALERT_AT = [100];
 
@@ -338,6 +352,7 @@ export const KNOWN_ATTRIBUTES = [
   'lockdown',
   'inheritedFrom',
   'optOut',
+  ...EDIT_RECORD_ATTRIBUTES,
   ...SYSTEM_ATTRIBUTES,
 ] as const;
 
@@ -491,6 +506,7 @@ export const budgetItemSchema = z
               : `must be true or false, got ${describeValue(issue.input)}`,
         })
         .optional(),
+      ...editRecordFields,
       ...systemAttributeFields,
     },
     { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
@@ -498,7 +514,7 @@ export const budgetItemSchema = z
   .refine(...withinNotificationLimit)
   .refine(...guardianNeedsUsd)
   .transform((input, ctx) => {
-    const item = withoutAttributes(input, [...SYSTEM_ATTRIBUTES, 'inheritedFrom', 'optOut'] as const);
+    const item = withoutAttributes(input, [...NON_BUDGET_ATTRIBUTES, 'inheritedFrom', 'optOut'] as const);
     const oversize = documentSizeProblem(item);
     if (oversize)
       ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });

@@ -7,3 +7,4 @@ export * from './spend-report';
 export * from './status-event';
 export * from './organization-target';
 export * from './organization-defaults';
+export * from './edited-by';

@@ -123,3 +123,24 @@ describe('inheritedItem', () => {
     expect(validation.valid && validation.item).toEqual({ ...result.item, accountId: '222222222222' });
   });
 });
+
+describe('editedBy', () => {
+  const editedBy = { by: 'arn:aws:sts::123456789012:assumed-role/Finance/alice', via: 'org-budgets CLI', at: 't' };
+
+  it('is accepted on every kind of item and never part of the budget', () => {
+    const own = validateBudgetItem({ accountId: '111111111111', budgetName: 'b', amount: 5, editedBy });
+    const byDefault = validateDefaultItem({ accountId: 'ou-ab12-cdef3456', budgetName: 'b', amount: 5, editedBy });
+    const optOut = validateOptOutItem({ accountId: '111111111111', budgetName: 'b', optOut: true, editedBy });
+
+    expect(own.valid && 'editedBy' in own.item).toBe(false);
+    expect(byDefault.valid && 'editedBy' in byDefault.item).toBe(false);
+    expect(optOut).toEqual({ valid: true, item: { accountId: '111111111111', budgetName: 'b', optOut: true } });
+  });
+
+  it('is not copied from an organization default into its accounts’ copies', () => {
+    const validation = validateDefaultItem({ accountId: 'ou-ab12-cdef3456', budgetName: 'b', amount: 5, editedBy });
+    if (!validation.valid) throw new Error(validation.message);
+
+    expect(inheritedItem(validation.item, '111111111111')).not.toHaveProperty('editedBy');
+  });
+});

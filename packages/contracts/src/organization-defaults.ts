@@ -5,8 +5,9 @@ import {
   accountIdSchema,
   documentSizeProblem,
   guardianNeedsUsd,
+  editRecordFields,
   KNOWN_ATTRIBUTES,
-  SYSTEM_ATTRIBUTES,
+  NON_BUDGET_ATTRIBUTES,
   systemAttributeFields,
   unknownAttributeError,
   validateBudgetItem,
@@ -38,7 +39,7 @@ const MEASURED_ACCOUNT = '000000000000';
 
 const defaultItemSchema = z
   .strictObject(
-    { ...budgetItemFields, accountId: defaultTargetSchema, ...systemAttributeFields },
+    { ...budgetItemFields, accountId: defaultTargetSchema, ...editRecordFields, ...systemAttributeFields },
     {
       error: unknownAttributeError(KNOWN_ATTRIBUTES.filter((name) => name !== 'inheritedFrom' && name !== 'optOut')),
     },
@@ -46,7 +47,7 @@ const defaultItemSchema = z
   .refine(...withinNotificationLimit)
   .refine(...guardianNeedsUsd)
   .transform((input, ctx) => {
-    const item = withoutAttributes(input, SYSTEM_ATTRIBUTES);
+    const item = withoutAttributes(input, NON_BUDGET_ATTRIBUTES);
     const oversize = documentSizeProblem({ ...item, accountId: MEASURED_ACCOUNT });
     if (oversize)
       ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
@@ -81,6 +82,7 @@ const optOutItemSchema = z
           error: `must be at most ${MAX_NOTES_CHARACTERS} characters`,
         })
         .optional(),
+      ...editRecordFields,
       ...systemAttributeFields,
     },
     {
@@ -90,7 +92,7 @@ const optOutItemSchema = z
           : 'must be a map',
     },
   )
-  .transform((input) => withoutAttributes(input, SYSTEM_ATTRIBUTES) as OptOutItem);
+  .transform((input) => withoutAttributes(input, NON_BUDGET_ATTRIBUTES) as OptOutItem);
 
 export type OptOutValidation =
   { valid: true; item: OptOutItem } | { valid: false; problems: BudgetItemProblem[]; message: string };

@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { KNOWN_ATTRIBUTES, SYSTEM_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
+import { KNOWN_ATTRIBUTES, NON_BUDGET_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
 import { queryBudgetItemImages, readBudgetItemImages } from './budget-item-edits';
 import { isConditionFailure } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
@@ -19,7 +19,7 @@ export const INHERITED_INDEX = 'inherited';
 export interface StoredItem {
   accountId: string;
   budgetName: string;
-  /** The attributes as plain values (sets as Sets), without the system attributes. */
+  /** The attributes as plain values (sets as Sets), without the system attributes and `editedBy`. */
   content: Record<string, unknown>;
   sync?: Partial<SyncStatus>;
   rollup?: Record<string, unknown>;
@@ -28,13 +28,16 @@ export interface StoredItem {
   state?: string;
 }
 
-/** The attributes finance types; the ones a copy may hold or have to lose on a rewrite. */
+/**
+ * The attributes finance types; the ones a copy may hold or have to lose on a rewrite. Not
+ * `editedBy`: a copy never carries the default's (who edited the default is on the default).
+ */
 const BUDGET_ATTRIBUTES = KNOWN_ATTRIBUTES.filter(
   (name) =>
     name !== 'accountId' &&
     name !== 'budgetName' &&
     name !== 'inheritedFrom' &&
-    !(SYSTEM_ATTRIBUTES as readonly string[]).includes(name),
+    !(NON_BUDGET_ATTRIBUTES as readonly string[]).includes(name),
 );
 
 export type CopyWriteResult = 'written' | 'conflict';
@@ -68,7 +71,7 @@ export function storedItem(raw: Record<string, AttributeValue>): StoredItem {
   const rollup = content['rollup'];
   const spend = content['spend'];
   const state = content['state'];
-  for (const name of SYSTEM_ATTRIBUTES) delete content[name];
+  for (const name of NON_BUDGET_ATTRIBUTES) delete content[name];
   const sync = readSyncAttribute(raw['sync']);
   return {
     accountId: image['accountId']?.S ?? '',
@@ -76,7 +79,7 @@ export function storedItem(raw: Record<string, AttributeValue>): StoredItem {
     content,
     ...(sync ? { sync } : {}),
     ...(rollup && typeof rollup === 'object' ? { rollup: rollup as Record<string, unknown> } : {}),
-    ...(spend && typeof spend === 'object' ? { spend: spend as StoredItem['spend'] } : {}),
+    ...(spend && typeof spend === 'object' ? { spend } : {}),
     ...(typeof state === 'string' ? { state } : {}),
   };
 }

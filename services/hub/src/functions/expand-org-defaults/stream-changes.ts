@@ -1,4 +1,4 @@
-import { budgetTargetKind, SYSTEM_ATTRIBUTES } from '@org-budgets/contracts';
+import { budgetTargetKind, NON_BUDGET_ATTRIBUTES } from '@org-budgets/contracts';
 import { canonicalImage, itemFromStreamImage, type BudgetItemKey, type StreamImage } from '@org-budgets/aws';
 import type { DynamoDBRecord } from 'aws-lambda';
 
@@ -36,7 +36,7 @@ export function defaultsWork(records: readonly DynamoDBRecord[]): DefaultsWork {
     const newImage = stream?.NewImage;
     const contentChanged =
       record.eventName !== 'MODIFY' ||
-      canonicalImage(oldImage, SYSTEM_ATTRIBUTES) !== canonicalImage(newImage, SYSTEM_ATTRIBUTES);
+      canonicalImage(oldImage, NON_BUDGET_ATTRIBUTES) !== canonicalImage(newImage, NON_BUDGET_ATTRIBUTES);
     const kind = budgetTargetKind(accountId);
     if (kind === 'ou' || kind === 'root') {
       if (contentChanged) work.defaults.set(keyString(key), { key, revision: stream?.SequenceNumber ?? '0' });

@@ -11,6 +11,8 @@ export const propagateConfigSchema = z
     MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(32),
     SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
     ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
+    HISTORY_TABLE_NAME: z.string().min(1),
+    HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
   })
   .transform((env) => ({
     tableName: env.TABLE_NAME,
@@ -20,6 +22,9 @@ export const propagateConfigSchema = z
     maxConcurrency: env.MAX_CONCURRENCY,
     /** Where the hub reports a spoke parameter it did not write. */
     alertsTopicArn: env.ALERTS_TOPIC_ARN,
+    /** The edit history (docs/history.md): one entry per edit, kept this many days (its TTL). */
+    historyTableName: env.HISTORY_TABLE_NAME,
+    historyRetentionDays: env.HISTORY_RETENTION_DAYS,
     /** The one hub role every spoke trusts; the spoke role is assumed through it. */
     ...(env.SPOKE_ACCESS_ROLE_ARN ? { spokeAccessRoleArn: env.SPOKE_ACCESS_ROLE_ARN } : {}),
   }));

@@ -18,6 +18,8 @@ const config = {
   partition: 'aws',
   maxConcurrency: 4,
   alertsTopicArn: 'arn:aws:sns:us-east-1:123456789012:org-budgets-test-alerts',
+  historyTableName: 'org-budgets-test-history',
+  historyRetentionDays: 400,
 };
 const context = {
   functionName: 'propagate',
@@ -97,5 +99,43 @@ describe('propagate-budget-edits handler', () => {
     await handler(streamEvent(...records), context);
 
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+
+  it('writes each edit’s history entry beside its delivery', async () => {
+    const record = budgetItemRecord(budgetItem({ amount: 2 }), { oldImage: budgetItem({ amount: 1 }) });
+    const handler = createPropagateHandler(config);
+
+    const response = await handler(streamEvent(record), context);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      TableName: 'org-budgets-test-history',
+      Key: { itemKey: { S: '111111111111/research-compute' }, revision: { N: record.dynamodb?.SequenceNumber } },
+      ExpressionAttributeValues: expect.objectContaining({
+        ':kind': { S: 'changed' },
+        ':changes': { L: [{ M: { attribute: { S: 'amount' }, old: { S: '1' }, new: { S: '2' } } }] },
+      }),
+    });
+  });
+
+  it('fails a record whose history entry could not be written, after delivering it', async () => {
+    const record = budgetItemRecord(budgetItem());
+    const other = budgetItemRecord(budgetItem({ accountId: '222222222222' }));
+    ddb
+      .on(UpdateItemCommand, {
+        TableName: 'org-budgets-test-history',
+        Key: {
+          itemKey: { S: '111111111111/research-compute' },
+          revision: { N: record.dynamodb?.SequenceNumber ?? '' },
+        },
+      })
+      .rejects(Object.assign(new Error('Throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+    const handler = createPropagateHandler(config);
+
+    const response = await handler(streamEvent(record, other), context);
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: record.dynamodb?.SequenceNumber }]);
+    expect(ssm).toHaveReceivedCommandTimes(PutParameterCommand, 2);
   });
 });

@@ -8,11 +8,13 @@ import middy from '@middy/core';
 import {
   awsClientConfig,
   createAlertsTopic,
+  createEditHistoryStore,
   createSpokeCredentials,
   createSpokeParameters,
   createSyncStatusStore,
 } from '@org-budgets/aws';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { historyWorkFromRecord } from '../../lib/edit-history';
 import { createKeyedScheduler } from '../../lib/keyed-scheduler';
 import type { PropagateConfig } from './config';
 import {
@@ -21,14 +23,23 @@ import {
   type PropagateDeps,
   type PropagationOutcome,
 } from './propagate-budget-edit';
+import { alongside, recordEditHistory, type HistoryDeps } from './record-edit-history';
 
 export interface HandlerOverrides {
   logger?: Logger;
   now?: () => Date;
 }
 
+/**
+ * The configuration the handler is built from. A deployed function always has the history
+ * (HISTORY_TABLE_NAME is required in its environment); without `historyTableName` (benchmarks and
+ * integration tests of the propagation alone) no history is written.
+ */
+export type PropagateHandlerConfig = Omit<PropagateConfig, 'historyTableName' | 'historyRetentionDays'> &
+  Partial<Pick<PropagateConfig, 'historyTableName' | 'historyRetentionDays'>>;
+
 /** Wires the propagation: clients, credentials cache and batch processing. */
-export function createPropagateHandler(config: PropagateConfig, overrides: HandlerOverrides = {}) {
+export function createPropagateHandler(config: PropagateHandlerConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
   const clientConfig = awsClientConfig();
   const credentials = createSpokeCredentials(new STSClient(clientConfig), {
@@ -38,25 +49,35 @@ export function createPropagateHandler(config: PropagateConfig, overrides: Handl
     sessionPrefix: 'org-budgets-hub',
     ...(config.spokeAccessRoleArn ? { accessRoleArn: config.spokeAccessRoleArn } : {}),
   });
+  const ddb = new DynamoDBClient(clientConfig);
   const deps: PropagateDeps = {
     spokeParameters: createSpokeParameters(credentials, awsClientConfig()),
-    syncStatus: createSyncStatusStore(new DynamoDBClient(clientConfig), config.tableName),
+    syncStatus: createSyncStatusStore(ddb, config.tableName),
     alerts: createAlertsTopic(new SNSClient(clientConfig), config.alertsTopicArn),
     now: overrides.now ?? (() => new Date()),
     logger,
   };
+  const historyDeps: HistoryDeps | undefined = config.historyTableName
+    ? { history: createEditHistoryStore(ddb, config.historyTableName), logger }
+    : undefined;
+  const historyOptions = { retentionDays: config.historyRetentionDays ?? 400, now: deps.now };
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
   return middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
-      // Records of different items run concurrently (bounded); records of one item in order.
+      // Records of different items run concurrently (bounded); records of one item in order, each
+      // record's delivery and edit history together (an outcome is recorded after its edit's entry).
       const scheduler = createKeyedScheduler(config.maxConcurrency);
       const outcomes: Record<string, number> = {};
       const recordHandler = async (record: DynamoDBRecord): Promise<PropagationOutcome> => {
         const edit = budgetEditFromRecord(record);
+        const history = historyDeps ? historyWorkFromRecord(record, historyOptions) : {};
         const outcome = await scheduler.run(`${edit.key.accountId}/${edit.key.budgetName}`, () =>
-          propagateBudgetEdit(edit, deps),
+          alongside(
+            propagateBudgetEdit(edit, deps),
+            historyDeps ? recordEditHistory(history, historyDeps) : Promise.resolve(),
+          ),
         );
         outcomes[outcome.result] = (outcomes[outcome.result] ?? 0) + 1;
         return outcome;

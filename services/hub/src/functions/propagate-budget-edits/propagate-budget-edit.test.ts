@@ -424,6 +424,17 @@ describe('budgetEditFromRecord', () => {
     expect(budgetEditFromRecord(record).kind).toBe('sync-only');
   });
 
+  it('ignores a change of only editedBy (the command line marks an item before deleting it)', () => {
+    const record = budgetItemRecord(
+      budgetItem({ editedBy: { by: 'arn:b', via: 'org-budgets CLI', action: 'delete' } }),
+      {
+        oldImage: budgetItem({ editedBy: { by: 'arn:a', via: 'org-budgets CLI' } }),
+      },
+    );
+
+    expect(budgetEditFromRecord(record).kind).toBe('sync-only');
+  });
+
   it('fails clearly when the stream carries no new image', () => {
     const record = budgetItemRecord();
     delete record.dynamodb?.NewImage;

@@ -3,8 +3,8 @@ import {
   classifyBudgetItem,
   compareRevisions,
   MAX_REVISION_DIGITS,
+  NON_BUDGET_ATTRIBUTES,
   serializeBudgetParameter,
-  SYSTEM_ATTRIBUTES,
   toBudgetParameter,
   validateBudgetItem,
   type SyncStatus,
@@ -41,7 +41,10 @@ export type BudgetEdit =
       previousDelivery?: DeliveryRecord;
     }
   | { kind: 'remove'; key: BudgetItemKey; revision: string }
-  /** Only `sync` changed: the system's own write-back, never propagated (the loop guard). */
+  /**
+   * Only system attributes (`sync`, …) or `editedBy` changed: the system's own write-back, or the
+   * command line's mark before a deletion; never propagated (the loop guard).
+   */
   | { kind: 'sync-only'; key: BudgetItemKey; revision: string };
 
 export type PropagationOutcome =
@@ -97,7 +100,7 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
   }
   if (
     record.eventName === 'MODIFY' &&
-    canonicalImage(stream?.OldImage, SYSTEM_ATTRIBUTES) === canonicalImage(newImage, SYSTEM_ATTRIBUTES) &&
+    canonicalImage(stream?.OldImage, NON_BUDGET_ATTRIBUTES) === canonicalImage(newImage, NON_BUDGET_ATTRIBUTES) &&
     !isRedeliveryRequest(stream?.OldImage, newImage)
   ) {
     return { kind: 'sync-only', key, revision };
