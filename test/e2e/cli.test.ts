@@ -7,15 +7,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CSV_COLUMNS, runCli, type RunOptions } from '@org-budgets/cli';
+import { BASE_COLUMNS, parseBudgetCsv, runCli, type RunOptions } from '@org-budgets/cli';
 import { budgetOf, type LocalCloud } from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
 jest.setTimeout(300_000);
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
-/** The empty cells of the columns the contract has beyond the base ones. */
-const extraCells = ','.repeat(CSV_COLUMNS.length - 11);
 let cloud: LocalCloud;
 let dir: string;
 let lab: string;
@@ -259,12 +257,26 @@ describe('export and import', () => {
 
     expect(exported).toMatchObject({ code: 0, stdout: '2 budget(s) written to budgets.csv\n' });
     const text = readFileSync(join(dir, 'budgets.csv'), 'utf8');
-    expect(text.split('\n')).toEqual([
-      `\uFEFF${CSV_COLUMNS.join(',')}`,
-      `${lab},gpu,1200.5,,,a@example.org; b@example.org,,,,,"grant ""R01"", ends 2027"${extraCells}`,
-      `${shop},prod,80,,QUARTERLY,,none,,,,${extraCells}`,
-      '',
-    ]);
+    const csv = parseBudgetCsv(text);
+    const base = (cells: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(cells).filter(([column]) => (BASE_COLUMNS as readonly string[]).includes(column)),
+      );
+    expect(text.startsWith(`\uFEFF${BASE_COLUMNS.join(',')}`)).toBe(true);
+    // Sorted by account id, then budget name.
+    expect(csv.rows.map((row) => base(row.cells))).toEqual(
+      [
+        {
+          accountId: lab,
+          budgetName: 'gpu',
+          amount: '1200.5',
+          emails: 'a@example.org; b@example.org',
+          notes: 'grant "R01", ends 2027',
+        },
+        { accountId: shop, budgetName: 'prod', amount: '80', period: 'QUARTERLY', alertAt: 'none' },
+      ].sort((a, b) => a.accountId.localeCompare(b.accountId)),
+    );
+    expect(text).toContain(`${lab},gpu,1200.5,,,a@example.org; b@example.org,,,,,"grant ""R01"", ends 2027"`);
     expect(imported).toMatchObject({ code: 0 });
     expect(imported.stdout).toContain('plan for 2 row(s): 0 to add, 0 to change, 0 to delete, 2 unchanged');
     expect(imported.stdout).toContain('nothing to write: the table already matches the file');
@@ -356,6 +368,7 @@ describe('export and import', () => {
     expect(await itemCount()).toBe(before);
   });
 
+  // Its own limit, which only ends a hang: on this shared 2-core machine the import took 102-319 s.
   it(`imports the fixed ${ROWS}-row file: every row APPLIED in its member account`, async () => {
     writeFileSync(join(dir, 'good.csv'), file(false));
     const started = Date.now();
@@ -370,7 +383,7 @@ describe('export and import', () => {
     expect(amountOf(shop, 'team-499')).toBe(599);
     // and the two budgets of the tests before.
     expect(cloud.budgets(lab).length + cloud.budgets(shop).length).toBe(ROWS + 2);
-  });
+  }, 900_000);
 
   it('never overwrites an edit made in the console during an import: the row is reported, the console’s value stays', async () => {
     writeFileSync(join(dir, 'raise.csv'), `accountId,budgetName,amount\n${lab},team-000,111\n${lab},team-002,222\n`);
