@@ -10,6 +10,7 @@ import {
   playLockdownAct,
   type BudgetItemInput,
   type LocalCloud,
+  eventually,
 } from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
@@ -21,22 +22,6 @@ let account: string;
 const BUDGET = 'compute';
 const OWNER = 'owner@example.org';
 const APIS = ['ec2:RunInstances', 'sagemaker:Create*'];
-
-/** Polls until `check` returns a value other than undefined (the pipeline is asynchronous). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: string | undefined;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 interface StateView {
   state?: string;

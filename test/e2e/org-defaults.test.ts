@@ -7,6 +7,7 @@
 import {
   budgetOf,
   createOrganizationalUnitIn,
+  eventually,
   moveAccountBetween,
   type ItemKey,
   type LocalCloud,
@@ -24,23 +25,6 @@ const amountOf = (key: ItemKey): number | undefined => {
   const amount = budgetOf(cloud, key)?.budget.BudgetLimit?.Amount;
   return amount === undefined ? undefined : Number(amount);
 };
-
-/** Polls until `check` returns a value other than undefined (the pipeline is asynchronous). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 90_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 const syncOf = async (key: ItemKey) =>
   (await cloud.getItem(key))?.['sync'] as { status?: string; message?: string } | undefined;

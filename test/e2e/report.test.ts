@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '@org-budgets/cli';
 import { checkReportInBrowser, type ReportPageCheck } from '@org-budgets/cli/testing';
-import type { ItemKey, LocalCloud } from '@org-budgets/sandbox';
+import { eventually, type ItemKey, type LocalCloud } from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
 jest.setTimeout(300_000);
@@ -23,17 +23,6 @@ let dir: string;
 let lab: string;
 let shop: string;
 const savedEnv = { ...process.env };
-
-/** Polls until `check` returns a value other than undefined (the pipeline is asynchronous). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((done) => setTimeout(done, 250));
-  }
-}
 
 const statusOf = async (key: ItemKey): Promise<string | undefined> =>
   ((await cloud.getItem(key))?.['sync'] as { status?: string } | undefined)?.status;

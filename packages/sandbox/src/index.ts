@@ -10,3 +10,4 @@ export type { CallInfo, CallRecord, FaultRule, LatencyRule } from '@org-budgets/
 export * from './organization-moves';
 export * from './lockdown-view';
 export * from './lockdown-act';
+export * from './eventually';

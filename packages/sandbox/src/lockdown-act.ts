@@ -1,5 +1,6 @@
 import type { StoredEmail } from '@org-budgets/local-lambda';
 import type { BudgetItemInput, LocalCloud } from './local-cloud';
+import { eventually } from './eventually';
 import { lockdownPolicyOf } from './lockdown-view';
 
 /**
@@ -37,16 +38,6 @@ interface ItemView {
   state?: string;
   spend?: { actual?: number; forecasted?: number; actualPercent?: number; forecastedPercent?: number };
   lockdownStatus?: { status?: string; message?: string };
-}
-
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`lockdown act: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 export async function playLockdownAct(
