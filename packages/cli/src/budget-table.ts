@@ -8,7 +8,7 @@ import {
   type BudgetItemImage,
   type StreamImage,
 } from '@org-budgets/aws';
-import { SYSTEM_ATTRIBUTES, validateBudgetItem, type BudgetItem, type SyncStatus } from '@org-budgets/contracts';
+import { NON_BUDGET_ATTRIBUTES, validateBudgetItem, type BudgetItem, type SyncStatus } from '@org-budgets/contracts';
 import { CSV_COLUMNS } from './budget-csv';
 
 /** The key of a budget item. */
@@ -49,7 +49,7 @@ const STATUS_ATTRIBUTES = ['spend', 'state'] as const;
 export function tableEntry(image: BudgetItemImage): TableEntry {
   const plain = itemFromStreamImage(image as StreamImage);
   const content: Record<string, unknown> = {};
-  const system: readonly string[] = [...SYSTEM_ATTRIBUTES, ...STATUS_ATTRIBUTES];
+  const system: readonly string[] = [...NON_BUDGET_ATTRIBUTES, ...STATUS_ATTRIBUTES];
   const unknown: string[] = [];
   for (const [name, value] of Object.entries(plain)) {
     if (value === undefined) continue;

@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { DELIMITERS, type Delimiter } from './budget-csv';
 import { exportBudgets } from './commands/export';
+import { showHistory, type HistoryOptions } from './commands/history';
 import { importBudgets, type ImportOptions } from './commands/import';
 import { listBudgets, type ListOptions } from './commands/list';
 import { deleteBudget, setBudget, type SetOptions } from './commands/set';
@@ -54,7 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
 
   const program = new Command('org-budgets')
     .description(
-      'List, set, delete, import and export the AWS Budgets of an AWS Organization (the org-budgets hub table).',
+      'List, set, delete, import and export the AWS Budgets of an AWS Organization (the org-budgets hub table), and show their history.',
     )
     .addOption(
       new Option('--region <region>', 'AWS region of the hub (else AWS_REGION, AWS_DEFAULT_REGION, the profile)'),
@@ -114,6 +115,17 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
     .argument('<budget>', 'budget name')
     .action(async (account: string, budget: string, _options: unknown, command: Command) => {
       exitCode = await deleteBudget(contextOf(command), account, budget);
+    });
+
+  program
+    .command('history')
+    .description('every recorded edit of a budget, newest first: when, revision, what changed, who, outcome')
+    .argument('<account>', 'account id (or exact account name), OU or root id')
+    .argument('<budget>', 'budget name')
+    .option('--json', 'JSON instead of a table')
+    .option('--csv', 'CSV instead of a table')
+    .action(async (account: string, budget: string, options: HistoryOptions, command: Command) => {
+      exitCode = await showHistory(contextOf(command), account, budget, options);
     });
 
   program

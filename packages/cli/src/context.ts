@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { awsClientConfig, readOrganizationTree, scanBudgetItemImages } from '@org-budgets/aws';
-import { OrgBudgetsError } from '@org-budgets/contracts';
+import { awsClientConfig, readCallerArn, readOrganizationTree, scanBudgetItemImages } from '@org-budgets/aws';
+import { cliEditedBy, OrgBudgetsError, type EditedBy } from '@org-budgets/contracts';
 import { tableEntry, type TableEntry } from './budget-table';
 import { OrganizationDirectory } from './organization-directory';
 import { describeError, type TableTarget } from './propagation';
@@ -40,6 +40,10 @@ export class CliContext implements TableTarget {
   readonly ddb: DynamoDBClient;
   readonly organizations: OrganizationsClient;
   readonly tableName: string;
+  /** The hub's edit history (docs/history.md): the table's name with `-history`. */
+  readonly historyTableName: string;
+  private readonly clientConfig: Record<string, unknown>;
+  private callerArn?: Promise<string>;
 
   constructor(
     readonly options: GlobalOptions,
@@ -53,12 +57,27 @@ export class CliContext implements TableTarget {
       ...(options.profile ? { profile: options.profile } : {}),
       ...(endpoint ? { endpoint } : {}),
     };
+    this.clientConfig = config;
     this.ddb = new DynamoDBClient(config);
     this.organizations = new OrganizationsClient(config);
     this.tableName =
       options.table ??
       io.env['ORG_BUDGETS_TABLE'] ??
       `org-budgets-${options.stage ?? io.env['ORG_BUDGETS_STAGE'] ?? 'prod'}`;
+    this.historyTableName = io.env['ORG_BUDGETS_HISTORY_TABLE'] ?? `${this.tableName}-history`;
+  }
+
+  /**
+   * What the command line writes as an item's `editedBy`: the caller's ARN (STS
+   * GetCallerIdentity, asked once per run), the tool and the time; `delete` marks a deletion.
+   */
+  async editedBy(action?: 'delete'): Promise<EditedBy> {
+    this.callerArn ??= readCallerArn(this.clientConfig);
+    try {
+      return cliEditedBy(await this.callerArn, new Date(), action);
+    } catch (error) {
+      throw new CliError(`could not read the caller's identity (STS GetCallerIdentity): ${describeError(error)}`);
+    }
   }
 
   /** The organization (accounts, OUs); fails with a message saying what is needed. */

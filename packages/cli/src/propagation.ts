@@ -6,6 +6,7 @@ import {
   writeBudgetItemIfUnchanged,
   type BudgetItemImage,
 } from '@org-budgets/aws';
+import type { EditedBy } from '@org-budgets/contracts';
 import { CONTENT_ATTRIBUTES, contentToImage, keyText, revisionBefore, type ItemKey } from './budget-table';
 
 /** Where an edit ended, as the command line reports it. */
@@ -31,6 +32,8 @@ export interface WrittenEdit {
 export interface TableTarget {
   ddb: DynamoDBClient;
   tableName: string;
+  /** The `editedBy` written with each edit (docs/history.md); none when absent. */
+  editedBy?(action?: 'delete'): Promise<EditedBy>;
 }
 
 /**
@@ -45,11 +48,12 @@ export async function writeItem(
   expected: BudgetItemImage | undefined,
 ): Promise<{ written: WrittenEdit } | { outcome: EditOutcome }> {
   try {
+    const editedBy = await target.editedBy?.();
     const result = await writeBudgetItemIfUnchanged(
       target.ddb,
       target.tableName,
       key,
-      { set: contentToImage(desired), remove },
+      { set: contentToImage(editedBy ? { ...desired, editedBy } : desired), remove },
       expected,
       CONTENT_ATTRIBUTES,
     );
@@ -60,9 +64,32 @@ export async function writeItem(
   }
 }
 
+/**
+ * Deletes an item only if it is still as read. A deletion carries no attributes: with an
+ * `editedBy`, the item is first marked (`editedBy` with `action: delete`, a change the hub does
+ * not propagate), then deleted only while it still holds that mark, so that the hub's history
+ * names who deleted it (docs/history.md).
+ */
 export async function deleteItem(target: TableTarget, key: ItemKey, expected: BudgetItemImage): Promise<EditOutcome> {
   try {
-    const result = await deleteBudgetItemIfUnchanged(target.ddb, target.tableName, key, expected, CONTENT_ATTRIBUTES);
+    let current = expected;
+    let watched = CONTENT_ATTRIBUTES;
+    const editedBy = await target.editedBy?.('delete');
+    if (editedBy) {
+      const mark = contentToImage({ editedBy });
+      const marked = await writeBudgetItemIfUnchanged(
+        target.ddb,
+        target.tableName,
+        key,
+        { set: mark, remove: [] },
+        expected,
+        CONTENT_ATTRIBUTES,
+      );
+      if (marked.outcome === 'changed-since-read') return changedSinceRead(true);
+      current = { ...expected, ...mark };
+      watched = [...CONTENT_ATTRIBUTES, 'editedBy'];
+    }
+    const result = await deleteBudgetItemIfUnchanged(target.ddb, target.tableName, key, current, watched);
     if (result.outcome === 'changed-since-read') return changedSinceRead(true);
     return {
       status: 'DELETED',
