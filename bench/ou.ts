@@ -10,7 +10,7 @@
  * (hub and spokes, by operation) and what failed (FAILED copies, the hub's dead letters).
  *
  *   pnpm bench:ou [--accounts 1000] [--sts-ms 100] [--ssm-ms 30] [--ddb-ms 10] [--budgets-ms 100]
- *                 [--events-ms 20] [--org-ms 50] [--timeout-s 1800]
+ *                 [--events-ms 20] [--org-ms 50] [--timeout-s 900]
  */
 import { EventEmitter } from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
@@ -29,7 +29,7 @@ const options = numberOptions({
   'budgets-ms': 100,
   'events-ms': 20,
   'org-ms': 50,
-  'timeout-s': 1800,
+  'timeout-s': 900,
 });
 const latency: LatencyRule[] = [
   { service: 'sts', delayMs: options['sts-ms'] },
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
         `  copies written     ${secondsOrNot(reached.copies)}   (expand-org-defaults: one copy per account)`,
         `  all APPLIED        ${secondsOrNot(reached.applied)}   (each copy delivered, applied in its account, reported)`,
         `  OU item APPLIED    ${secondsOrNot(reached.rollup)}   ${last.ouMessage ?? ''}`,
-        `  failed             ${last.failed.length} copies; ${deadLetters} in the hub's dead-letter queue`,
+        `  failed at the end  ${last.failed.length} copies; ${deadLetters} in the hub's dead-letter queue`,
         ...last.failed.slice(0, 10).map((line) => `    ${line}`),
         `  calls by the hub (management account), from the edit until quiet:`,
         ...renderCalls(hub, n),

@@ -1,5 +1,6 @@
 import {
   DeleteItemCommand,
+  PutItemCommand,
   QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
@@ -95,6 +96,23 @@ export function createDefaultItemsStore(ddb: DynamoDBClient, tableName: string):
     },
 
     async putCopy(item, expectedFrom) {
+      if (expectedFrom === undefined) {
+        // A new copy is put whole: an UpdateItem that creates an item may reach the stream as two
+        // records (moto writes the keys first), and the first, without the budget, would be REJECTED.
+        try {
+          await ddb.send(
+            new PutItemCommand({
+              TableName: tableName,
+              Item: marshall(item, { removeUndefinedValues: true }),
+              ConditionExpression: 'attribute_not_exists(accountId)',
+            }),
+          );
+          return 'written';
+        } catch (error) {
+          if (isConditionFailure(error)) return 'conflict';
+          throw error;
+        }
+      }
       const names: Record<string, string> = { '#from': 'inheritedFrom' };
       const values: Record<string, AttributeValue> = {};
       const sets: string[] = [];
@@ -110,11 +128,8 @@ export function createDefaultItemsStore(ddb: DynamoDBClient, tableName: string):
       });
       values[':from'] = { S: String(item['inheritedFrom']) };
       sets.push('#from = :from');
-      let condition = 'attribute_not_exists(accountId)';
-      if (expectedFrom !== undefined) {
-        values[':expectedFrom'] = { S: expectedFrom };
-        condition = '#from = :expectedFrom';
-      }
+      values[':expectedFrom'] = { S: expectedFrom };
+      const condition = '#from = :expectedFrom';
       try {
         await ddb.send(
           new UpdateItemCommand({
