@@ -134,6 +134,23 @@ describe('IAM in the generated templates', () => {
     }
   });
 
+  it('lets only propagate-budget-edits write the edit history, with UpdateItem only; nobody else touches it', () => {
+    const touching: string[] = [];
+    for (const [logicalId, resource] of Object.entries(hub.Resources)) {
+      if (resource.Type !== 'AWS::IAM::Role' || !resource.Properties?.['Policies']) continue;
+      for (const { policy } of role(hub, logicalId, HUB).policies) {
+        const statements = (policy as { Statement: Json[] }).Statement;
+        for (const statement of statements as { Action: Json; Resource: Json }[]) {
+          const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+          if (resources.some((r) => typeof r === 'string' && r.startsWith('getatt:HistoryTable.')))
+            touching.push(`${logicalId}: ${JSON.stringify(statement.Action)}`);
+        }
+      }
+    }
+
+    expect(touching).toEqual(['PropagateBudgetEditsRole: "dynamodb:UpdateItem"']);
+  });
+
   it('lets the spoke role trust only the hub propagation role, with the ExternalId and the organization', () => {
     const { trust } = role(spoke, 'SpokeRole', SPOKE);
 
