@@ -191,7 +191,7 @@ describe('list and status', () => {
     expect((JSON.parse(byAccount.stdout) as { accountId: string }[]).map((b) => b.accountId)).toEqual([outsider]);
   });
 
-  it('shows the spend and state the hub writes on an item, and an OU-wide item by its OU', async () => {
+  it('shows the spend and state the hub writes on an item, and filters by state', async () => {
     await cloud.putItem({
       ...(await cloud.getItem({ accountId: lab, budgetName: 'gpu' })),
       accountId: lab,
