@@ -46,6 +46,9 @@ export function awsClientConfig(settings: AwsClientSettings = {}): AwsClientConf
     requestHandler: new NodeHttpHandler({
       connectionTimeout: s.connectionTimeoutMs,
       requestTimeout: s.requestTimeoutMs,
+      // Without it, @smithy/node-http-handler only warns when requestTimeout passes, and the call
+      // goes on waiting: the timeout would hold nothing.
+      throwOnRequestTimeout: true,
       httpsAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
     }),
   };
