@@ -2,16 +2,18 @@ import { countCalls, renderCalls, secondsOrNot } from './ou-report';
 
 describe('bench:ou report', () => {
   it('counts calls by side: the management account’s own and its assumed sessions are the hub, member accounts the spokes', () => {
-    const { hub, spokes } = countCalls(
+    const { hub, spokes, polling } = countCalls(
       [
         { service: 'dynamodb', operation: 'UpdateItem' },
         { service: 'dynamodb', operation: 'UpdateItem', accountId: '000000000000' },
+        { service: 'dynamodb', operation: 'GetRecords', accountId: '000000000000' },
         { service: 'ssm', operation: 'PutParameter', accountId: '111111111111' },
         { service: 'budgets', operation: 'CreateBudget', accountId: '111111111111' },
       ],
       '000000000000',
     );
     expect([...hub]).toEqual([['dynamodb:UpdateItem', 2]]);
+    expect([...polling]).toEqual([['dynamodb:GetRecords', 1]]);
     expect([...spokes]).toEqual([
       ['ssm:PutParameter', 1],
       ['budgets:CreateBudget', 1],

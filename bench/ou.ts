@@ -112,7 +112,7 @@ async function main(): Promise<void> {
     }
     await cloud.settled(600_000);
     const calls = cloud.frontDoor.calls().filter((call) => call.startedAt >= t0);
-    const { hub, spokes } = countCalls(calls, cloud.managementAccountId);
+    const { hub, spokes, polling } = countCalls(calls, cloud.managementAccountId);
     const deadLetters = await cloud.hubDeadLetterCount();
     const n = cloud.memberAccounts.length;
     console.log(
@@ -129,6 +129,8 @@ async function main(): Promise<void> {
         ...renderCalls(hub, n),
         `  calls in the member accounts:`,
         ...renderCalls(spokes, n),
+        `  the stream mappings' polling (the local runtime's, as Lambda's; not the functions' calls):`,
+        ...renderCalls(polling, n),
         '',
       ].join('\n'),
     );
