@@ -40,7 +40,6 @@ import {
   startLocalCloud,
   type CallRecord,
   type ItemEdit,
-  type LatencyRule,
   type LocalCloud,
   type SyncOutcome,
 } from '@org-budgets/sandbox';
@@ -60,6 +59,7 @@ import {
   within,
   type CallOrigin,
 } from './e2e-report';
+import { awsLikeLatency } from './latency';
 import { numberOptions } from './options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -85,13 +85,7 @@ const options = numberOptions({
 const { accounts, edits, rate } = options;
 const latencyAccounts = Math.min(options['latency-accounts'], accounts);
 const schedules = options.schedules > 0;
-const latency: LatencyRule[] = [
-  { service: 'sts', delayMs: options['sts-ms'] },
-  { service: 'ssm', delayMs: options['ssm-ms'] },
-  { service: 'dynamodb', delayMs: options['ddb-ms'] },
-  { service: 'budgets', delayMs: options['budgets-ms'] },
-  { service: 'events', delayMs: options['events-ms'] },
-];
+const latency = awsLikeLatency(options);
 
 const started = Date.now();
 const log = (message: string): void => {

@@ -14,7 +14,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
-import { startLocalCloud, type LatencyRule, type LocalCloud } from '@org-budgets/sandbox';
+import { startLocalCloud, type LocalCloud } from '@org-budgets/sandbox';
+import { awsLikeLatency } from './latency';
 import { countCalls, renderCalls, secondsOrNot } from './ou-report';
 import { numberOptions } from './options';
 
@@ -31,14 +32,7 @@ const options = numberOptions({
   'org-ms': 50,
   'timeout-s': 900,
 });
-const latency: LatencyRule[] = [
-  { service: 'sts', delayMs: options['sts-ms'] },
-  { service: 'ssm', delayMs: options['ssm-ms'] },
-  { service: 'dynamodb', delayMs: options['ddb-ms'] },
-  { service: 'budgets', delayMs: options['budgets-ms'] },
-  { service: 'events', delayMs: options['events-ms'] },
-  { service: 'organizations', delayMs: options['org-ms'] },
-];
+const latency = awsLikeLatency(options);
 
 const started = Date.now();
 const log = (message: string): void => {

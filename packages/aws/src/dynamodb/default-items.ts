@@ -11,7 +11,7 @@ import { KNOWN_ATTRIBUTES, NON_BUDGET_ATTRIBUTES, type SyncStatus } from '@org-b
 import { queryBudgetItemImages, readBudgetItemImages } from './budget-item-edits';
 import { isConditionFailure } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
-import { readSyncAttribute, SYNC_CONDITION, type BudgetItemKey } from './sync-status';
+import { readSyncAttribute, SYNC_CONDITION, syncValue, type BudgetItemKey } from './sync-status';
 
 /** The index of the hub's copies of organization defaults: `inheritedFrom` (hash) and `budgetName` (range). */
 export const INHERITED_INDEX = 'inherited';
@@ -201,15 +201,7 @@ export function createDefaultItemsStore(ddb: DynamoDBClient, tableName: string):
               '#rollup': 'rollup',
             },
             ExpressionAttributeValues: {
-              ':sync': {
-                M: {
-                  status: { S: sync.status },
-                  stage: { S: sync.stage },
-                  message: { S: sync.message },
-                  revision: { N: sync.revision },
-                  updatedAt: { S: sync.updatedAt },
-                },
-              },
+              ':sync': syncValue(sync),
               ':rollup': { M: marshall(rollup, { removeUndefinedValues: true }) },
               ':revision': { N: sync.revision },
               ':stage': { S: sync.stage },

@@ -93,7 +93,8 @@ function keyOf(key: BudgetItemKey): Record<string, AttributeValue> {
   return { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } };
 }
 
-function syncValue(sync: SyncStatus): AttributeValue {
+/** `sync` as the table holds it (the revision a number, exactly as the stream gave it). */
+export function syncValue(sync: SyncStatus): AttributeValue {
   return {
     M: {
       status: { S: sync.status },
