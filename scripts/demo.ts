@@ -24,6 +24,9 @@ import {
   makeThreeEdits,
   playGuardianAct,
   playLockdownAct,
+  playOrgDefaultsAct,
+  ORG_DEFAULT_AMOUNT,
+  ORG_DEFAULT_BUDGET,
   runGuardianNow,
   setInitialBudgets,
   UNGUARDED_QUEUE,
@@ -64,6 +67,8 @@ async function main(): Promise<void> {
   step('starting the local cloud: moto, the front door, an organization, the hub and the spokes');
   cloud = await startLocalCloud({
     memberAccounts: 3,
+    // One account outside the spokes' OU, which joins it in the organization-defaults act.
+    accountsOutsideOu: 1,
     keep,
     progress: (message) => line(`[${clock()}] ${message}`),
   });
@@ -170,6 +175,24 @@ async function main(): Promise<void> {
   line("the owner's mailbox (the local outbox):");
   for (const email of lockdown.emails) line(`  ✉ ${email.subject ?? ''}`);
   line(`lockdown act: ${((Date.now() - lockdownStart) / 1000).toFixed(1)} s`);
+
+  step('organization defaults: one item for the whole OU, and an account that joins it');
+  const defaultsStart = Date.now();
+  const newcomer = local.outsideAccounts[0];
+  check(newcomer !== undefined, 'no account outside the OU to join it');
+  const defaults = await playOrgDefaultsAct(local, {
+    newcomer: newcomer as string,
+    progress: (message) => line(`[${clock()}] ${message}`),
+  });
+  for (const accountId of [...defaults.accounts, defaults.newcomer]) {
+    check(
+      Number(budgetOf(local, { accountId, budgetName: ORG_DEFAULT_BUDGET })?.budget.BudgetLimit?.Amount) ===
+        ORG_DEFAULT_AMOUNT,
+      `account ${accountId} has no ${ORG_DEFAULT_BUDGET} budget of ${ORG_DEFAULT_AMOUNT} USD`,
+    );
+  }
+  check(local.runtime.asyncFailures.length === 0 && local.runtime.deadLetters.length === 0, 'invocations failed');
+  line(`organization-defaults act: ${((Date.now() - defaultsStart) / 1000).toFixed(1)} s`);
 
   if (!keep) {
     step('done: stopping everything');

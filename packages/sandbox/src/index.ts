@@ -11,3 +11,4 @@ export * from './organization-moves';
 export * from './lockdown-view';
 export * from './lockdown-act';
 export * from './eventually';
+export * from './org-defaults-act';
