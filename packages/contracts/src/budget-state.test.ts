@@ -77,3 +77,15 @@ describe('the system attributes of spend, state and lockdown', () => {
     expect(result.valid && result.item).not.toHaveProperty('state');
   });
 });
+
+describe('maps that are not maps', () => {
+  it('say what stateThresholds and lockdown must be, and name lockdown’s unknown keys', () => {
+    expect(problemsOf({ stateThresholds: 5 })).toEqual([
+      'stateThresholds must be a map of thresholds (percent of the amount)',
+    ]);
+    expect(problemsOf({ lockdown: 'Shutdown' })).toEqual(['lockdown must be a map with mode, at and apis']);
+    expect(problemsOf({ lockdown: { mode: 'enforce', when: 'Shutdown' } })).toEqual([
+      'lockdown has unknown keys "when" (allowed: mode, at, apis)',
+    ]);
+  });
+});

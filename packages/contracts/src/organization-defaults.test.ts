@@ -1,5 +1,6 @@
 import {
   budgetTargetKind,
+  defaultTargetSchema,
   classifyBudgetItem,
   inheritedItem,
   isDefaultTarget,
@@ -142,5 +143,15 @@ describe('editedBy', () => {
     if (!validation.valid) throw new Error(validation.message);
 
     expect(inheritedItem(validation.item, '111111111111')).not.toHaveProperty('editedBy');
+  });
+});
+
+describe('defaultTargetSchema', () => {
+  it('says what an OU or root id looks like when the id is missing or not text', () => {
+    expect(validateDefaultItem({ budgetName: 'b', amount: 1 }).valid).toBe(false);
+    const missing = defaultTargetSchema.safeParse(undefined);
+    expect(missing.success ? '' : missing.error.issues[0]?.message).toBe('is required');
+    const number = defaultTargetSchema.safeParse(42);
+    expect(number.success ? '' : number.error.issues[0]?.message).toMatch(/must be an OU id \(ou-…\) or the root id/);
   });
 });
