@@ -45,8 +45,9 @@ it(`applies an edit in each of ${ACCOUNTS} accounts made at once`, async () => {
     expect(Number(budgets[0]?.budget.BudgetLimit?.Amount)).toBe(100 + i);
   }
   const [stats] = cloud.runtime.streamStats();
-  // Each edit, then its DELIVERED and its APPLIED write-back.
-  expect(stats).toMatchObject({ recordsIn: 3 * ACCOUNTS, processed: 3 * ACCOUNTS, deadLettered: 0, pending: 0 });
+  // Each edit, then its DELIVERED and its APPLIED write-back, and the spend and state the spoke
+  // reports after applying (record-budget-spend).
+  expect(stats).toMatchObject({ recordsIn: 4 * ACCOUNTS, processed: 4 * ACCOUNTS, deadLettered: 0, pending: 0 });
   expect(await cloud.hubDeadLetterCount()).toBe(0);
   expect(cloud.runtime.asyncFailures).toEqual([]);
   expect(cloud.runtime.deadLetters).toEqual([]);
