@@ -45,9 +45,12 @@ it(`applies an edit in each of ${ACCOUNTS} accounts made at once`, async () => {
     expect(Number(budgets[0]?.budget.BudgetLimit?.Amount)).toBe(100 + i);
   }
   const [stats] = cloud.runtime.streamStats();
-  // Each edit, then its DELIVERED and its APPLIED write-back, and the spend and state the spoke
-  // reports after applying (record-budget-spend).
-  expect(stats).toMatchObject({ recordsIn: 4 * ACCOUNTS, processed: 4 * ACCOUNTS, deadLettered: 0, pending: 0 });
+  // Each edit, then its DELIVERED and its APPLIED write-back, and at least one write of the spend
+  // and state the spoke reports after applying (record-budget-spend writes again when a later
+  // report changes them): every record processed, none dead-lettered.
+  expect(stats).toMatchObject({ deadLettered: 0, pending: 0 });
+  expect(stats?.recordsIn).toBeGreaterThanOrEqual(4 * ACCOUNTS);
+  expect(stats?.processed).toBe(stats?.recordsIn);
   expect(await cloud.hubDeadLetterCount()).toBe(0);
   expect(cloud.runtime.asyncFailures).toEqual([]);
   expect(cloud.runtime.deadLetters).toEqual([]);
