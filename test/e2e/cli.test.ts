@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BASE_COLUMNS, parseBudgetCsv, runCli, type RunOptions } from '@org-budgets/cli';
+import { outputSink } from '@org-budgets/cli/testing';
 import { budgetOf, type LocalCloud } from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
@@ -44,22 +45,10 @@ interface Run {
   stderr: string;
 }
 
-function sink() {
-  let text = '';
-  const stream = {
-    isTTY: false,
-    write(chunk: string | Uint8Array) {
-      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    },
-  };
-  return { stream: stream as unknown as NodeJS.WritableStream & { isTTY: boolean }, text: () => text };
-}
-
 /** Runs the command line against the local cloud; the endpoint by flag, or by AWS_ENDPOINT_URL with `viaEnv`. */
 async function cli(args: string[], options: RunOptions & { viaEnv?: boolean } = {}): Promise<Run> {
-  const out = sink();
-  const err = sink();
+  const out = outputSink();
+  const err = outputSink();
   const endpoint = options.viaEnv ? [] : ['--endpoint-url', cloud.endpoint];
   const code = await runCli(
     [...endpoint, '--table', cloud.tableName, ...args],

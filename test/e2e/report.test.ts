@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runCli } from '@org-budgets/cli';
-import { checkReportInBrowser, type ReportPageCheck } from '@org-budgets/cli/testing';
+import { checkReportInBrowser, outputSink, type ReportPageCheck } from '@org-budgets/cli/testing';
 import { eventually, type ItemKey, type LocalCloud } from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
 
@@ -27,21 +27,9 @@ const savedEnv = { ...process.env };
 const statusOf = async (key: ItemKey): Promise<string | undefined> =>
   ((await cloud.getItem(key))?.['sync'] as { status?: string } | undefined)?.status;
 
-function sink() {
-  let text = '';
-  const stream = {
-    isTTY: false,
-    write(chunk: string | Uint8Array) {
-      text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      return true;
-    },
-  };
-  return { stream: stream as unknown as NodeJS.WritableStream & { isTTY: boolean }, text: () => text };
-}
-
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = sink();
-  const err = sink();
+  const out = outputSink();
+  const err = outputSink();
   const code = await runCli(['--endpoint-url', cloud.endpoint, '--table', cloud.tableName, ...args], {
     stdout: out.stream,
     stderr: err.stream,

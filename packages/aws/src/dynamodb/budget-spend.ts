@@ -1,4 +1,4 @@
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BUDGET_STATES,
@@ -8,7 +8,7 @@ import {
   type BudgetStateDetail,
   type LockdownStatusAttribute,
 } from '@org-budgets/contracts';
-import { isConditionFailure } from './condition-failure';
+import { conditionalUpdate } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
 import { readDeliveredAttribute, type BudgetItemKey, type DeliveryRecord, type SyncWriteResult } from './sync-status';
 
@@ -61,16 +61,6 @@ function toMap(value: object): AttributeValue {
 }
 
 export function createBudgetSpendStore(ddb: DynamoDBClient, tableName: string): BudgetSpendStore {
-  async function conditionalUpdate(input: ConstructorParameters<typeof UpdateItemCommand>[0]) {
-    try {
-      await ddb.send(new UpdateItemCommand(input));
-      return 'written' as const;
-    } catch (error) {
-      if (isConditionFailure(error)) return 'superseded' as const;
-      throw error;
-    }
-  }
-
   return {
     async read(key) {
       const { Item } = await ddb.send(
@@ -95,7 +85,7 @@ export function createBudgetSpendStore(ddb: DynamoDBClient, tableName: string): 
     },
 
     async writeSpend(key, write) {
-      return conditionalUpdate({
+      return conditionalUpdate(ddb, {
         TableName: tableName,
         Key: keyOf(key),
         UpdateExpression: 'SET #spend = :spend, #state = :state, #stateDetail = :stateDetail',
@@ -121,7 +111,7 @@ export function createBudgetSpendStore(ddb: DynamoDBClient, tableName: string): 
     },
 
     async writeLockdownStatus(key, status) {
-      return conditionalUpdate({
+      return conditionalUpdate(ddb, {
         TableName: tableName,
         Key: keyOf(key),
         UpdateExpression: 'SET #lockdownStatus = :status',

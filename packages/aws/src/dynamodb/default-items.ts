@@ -9,7 +9,7 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { KNOWN_ATTRIBUTES, NON_BUDGET_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
 import { queryBudgetItemImages, readBudgetItemImages } from './budget-item-edits';
-import { isConditionFailure } from './condition-failure';
+import { conditionalUpdate, isConditionFailure } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
 import { readSyncAttribute, SYNC_CONDITION, syncValue, type BudgetItemKey } from './sync-status';
 
@@ -187,33 +187,25 @@ export function createDefaultItemsStore(ddb: DynamoDBClient, tableName: string):
     },
 
     async writeDefaultStatus(key, sync, rollup) {
-      try {
-        await ddb.send(
-          new UpdateItemCommand({
-            TableName: tableName,
-            Key: { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
-            UpdateExpression: 'SET #sync = :sync, #rollup = :rollup',
-            ConditionExpression: SYNC_CONDITION,
-            ExpressionAttributeNames: {
-              '#sync': 'sync',
-              '#revision': 'revision',
-              '#stage': 'stage',
-              '#rollup': 'rollup',
-            },
-            ExpressionAttributeValues: {
-              ':sync': syncValue(sync),
-              ':rollup': { M: marshall(rollup, { removeUndefinedValues: true }) },
-              ':revision': { N: sync.revision },
-              ':stage': { S: sync.stage },
-              ':apply': { S: 'apply' },
-            },
-          }),
-        );
-        return 'written';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'superseded';
-        throw error;
-      }
+      return conditionalUpdate(ddb, {
+        TableName: tableName,
+        Key: { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
+        UpdateExpression: 'SET #sync = :sync, #rollup = :rollup',
+        ConditionExpression: SYNC_CONDITION,
+        ExpressionAttributeNames: {
+          '#sync': 'sync',
+          '#revision': 'revision',
+          '#stage': 'stage',
+          '#rollup': 'rollup',
+        },
+        ExpressionAttributeValues: {
+          ':sync': syncValue(sync),
+          ':rollup': { M: marshall(rollup, { removeUndefinedValues: true }) },
+          ':revision': { N: sync.revision },
+          ':stage': { S: sync.stage },
+          ':apply': { S: 'apply' },
+        },
+      });
     },
   };
 }

@@ -1,6 +1,6 @@
-import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SYSTEM_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
-import { isConditionFailure } from './condition-failure';
+import { conditionalUpdate } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
 
 export interface BudgetItemKey {
@@ -140,17 +140,6 @@ export function readRepairAttribute(value: AttributeValue | undefined): RepairRe
 }
 
 export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): SyncStatusStore {
-  /** An UpdateItem whose failed condition means 'superseded'. */
-  async function conditionalUpdate(input: ConstructorParameters<typeof UpdateItemCommand>[0]) {
-    try {
-      await ddb.send(new UpdateItemCommand(input));
-      return 'written' as const;
-    } catch (error) {
-      if (isConditionFailure(error)) return 'superseded' as const;
-      throw error;
-    }
-  }
-
   /** SET sync (and more) only if sync is still what the caller read. */
   function replaceSyncIfUnchanged(
     key: BudgetItemKey,
@@ -164,7 +153,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
         : `attribute_exists(accountId) AND #sync.#revision = :expected${
             expected.updatedAt === undefined ? '' : ' AND #sync.#updatedAt = :expectedAt'
           }`;
-    return conditionalUpdate({
+    return conditionalUpdate(ddb, {
       TableName: tableName,
       Key: keyOf(key),
       UpdateExpression: repair ? 'SET #sync = :sync, #repair = :repair' : 'SET #sync = :sync',
@@ -195,7 +184,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
 
   return {
     async write(key, sync, options = {}) {
-      return conditionalUpdate({
+      return conditionalUpdate(ddb, {
         TableName: tableName,
         Key: keyOf(key),
         UpdateExpression: 'SET #sync = :sync',
@@ -215,7 +204,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
     },
 
     async recordDelivery(key, delivered, sync) {
-      return conditionalUpdate({
+      return conditionalUpdate(ddb, {
         TableName: tableName,
         Key: keyOf(key),
         UpdateExpression: 'SET #sync = :sync, #delivered = :delivered',
@@ -291,7 +280,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
     },
 
     async clearRepair(key) {
-      await conditionalUpdate({
+      await conditionalUpdate(ddb, {
         TableName: tableName,
         Key: keyOf(key),
         UpdateExpression: 'REMOVE #repair',

@@ -1,2 +1,3 @@
 export * from './report-browser';
 export * from './report-fixtures';
+export * from './output-sink';
