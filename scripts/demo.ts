@@ -304,6 +304,7 @@ async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id:
   #   reconcile   the hub's reconcile-budgets: redelivers what is missing, stuck or failed; deletes orphan parameters
   #   verify      each spoke's check of its AWS Budgets against its parameters (restores budgets changed by hand)
   #   guardian    the cost guardian (enforce-spend) in every account
+  #   lockdowns   the hub's lockdown sweep: lifts the lockdowns of deleted items, records those an item lost
 `);
   // Commands on standard input; Ctrl-C: startLocalCloud's handler stops everything and exits.
   const commands = createInterface({ input: process.stdin });
@@ -320,9 +321,11 @@ async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id:
                 line(`guardian: ${String(error)}`);
                 return 0;
               })
-            : undefined;
+            : command === 'lockdowns'
+              ? Promise.resolve(local.sweepLockdownsNow())
+              : undefined;
     if (!fired) {
-      line(`unknown command ${JSON.stringify(command)}: reconcile, verify or guardian`);
+      line(`unknown command ${JSON.stringify(command)}: reconcile, verify, guardian or lockdowns`);
       return;
     }
     void fired.then((count) => line(`${command}: ${count} schedule(s) fired`));

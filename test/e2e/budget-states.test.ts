@@ -140,6 +140,38 @@ describe('lockdown', () => {
   });
 });
 
+describe('lockdown against a whole-item put and a deletion', () => {
+  it('keeps the lockdown when finance replaces the item whole with a raise below the spend that locked it', async () => {
+    await awsReports(2100, 2300, 'Shutdown');
+    await eventually('lockdownStatus LOCKED', async () => {
+      const current = await view();
+      return current.lockdownStatus?.['status'] === 'LOCKED' ? current : undefined;
+    });
+    // The console's "edit item": the whole item put again, system attributes dropped, $2,050.
+    // The spoke's UpdateBudget zeroes AWS's figure, and it reports 0.
+    await cloud.putItem(item(2050));
+    await cloud.waitForSync([key()]);
+    const after = await eventually('the report after the raise', async () => {
+      // delivered.revision is a Number (a bigint once unmarshalled), spend.revision a String.
+      const current: (StateView & { delivered?: { revision?: bigint } }) | undefined = await cloud.getItem(key());
+      const delivered = current?.delivered?.revision;
+      return delivered !== undefined && current?.spend?.['revision'] === String(delivered) ? current : undefined;
+    });
+    expect(after).toMatchObject({ state: 'Shutdown', spend: { actual: 2100 } });
+    expect(after.stateDetail?.['reason']).toContain('the lockdown policy records 2100 spent this period');
+    expect(after.lockdownStatus).toMatchObject({ status: 'LOCKED', locked: true });
+    expect(await lockdownPolicyOf(account)).toBeDefined();
+  });
+
+  it('lifts the lockdown of a deleted item at the hourly sweep', async () => {
+    await cloud.deleteItem(key());
+    expect(cloud.sweepLockdownsNow()).toBe(1);
+    await eventually('the policy detached and deleted', async () =>
+      (await policyOf(cloud, account)) === undefined ? true : undefined,
+    );
+  });
+});
+
 describe('the demo’s lockdown act', () => {
   it('moves a budget through the states, locks the account down at Shutdown and lifts it after the raise', async () => {
     const act = await playLockdownAct(cloud, { accountId: account, progress: report });
@@ -149,7 +181,7 @@ describe('the demo’s lockdown act', () => {
       ['Over', '-', false],
       ['Critical', '-', false],
       ['Shutdown', 'LOCKED', true],
-      ['Unused', 'LIFTED', false],
+      ['Under', 'LIFTED', false],
       ['On target', 'LIFTED', false],
     ]);
     expect(act.emails.map((email) => email.subject)).toEqual(

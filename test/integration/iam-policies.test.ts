@@ -589,6 +589,16 @@ describe('IAM in the generated templates', () => {
       ).not.toBe('Allowed');
     });
 
+    it('lets record-budget-spend list the policies of the organization’s accounts only (to find what locks one)', async () => {
+      const action = 'organizations:ListPoliciesForTarget';
+      expect(await asFunction('RecordBudgetSpendRole', action, memberAccount)).toBe('Allowed');
+      const foreign = `arn:aws:organizations::${HUB}:account/${OTHER_ORG}/${OTHER}`;
+      const ou = `arn:aws:organizations::${HUB}:ou/${ORG}/ou-abcd-12345678`;
+      for (const target of [foreign, ou]) {
+        expect(await asFunction('RecordBudgetSpendRole', action, target)).not.toBe('Allowed');
+      }
+    });
+
     it('refuses it targets outside the organization, OUs and the root', async () => {
       const foreign = `arn:aws:organizations::${HUB}:account/${OTHER_ORG}/${OTHER}`;
       const ou = `arn:aws:organizations::${HUB}:ou/${ORG}/ou-abcd-12345678`;

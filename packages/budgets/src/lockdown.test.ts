@@ -1,5 +1,5 @@
 import type { LockdownConfig } from '@org-budgets/contracts';
-import { decideLockdown, lockdownPolicyDocument, locksOfPolicy } from './lockdown';
+import { basisDigest, decideLockdown, lockdownPolicyDocument, locksOfPolicy } from './lockdown';
 
 const enforce: LockdownConfig = { mode: 'enforce', at: 'Shutdown' };
 const notify: LockdownConfig = { mode: 'notify', at: 'Shutdown' };
@@ -94,6 +94,55 @@ describe('lockdownPolicyDocument', () => {
       { budgetName: 'gpu', apis: ['sagemaker:Create*'] },
       { budgetName: 'research-compute', apis: ['ec2:RunInstances', 'rds:StartDB*'] },
     ]);
+  });
+
+  it('keeps the spend that locked a budget in its Sid (letters and digits only), and reads it back', () => {
+    const basis = basisDigest('MONTHLY USD all costs');
+    const document = lockdownPolicyDocument([
+      {
+        budgetName: 'gpu',
+        apis: ['sagemaker:Create*'],
+        floor: { actual: 123.45, periodStart: '2026-12-01', basis },
+      },
+    ]);
+    const sid = (JSON.parse(document) as { Statement: { Sid: string }[] }).Statement[0]!.Sid;
+    expect(sid).toBe(`OrgBudgetsLockdown677075X12345X20261201X${basis}`);
+    expect(sid).toMatch(/^[A-Za-z0-9]+$/);
+    expect(locksOfPolicy(document)).toEqual([
+      { budgetName: 'gpu', apis: ['sagemaker:Create*'], floor: { actual: 123.45, periodStart: '2026-12-01', basis } },
+    ]);
+  });
+
+  it('rounds the floor down to the cent, never up', () => {
+    const floor = (actual: number) =>
+      locksOfPolicy(
+        lockdownPolicyDocument([
+          {
+            budgetName: 'b',
+            apis: ['ec2:RunInstances'],
+            floor: { actual, periodStart: '2026-12-01', basis: basisDigest('x') },
+          },
+        ]),
+      )[0]!.floor!.actual;
+    expect(floor(100.019)).toBe(100.01);
+    expect(floor(0.29)).toBe(0.29);
+    expect(floor(1e9 + 0.07)).toBe(1e9 + 0.07);
+  });
+
+  it('keeps a lock whose floor it cannot read, without the floor', () => {
+    const content = JSON.stringify({
+      Statement: [
+        { Sid: 'OrgBudgetsLockdown677075XnotXaXfloor', Effect: 'Deny', Action: 'ec2:RunInstances' },
+        { Sid: 'OrgBudgetsLockdown67707X1X20261201X0123456789abcdef', Effect: 'Deny', Action: 'ec2:RunInstances' },
+      ],
+    });
+    expect(locksOfPolicy(content)).toEqual([{ budgetName: 'gpu', apis: ['ec2:RunInstances'] }]);
+  });
+
+  it('digests a basis to 16 hex digits, the same for the same basis', () => {
+    expect(basisDigest('MONTHLY USD all costs')).toMatch(/^[0-9a-f]{16}$/);
+    expect(basisDigest('MONTHLY USD all costs')).toBe(basisDigest('MONTHLY USD all costs'));
+    expect(basisDigest('MONTHLY EUR all costs')).not.toBe(basisDigest('MONTHLY USD all costs'));
   });
 
   it('reads no locks from a policy of another shape', () => {

@@ -196,6 +196,8 @@ export interface LocalCloud {
   leaveSpokeOu(accountId: string): Promise<void>;
   /** Fires the hub's reconcile-budgets schedule now. */
   reconcileNow(): number;
+  /** Fires the hub's lockdown sweep (record-budget-spend's schedule) now. */
+  sweepLockdownsNow(): number;
   /**
    * Fires the spokes' hourly check of their managed budgets against their parameters now, in one
    * member account or in all; returns how many fired.
@@ -612,6 +614,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         const rules = runtime
           .inventory()
           .rules.filter((rule) => rule.schedule && rule.targets.some((target) => target.endsWith(reconciler)));
+        return rules.reduce((fired, rule) => fired + runtime.fireSchedule(rule.name), 0);
+      },
+      sweepLockdownsNow() {
+        const recorder = `:function:${hub.stackName}-recordBudgetSpend`;
+        const rules = runtime
+          .inventory()
+          .rules.filter((rule) => rule.schedule && rule.targets.some((target) => target.endsWith(recorder)));
         return rules.reduce((fired, rule) => fired + runtime.fireSchedule(rule.name), 0);
       },
       verifySpokesNow(accountId) {

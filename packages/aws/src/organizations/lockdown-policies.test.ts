@@ -6,6 +6,7 @@ import {
   DetachPolicyCommand,
   DuplicatePolicyAttachmentException,
   ListPoliciesCommand,
+  ListPoliciesForTargetCommand,
   ListTagsForResourceCommand,
   ListTargetsForPolicyCommand,
   OrganizationsClient,
@@ -75,6 +76,71 @@ describe('createLockdownPolicies', () => {
       attached: true,
       locks: [GPU, RESEARCH],
     });
+  });
+
+  it('reads the policy attached to the account from the account’s policies alone (no listing of the organization’s)', async () => {
+    existing([GPU], { attached: true });
+    organizations
+      .on(ListPoliciesForTargetCommand, { TargetId: ACCOUNT, Filter: 'SERVICE_CONTROL_POLICY' })
+      .resolvesOnce({ Policies: [{ Id: 'p-full', Name: 'FullAWSAccess' }], NextToken: 'page-2' })
+      .resolves({ Policies: [{ Id: 'p-lock', Name: NAME }] });
+
+    await expect(policies().readAttached(ACCOUNT)).resolves.toEqual({
+      policyId: 'p-lock',
+      attached: true,
+      locks: [GPU],
+    });
+    expect(organizations).not.toHaveReceivedCommand(ListPoliciesCommand);
+    expect(organizations).not.toHaveReceivedCommand(ListTargetsForPolicyCommand);
+  });
+
+  it('reads no lock when the account’s lockdown policy is not attached, and refuses a policy it does not manage', async () => {
+    organizations.on(ListPoliciesForTargetCommand).resolves({ Policies: [{ Id: 'p-full', Name: 'FullAWSAccess' }] });
+    await expect(policies().readAttached(ACCOUNT)).resolves.toEqual({ attached: false, locks: [] });
+
+    existing([GPU], { attached: true, managed: false });
+    organizations.on(ListPoliciesForTargetCommand).resolves({ Policies: [{ Id: 'p-lock', Name: NAME }] });
+    await expect(policies().readAttached(ACCOUNT)).rejects.toThrow(LockdownPolicyNotManagedError);
+  });
+
+  it('lists every account’s lockdown policy that org-budgets manages, across pages, and no other', async () => {
+    const OTHER_ACCOUNT = '222222222222';
+    organizations
+      .on(ListPoliciesCommand)
+      .resolvesOnce({
+        Policies: [
+          { Id: 'p-full', Name: 'FullAWSAccess' },
+          { Id: 'p-lock', Name: NAME },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolves({
+        Policies: [
+          { Id: 'p-theirs', Name: `org-budgets-lockdown-${OTHER_ACCOUNT}` },
+          { Id: 'p-odd', Name: 'org-budgets-lockdown-not-an-account' },
+        ],
+      });
+    organizations.on(ListTagsForResourceCommand).resolves({ Tags: [{ Key: 'org-budgets:managed', Value: 'true' }] });
+    organizations.on(ListTagsForResourceCommand, { ResourceId: 'p-theirs' }).resolves({ Tags: [] });
+    organizations
+      .on(DescribePolicyCommand, { PolicyId: 'p-lock' })
+      .resolves({ Policy: { Content: lockdownPolicyDocument([GPU]) } });
+    organizations.on(ListTargetsForPolicyCommand, { PolicyId: 'p-lock' }).resolves({ Targets: [] });
+
+    const listed = [];
+    for await (const policy of policies().list()) listed.push(policy);
+    expect(listed).toEqual([{ accountId: ACCOUNT, policyId: 'p-lock', attached: false, locks: [GPU] }]);
+    expect(organizations).not.toHaveReceivedCommandWith(DescribePolicyCommand, { PolicyId: 'p-theirs' });
+  });
+
+  it('deletes the policy of an account that left the organization (leaving detached it)', async () => {
+    existing([RESEARCH], { attached: true });
+    organizations
+      .on(DetachPolicyCommand)
+      .rejects(Object.assign(new Error('gone'), { name: 'TargetNotFoundException' }));
+    organizations.on(DeletePolicyCommand).resolves({});
+    await expect(policies().apply(ACCOUNT, [])).resolves.toEqual({ attached: false, locks: [] });
+    expect(organizations).toHaveReceivedCommandWith(DeletePolicyCommand, { PolicyId: 'p-lock' });
   });
 
   it('updates the content of an existing policy and attaches it only when it is not attached', async () => {

@@ -5,6 +5,7 @@ import {
   DescribePolicyCommand,
   DetachPolicyCommand,
   ListPoliciesCommand,
+  ListPoliciesForTargetCommand,
   ListTagsForResourceCommand,
   ListTargetsForPolicyCommand,
   UpdatePolicyCommand,
@@ -33,6 +34,19 @@ export interface LockdownPolicies {
   /** The account's lockdown policy (ListPolicies, its tags, its content, its targets). */
   read(accountId: string): Promise<AccountLockdownPolicy>;
   /**
+   * The account's lockdown policy if it is attached to the account, else none (`attached: false`,
+   * no locks): one ListPoliciesForTarget when the account is not locked down (an account has at
+   * most five SCPs attached), three when it is. Cheaper than `read` in a large organization,
+   * for the question "what locks this account now?".
+   */
+  readAttached(accountId: string): Promise<AccountLockdownPolicy>;
+  /**
+   * Every account's lockdown policy in the organization (ListPolicies, all pages; then per policy
+   * its tags, content and targets), for the hourly sweep. Policies named like ours without the
+   * managed tag are left out (and left alone).
+   */
+  list(): AsyncIterable<AccountLockdownPolicy & { accountId: string }>;
+  /**
    * Makes the account's lockdown policy deny exactly the `locks` and be attached to the account;
    * with no locks, detaches and deletes it. Idempotent: run it again with the same locks, nothing changes.
    */
@@ -60,10 +74,7 @@ export function createLockdownPolicies(organizations: OrganizationsClient): Lock
   }
 
   async function assertManaged(accountId: string, policyId: string): Promise<void> {
-    const { Tags } = await organizations.send(new ListTagsForResourceCommand({ ResourceId: policyId }));
-    if (!(Tags ?? []).some((tag) => tag.Key === MANAGED_TAG_KEY && tag.Value === 'true')) {
-      throw new LockdownPolicyNotManagedError(accountId, policyId);
-    }
+    if (!(await isManaged(policyId))) throw new LockdownPolicyNotManagedError(accountId, policyId);
   }
 
   async function isAttached(accountId: string, policyId: string): Promise<boolean> {
@@ -78,6 +89,11 @@ export function createLockdownPolicies(organizations: OrganizationsClient): Lock
     return false;
   }
 
+  async function isManaged(policyId: string): Promise<boolean> {
+    const { Tags } = await organizations.send(new ListTagsForResourceCommand({ ResourceId: policyId }));
+    return (Tags ?? []).some((tag) => tag.Key === MANAGED_TAG_KEY && tag.Value === 'true');
+  }
+
   async function read(accountId: string): Promise<AccountLockdownPolicy & { content?: string }> {
     const policyId = await findPolicy(accountId);
     if (!policyId) return { attached: false, locks: [] };
@@ -87,7 +103,55 @@ export function createLockdownPolicies(organizations: OrganizationsClient): Lock
     return { policyId, attached: await isAttached(accountId, policyId), locks: locksOfPolicy(content), content };
   }
 
+  async function findAttachedPolicy(accountId: string): Promise<string | undefined> {
+    const name = lockdownPolicyName(accountId);
+    let nextToken: string | undefined;
+    do {
+      const page = await organizations.send(
+        new ListPoliciesForTargetCommand({
+          TargetId: accountId,
+          Filter: SCP,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      const found = (page.Policies ?? []).find((policy) => policy.Name === name);
+      if (found?.Id) return found.Id;
+      nextToken = page.NextToken || undefined;
+    } while (nextToken);
+    return undefined;
+  }
+
   return {
+    async *list() {
+      const prefix = lockdownPolicyName('');
+      let nextToken: string | undefined;
+      do {
+        const page = await organizations.send(
+          new ListPoliciesCommand({ Filter: SCP, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+        for (const summary of page.Policies ?? []) {
+          const accountId = summary.Name?.startsWith(prefix) ? summary.Name.slice(prefix.length) : '';
+          if (!summary.Id || !/^\d{12}$/.test(accountId) || !(await isManaged(summary.Id))) continue;
+          const { Policy } = await organizations.send(new DescribePolicyCommand({ PolicyId: summary.Id }));
+          yield {
+            accountId,
+            policyId: summary.Id,
+            attached: await isAttached(accountId, summary.Id),
+            locks: locksOfPolicy(Policy?.Content ?? ''),
+          };
+        }
+        nextToken = page.NextToken || undefined;
+      } while (nextToken);
+    },
+
+    async readAttached(accountId) {
+      const policyId = await findAttachedPolicy(accountId);
+      if (!policyId) return { attached: false, locks: [] };
+      await assertManaged(accountId, policyId);
+      const { Policy } = await organizations.send(new DescribePolicyCommand({ PolicyId: policyId }));
+      return { policyId, attached: true, locks: locksOfPolicy(Policy?.Content ?? '') };
+    },
+
     async read(accountId) {
       const { content: _content, ...policy } = await read(accountId);
       return policy;
@@ -100,7 +164,8 @@ export function createLockdownPolicies(organizations: OrganizationsClient): Lock
         try {
           await organizations.send(new DetachPolicyCommand({ PolicyId: existing.policyId, TargetId: accountId }));
         } catch (error) {
-          if (!isNamed(error, 'PolicyNotAttachedException')) throw error;
+          // Not attached (any more), or the account left the organization (which detached it).
+          if (!isNamed(error, 'PolicyNotAttachedException') && !isNamed(error, 'TargetNotFoundException')) throw error;
         }
         await organizations.send(new DeletePolicyCommand({ PolicyId: existing.policyId }));
         return { attached: false, locks: [] };

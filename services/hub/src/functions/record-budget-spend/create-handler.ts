@@ -15,6 +15,15 @@ import {
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { RecordSpendConfig } from './config';
 import { recordBudgetSpend, type RecordSpendOutcome } from './record-budget-spend';
+import { sweepLockdowns, type SweepLockdownsReport } from './sweep-lockdowns';
+
+/**
+ * The hourly schedule's event (EventBridge's "Scheduled Event"; no member account can send one:
+ * PutEvents refuses sources beginning with "aws."). Anything else is a spend report.
+ */
+function isScheduledSweep(event: EventBridgeEvent<string, unknown>): boolean {
+  return event.source === 'aws.events' && event['detail-type'] === 'Scheduled Event';
+}
 
 /** The metric the RefusedStatusReports alarm watches (services/hub/serverless.yml), shared with record-spoke-status. */
 export const METRICS_NAMESPACE = 'org-budgets';
@@ -34,9 +43,11 @@ export function createRecordSpendHandler(
   const alerts = createAlertsTopic(sns, config.alertsTopicArn);
   const notices = createGuardianNotices(sns, config.lockdownNoticesTopicArn, logger);
 
-  return middy<EventBridgeEvent<string, unknown>, RecordSpendOutcome>()
+  const now = overrides.now ?? (() => new Date());
+  return middy<EventBridgeEvent<string, unknown>, RecordSpendOutcome | SweepLockdownsReport>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {
+      if (isScheduledSweep(event)) return sweepLockdowns({ items, policies, alerts, now, logger });
       try {
         return await recordBudgetSpend(event, {
           items,
@@ -45,7 +56,7 @@ export function createRecordSpendHandler(
           alerts,
           managementAccountId: config.managementAccountId,
           countRefused: () => metrics.addMetric(REFUSED_REPORTS_METRIC, MetricUnit.Count, 1),
-          now: overrides.now ?? (() => new Date()),
+          now,
           logger,
         });
       } finally {

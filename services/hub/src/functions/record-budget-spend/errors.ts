@@ -13,3 +13,8 @@ export class UndeliveredRevisionSpendError extends OrgBudgetsError {
 export class LockdownNotAppliedError extends OrgBudgetsError {
   override readonly name = 'LockdownNotAppliedError';
 }
+
+/** The hourly lockdown sweep could not bring some accounts' lockdown policies in line with the table. */
+export class LockdownSweepError extends OrgBudgetsError {
+  override readonly name = 'LockdownSweepError';
+}

@@ -1,5 +1,5 @@
 import type { AccountLockdownPolicy, BudgetSpendStore, SpendItem, SpendWrite } from '@org-budgets/aws';
-import type { BudgetLock } from '@org-budgets/budgets';
+import { basisDigest, type BudgetLock } from '@org-budgets/budgets';
 import type { LockdownStatusAttribute } from '@org-budgets/contracts';
 import { LockdownNotAppliedError, UndeliveredRevisionSpendError } from './errors';
 import { recordBudgetSpend, type RecordSpendDeps } from './record-budget-spend';
@@ -67,6 +67,7 @@ function setup(
     items,
     policies: {
       read: async () => policy,
+      readAttached: async () => (policy.attached ? policy : { attached: false, locks: [] }),
       apply: async (accountId, locks) => {
         policyCalls.push({ accountId, locks: [...locks] });
         if (options.failPolicy) throw new Error('TooManyRequestsException: slow down');
@@ -101,6 +102,8 @@ function setup(
 }
 
 const enforceAtShutdown = { lockdown: { mode: 'enforce', at: 'Shutdown', apis: ['ec2:RunInstances'] } };
+const MONTHLY_USD = basisDigest('MONTHLY USD all costs');
+const floor = (actual: number, periodStart = '2026-12-01') => ({ actual, periodStart, basis: MONTHLY_USD });
 
 describe('recordBudgetSpend: spend and state', () => {
   it('writes the figures, their percentages and the state onto the item, for the delivered revision', async () => {
@@ -263,7 +266,7 @@ describe('recordBudgetSpend: lockdown', () => {
       lockdown: 'lock',
     });
     expect(policyCalls).toEqual([
-      { accountId: ACCOUNT, locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'] }] },
+      { accountId: ACCOUNT, locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: floor(1037) }] },
     ]);
     expect(statuses).toEqual([
       expect.objectContaining({
@@ -358,6 +361,92 @@ describe('recordBudgetSpend: lockdown', () => {
     });
     expect(policyCalls).toEqual([{ accountId: ACCOUNT, locks: [] }]);
     expect(statuses).toEqual([expect.objectContaining({ status: 'LIFTED' })]);
+  });
+
+  it('keeps the lockdown after a whole-item put with a raise below the spend that locked it, though AWS now says 0', async () => {
+    // The console's "edit item" drops spend and lockdownStatus; UpdateBudget zeroes AWS's figure.
+    const { deps, policyCalls, statuses, spendWrites } = setup({
+      content: { ...enforceAtShutdown, amount: 1020 },
+      policy: {
+        policyId: 'p-lockdown1',
+        attached: true,
+        locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: floor(1037) }],
+      },
+    });
+    await expect(recordBudgetSpend(report({ actual: 0, forecasted: undefined }), deps)).resolves.toMatchObject({
+      state: 'Shutdown',
+      lockdown: 'none',
+    });
+    expect(spendWrites[0]?.spend.actual).toBe(1037);
+    expect(spendWrites[0]?.stateDetail.reason).toContain('the lockdown policy records 1037 spent this period');
+    expect(policyCalls).toEqual([]);
+    // The policy's record goes back onto the item.
+    expect(statuses).toEqual([expect.objectContaining({ status: 'LOCKED', locked: true, state: 'Shutdown' })]);
+    expect(statuses[0]?.message).toContain('the item had lost its lockdownStatus');
+  });
+
+  it('measures a raise against the spend that locked the budget, lifting when the raise is above it', async () => {
+    const { deps, policyCalls } = setup({
+      content: { ...enforceAtShutdown, amount: 1100 },
+      policy: {
+        policyId: 'p-lockdown1',
+        attached: true,
+        locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: floor(1037) }],
+      },
+    });
+    await expect(recordBudgetSpend(report({ actual: 0, forecasted: undefined }), deps)).resolves.toMatchObject({
+      state: 'Critical',
+      lockdown: 'lift',
+    });
+    expect(policyCalls).toEqual([{ accountId: ACCOUNT, locks: [] }]);
+  });
+
+  it('ignores the spend that locked the budget in an earlier period or on another basis', async () => {
+    for (const old of [floor(1037, '2026-11-01'), { ...floor(1037), basis: basisDigest('MONTHLY EUR all costs') }]) {
+      const { deps, policyCalls } = setup({
+        content: enforceAtShutdown,
+        policy: {
+          policyId: 'p-lockdown1',
+          attached: true,
+          locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: old }],
+        },
+      });
+      await expect(recordBudgetSpend(report({ actual: 12, forecasted: undefined }), deps)).resolves.toMatchObject({
+        state: 'Under',
+        lockdown: 'lift',
+      });
+      expect(policyCalls).toEqual([{ accountId: ACCOUNT, locks: [] }]);
+    }
+  });
+
+  it('keeps the policy’s figure at the spend so far while the budget stays locked', async () => {
+    const before = setup({ content: enforceAtShutdown });
+    await recordBudgetSpend(report({ actual: 1037 }), before.deps);
+    await expect(
+      recordBudgetSpend(report({ actual: 1100.5, readAt: '2026-12-03T11:59:30.000Z' }), before.deps),
+    ).resolves.toMatchObject({ state: 'Shutdown', lockdown: 'none' });
+    expect(before.policy().locks).toEqual([
+      { budgetName: 'research', apis: ['ec2:RunInstances'], floor: floor(1100.5) },
+    ]);
+    // Less than a cent more: no policy update.
+    await recordBudgetSpend(report({ actual: 1100.504, readAt: '2026-12-03T11:59:40.000Z' }), before.deps);
+    expect(before.policyCalls).toHaveLength(2);
+  });
+
+  it('alerts the central team when the policy’s figure cannot be raised, and keeps the lockdown', async () => {
+    const locked = setup({ content: enforceAtShutdown });
+    await recordBudgetSpend(report({ actual: 1037 }), locked.deps);
+    const { deps, alerts, statuses } = setup({
+      content: enforceAtShutdown,
+      item: { lockdownStatus: locked.current()!.lockdownStatus!, spend: locked.current()!.spend! },
+      policy: locked.policy(),
+      failPolicy: true,
+    });
+    await expect(
+      recordBudgetSpend(report({ actual: 1200, readAt: '2026-12-03T11:59:30.000Z' }), deps),
+    ).resolves.toMatchObject({ state: 'Shutdown', lockdown: 'none' });
+    expect(alerts).toEqual(['org-budgets: lockdown policy of 111111111111 not updated']);
+    expect(statuses).toEqual([]);
   });
 
   it('in mode notify, says what it would do and changes nothing', async () => {

@@ -9,10 +9,13 @@ import type {
 } from '@org-budgets/aws';
 import { describeError } from '@org-budgets/aws';
 import {
+  basisDigest,
   budgetPeriodStart,
   budgetStateOf,
   decideLockdown,
+  type BudgetLock,
   type LockdownAction,
+  type LockFloor,
   type StateAssessment,
 } from '@org-budgets/budgets';
 import {
@@ -36,7 +39,7 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface RecordSpendDeps {
   items: BudgetSpendStore;
-  policies: LockdownPolicies;
+  policies: Pick<LockdownPolicies, 'read' | 'readAttached' | 'apply'>;
   /** The budget's addresses (one email subscription each, filtering on `recipients`). */
   notices: {
     publish(notice: GuardianNoticeMessage, to: GuardianNoticeRecipients): Promise<void>;
@@ -146,11 +149,18 @@ export async function recordBudgetSpend(event: SpendEvent, deps: RecordSpendDeps
     return superseded(`read in an earlier period than the hub's ${periodStart}`, fields, deps);
   }
 
-  const spend = spendOf(report, item, budget, periodStart, now);
+  const basis = basisOf(budget);
+  const policyLock = mayBeLocked(item, budget) ? await attachedLock(key, deps) : undefined;
+  const floor = floorFor(policyLock, periodStart, basis);
+  const spend = spendOf(report, item, budget, periodStart, now, floor);
   const thresholds = stateThresholdsOf(budget.stateThresholds);
   const assessment = budgetStateOf(spend, budget.amount, thresholds);
-  const previous = item.lockdownStatus ?? (item.spend ? undefined : await lockFromPolicy(key, deps));
+  if (floor !== undefined && floor > report.actual && spend.actual === floor) {
+    assessment.reason += `; AWS Budgets reports ${report.actual} ${report.unit}, the lockdown policy records ${floor} spent this period`;
+  }
+  const previous = item.lockdownStatus ?? (policyLock ? lockFromPolicy(key, policyLock, deps) : undefined);
   const decision = decideLockdown({ lockdown: budget.lockdown, state: assessment.state, previous });
+  const lockFloor: LockFloor = { actual: spend.actual, periodStart, basis: basisDigest(basis) };
 
   if (sameFigures(item, spend) && item.state === assessment.state && decision.action === 'none') {
     return { result: 'unchanged', state: assessment.state };
@@ -173,23 +183,45 @@ export async function recordBudgetSpend(event: SpendEvent, deps: RecordSpendDeps
     deps.logger.info('budget state changed', { ...fields, from: item.state ?? 'Unknown', to: assessment.state });
   }
   if (decision.action !== 'none') {
-    await actOnLockdown(decision.action, decision.reason, { key, budget, previous, spend, assessment, now }, deps);
+    await actOnLockdown(
+      decision.action,
+      decision.reason,
+      { key, budget, previous, spend, assessment, now, lockFloor },
+      deps,
+    );
+  } else if (previous?.locked) {
+    if (!item.lockdownStatus) {
+      // The item had lost its lockdownStatus (replaced whole): the policy's record goes back onto it.
+      await deps.items.writeLockdownStatus(key, {
+        ...previous,
+        state: assessment.state,
+        message:
+          `still locked down (${decision.reason}), as the account's lockdown policy records; ` +
+          `the item had lost its lockdownStatus; ${describeFigures(spend, budget)}`,
+        at: now.toISOString(),
+      });
+    }
+    if (policyLock && raisesFloor(policyLock.lock.floor, lockFloor)) await raiseFloor(key, lockFloor, deps);
   }
   return { result: 'recorded', state: assessment.state, lockdown: decision.action };
 }
 
-/** The figures to record: the report's, with the actual never below an earlier one of the same period and basis. */
+/**
+ * The figures to record: the report's, with the actual never below an earlier one of the same
+ * period and basis, on the item or in the lockdown policy (`floor`).
+ */
 function spendOf(
   report: SpokeSpendDetail,
   item: SpendItem,
   budget: BudgetItem,
   periodStart: string,
   now: Date,
+  floor: number | undefined,
 ): BudgetSpendAttribute {
   const basis = basisOf(budget);
   const earlier =
     item.spend && item.spend.periodStart === periodStart && item.spend.basis === basis ? item.spend : undefined;
-  const actual = Math.max(report.actual, earlier?.actual ?? 0);
+  const actual = Math.max(report.actual, earlier?.actual ?? 0, floor ?? 0);
   const percent = (value: number) => Math.round((value / budget.amount) * 1000) / 10;
   const guardian = report.guardianEstimate;
   return {
@@ -243,22 +275,51 @@ function sameFigures(item: SpendItem, spend: BudgetSpendAttribute): boolean {
 }
 
 /**
- * The lock as the account's lockdown policy records it, for an item without `lockdownStatus` and
- * `spend`: a new item, or one finance replaced whole (the console's "edit item" drops the system
- * attributes). The policy in the management account, not the item, is the record of a lockdown.
+ * Whether the account's lockdown policy must be read for this report: the item says the budget
+ * is locked (the policy holds the spend that locked it), or it says nothing of a lockdown while
+ * it sets one or holds no figures (a new item, or one finance replaced whole: the console's
+ * "edit item" drops the system attributes). An item that says it is not locked is taken at its
+ * word (the hourly lockdown sweep finds a lock it does not know of).
  */
-async function lockFromPolicy(
+function mayBeLocked(item: SpendItem, budget: BudgetItem): boolean {
+  if (item.lockdownStatus) return item.lockdownStatus.locked;
+  return budget.lockdown !== undefined || item.spend === undefined;
+}
+
+interface PolicyLock {
+  lock: BudgetLock;
+  policyId?: string;
+}
+
+/** This budget's lock in the account's attached lockdown policy, if any. */
+async function attachedLock(
   key: { accountId: string; budgetName: string },
   deps: RecordSpendDeps,
-): Promise<LockdownStatusAttribute | undefined> {
+): Promise<PolicyLock | undefined> {
   if (key.accountId === deps.managementAccountId) return undefined;
-  const policy = await deps.policies.read(key.accountId);
+  const policy = await deps.policies.readAttached(key.accountId);
   const lock = policy.locks.find((l) => l.budgetName === key.budgetName);
   if (!policy.attached || !lock) return undefined;
-  deps.logger.warn('the item does not say it is locked down, its account’s policy does', {
-    ...key,
-    policyId: policy.policyId,
-  });
+  return { lock, ...(policy.policyId ? { policyId: policy.policyId } : {}) };
+}
+
+/** The spend that locked the budget, when it was spent in this period on this basis. */
+function floorFor(policyLock: PolicyLock | undefined, periodStart: string, basis: string): number | undefined {
+  const floor = policyLock?.lock.floor;
+  if (!floor || floor.periodStart !== periodStart || floor.basis !== basisDigest(basis)) return undefined;
+  return floor.actual;
+}
+
+/**
+ * The lock as the account's lockdown policy records it, for an item without `lockdownStatus`: the
+ * policy in the management account, not the item, is the record of a lockdown.
+ */
+function lockFromPolicy(
+  key: { accountId: string; budgetName: string },
+  { lock, policyId }: PolicyLock,
+  deps: RecordSpendDeps,
+): LockdownStatusAttribute {
+  deps.logger.warn('the item does not say it is locked down, its account’s policy does', { ...key, policyId });
   return {
     status: 'LOCKED',
     locked: true,
@@ -266,9 +327,46 @@ async function lockFromPolicy(
     state: 'Unknown',
     message: 'recorded in the account’s lockdown policy',
     apis: lock.apis,
-    ...(policy.policyId ? { policyId: policy.policyId } : {}),
+    ...(policyId ? { policyId } : {}),
     at: '',
   };
+}
+
+/** True when the recorded spend has grown past the policy's floor (by a cent), or the floor is of another period or basis. */
+function raisesFloor(current: LockFloor | undefined, next: LockFloor): boolean {
+  if (!current || current.periodStart !== next.periodStart || current.basis !== next.basis) return true;
+  return Math.floor(next.actual * 100 + 1e-6) > Math.floor(current.actual * 100 + 1e-6);
+}
+
+/**
+ * Keeps the policy's floor at the spend the hub knows while the budget stays locked, so that a
+ * raise made by replacing the item whole is measured against the period's latest figure, not
+ * the one that locked it. A failure keeps the lock and the older (lower) floor, and is told to
+ * the central team; the next report that changes the figures tries again.
+ */
+async function raiseFloor(
+  key: { accountId: string; budgetName: string },
+  floor: LockFloor,
+  deps: RecordSpendDeps,
+): Promise<void> {
+  try {
+    const current = await deps.policies.read(key.accountId);
+    const locks = current.locks.map((lock) => (lock.budgetName === key.budgetName ? { ...lock, floor } : lock));
+    if (!current.attached || !locks.some((lock) => lock.budgetName === key.budgetName)) return;
+    await deps.policies.apply(key.accountId, locks);
+    deps.logger.info('lockdown policy records the spend so far', { ...key, floor });
+  } catch (error) {
+    const message =
+      `could not record the spend so far (${floor.actual} in the period of ${floor.periodStart}) in the lockdown ` +
+      `policy of account ${key.accountId}: ${describeError(error)}; the account stays locked down, the policy ` +
+      `keeps the spend that locked it`;
+    deps.logger.error('lockdown policy not updated', { ...key, error });
+    await deps.alerts
+      .publish(`org-budgets: lockdown policy of ${key.accountId} not updated`, message)
+      .catch((alertError: unknown) =>
+        deps.logger.error('could not alert the central team', { ...key, error: alertError }),
+      );
+  }
 }
 
 interface LockdownContext {
@@ -278,6 +376,8 @@ interface LockdownContext {
   spend: BudgetSpendAttribute;
   assessment: StateAssessment;
   now: Date;
+  /** The spend that locks the budget, kept in its statement of the policy. */
+  lockFloor: LockFloor;
 }
 
 /**
@@ -294,7 +394,7 @@ async function actOnLockdown(
   context: LockdownContext,
   deps: RecordSpendDeps,
 ): Promise<void> {
-  const { key, budget, previous, spend, assessment, now } = context;
+  const { key, budget, previous, spend, assessment, now, lockFloor } = context;
   const apis = budget.lockdown ? lockdownApisOf(budget.lockdown) : (previous?.apis ?? []);
   const figures = describeFigures(spend, budget);
   const base = {
@@ -340,7 +440,7 @@ async function actOnLockdown(
     const others = current.locks.filter((other) => other.budgetName !== key.budgetName);
     const policy = await deps.policies.apply(
       key.accountId,
-      lock ? [...others, { budgetName: key.budgetName, apis }] : others,
+      lock ? [...others, { budgetName: key.budgetName, apis, floor: lockFloor }] : others,
     );
     const status: LockdownStatusAttribute = {
       ...base,
