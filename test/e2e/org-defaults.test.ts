@@ -9,6 +9,7 @@ import {
   createOrganizationalUnitIn,
   eventually,
   moveAccountBetween,
+  removeAccountFromOrganization,
   type ItemKey,
   type LocalCloud,
 } from '@org-budgets/sandbox';
@@ -108,6 +109,12 @@ describe('organization defaults', () => {
     expect(sync.message).toMatch(/^opted out/);
     await eventually('the opted-out budget deleted', () => (budgetOf(cloud, baseline(b())) ? undefined : true));
     expect(await cloud.spokeParameter(baseline(b()))).toBeUndefined();
+    // The OU item counts them at once (not only at the next sweep).
+    await eventually('the override and the opt-out counted on the OU item', async () => {
+      const rollup = (await cloud.getItem(baseline(cloud.organization.spokeOuId)))?.['rollup'] as
+        { overridden?: number; optedOut?: number } | undefined;
+      return rollup?.overridden === 1 && rollup.optedOut === 1 ? rollup : undefined;
+    });
   });
 
   it('an account moved between OUs gets the new OU’s default and loses the old one’s', async () => {
@@ -148,6 +155,31 @@ describe('organization defaults', () => {
     );
     // The own item of the first account is its own: untouched.
     expect(amountOf(baseline(a()))).toBe(50);
+    expect(await cloud.hubDeadLetterCount()).toBe(0);
+  });
+
+  it('an account that leaves the organization loses its copies without the hub reaching for its spoke', async () => {
+    const leaver = joining;
+    const key = { accountId: leaver, budgetName: 'travel' };
+    await cloud.putItem({
+      accountId: cloud.organization.spokeOuId,
+      budgetName: 'travel',
+      amount: 70,
+      emails: ['finance@example.org'],
+    });
+    await appliedCopy(key, cloud.organization.spokeOuId);
+
+    await removeAccountFromOrganization(cloud, leaver);
+    await eventually('the copy deleted', async () => ((await cloud.getItem(key)) ? undefined : true));
+    await cloud.settled(60_000);
+    // The hub did not try: on AWS its spoke is out of reach (here moto would still let it in), so
+    // the parameter and the budget stay in the account, and the central team is told.
+    expect(await cloud.spokeParameter(key)).toBeDefined();
+    const alerts = await eventually('the central team told', async () => {
+      const emails = await cloud.outbox('cloud-team@example.org');
+      return emails.find((email) => /travel removed, account out of reach/.test(email.subject ?? ''));
+    });
+    expect(alerts.body).toContain('is no longer a member of the organization');
     expect(await cloud.hubDeadLetterCount()).toBe(0);
   });
 });

@@ -56,8 +56,10 @@ export const MAX_SERVICE_NAME_CHARACTERS = 100;
  * Attributes the system owns; never propagated, and a change of only these never triggers a
  * propagation (the loop guard): `sync` (the outcome finance reads), `delivered` (what the hub
  * last wrote into the spoke: revision and digest), `repair` (the reconciler's retries),
- * `rollup` (on an organization default: how its accounts stand), and the budget's `spend`,
- * `state`, `stateDetail` and `lockdownStatus` (./budget-state.ts).
+ * `rollup` (on an organization default: how its accounts stand), the budget's `spend`,
+ * `state`, `stateDetail` and `lockdownStatus` (./budget-state.ts), and `outOfReach` (written by
+ * expand-org-defaults on an inherited copy just before it deletes it because its account is no
+ * longer an active member of the organization: the deletion then reaches no spoke).
  */
 export const SYSTEM_ATTRIBUTES = [
   'sync',
@@ -68,6 +70,7 @@ export const SYSTEM_ATTRIBUTES = [
   'state',
   'stateDetail',
   'lockdownStatus',
+  'outOfReach',
 ] as const;
 
 /**

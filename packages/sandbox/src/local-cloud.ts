@@ -481,6 +481,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       credentials: () => accountCredentials.forAccount(accountId),
     });
 
+    /** Fires now the schedules of a hub function (its EventBridge rules with a schedule); returns how many. */
+    const fireHubSchedules = (functionName: string): number => {
+      const target = `:function:${hub.stackName}-${functionName}`;
+      const rules = runtime
+        .inventory()
+        .rules.filter((rule) => rule.schedule && rule.targets.some((arn) => arn.endsWith(target)));
+      return rules.reduce((fired, rule) => fired + runtime.fireSchedule(rule.name), 0);
+    };
     const cloud: LocalCloud = {
       endpoint,
       region,
@@ -609,20 +617,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
           `account ${accountId} left OU ${spokeOuId}: spoke ${result.deletedRegions.length > 0 ? `removed from ${result.deletedRegions.join(', ')}` : 'not there'} (${seconds(Date.now() - at)})`,
         );
       },
-      reconcileNow() {
-        const reconciler = `:function:${hub.stackName}-reconcileBudgets`;
-        const rules = runtime
-          .inventory()
-          .rules.filter((rule) => rule.schedule && rule.targets.some((target) => target.endsWith(reconciler)));
-        return rules.reduce((fired, rule) => fired + runtime.fireSchedule(rule.name), 0);
-      },
-      sweepLockdownsNow() {
-        const recorder = `:function:${hub.stackName}-recordBudgetSpend`;
-        const rules = runtime
-          .inventory()
-          .rules.filter((rule) => rule.schedule && rule.targets.some((target) => target.endsWith(recorder)));
-        return rules.reduce((fired, rule) => fired + runtime.fireSchedule(rule.name), 0);
-      },
+      reconcileNow: () => fireHubSchedules('reconcileBudgets'),
+      sweepLockdownsNow: () => fireHubSchedules('recordBudgetSpend'),
       verifySpokesNow(accountId) {
         const verifier = /:function:[^:]*-spoke-[^:]*-(applyBudget|verifyBudgets)$/;
         const rules = runtime

@@ -2,6 +2,7 @@ import {
   CreateOrganizationalUnitCommand,
   MoveAccountCommand,
   OrganizationsClient,
+  RemoveAccountFromOrganizationCommand,
 } from '@aws-sdk/client-organizations';
 import { MANAGEMENT_CREDENTIALS, type LocalCloud } from './local-cloud';
 
@@ -52,6 +53,23 @@ export async function moveAccountBetween(
         DestinationParentId: destinationParentId,
       }),
     );
+  } finally {
+    organizations.destroy();
+  }
+}
+
+/**
+ * Removes an account from the organization (as the management account does), through the front
+ * door, which sends Organizations' event for it. The local cloud's own lists of accounts are not
+ * changed: the account's spoke stays deployed there, out of the hub's reach.
+ */
+export async function removeAccountFromOrganization(
+  cloud: Pick<LocalCloud, 'region' | 'endpoint'>,
+  accountId: string,
+): Promise<void> {
+  const organizations = organizationsOf(cloud);
+  try {
+    await organizations.send(new RemoveAccountFromOrganizationCommand({ AccountId: accountId }));
   } finally {
     organizations.destroy();
   }

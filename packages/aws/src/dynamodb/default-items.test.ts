@@ -59,6 +59,21 @@ describe('createDefaultItemsStore', () => {
     await expect(store().deleteCopy(copy, 'r-ab12')).resolves.toBe('conflict');
   });
 
+  it('marks a copy out of reach before it deletes it, under the same condition', async () => {
+    ddb.on(UpdateItemCommand).resolves({});
+    await expect(store().deleteCopy(copy, 'r-ab12', 'account gone')).resolves.toBe('written');
+    expect(ddb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      UpdateExpression: 'SET #outOfReach = :reason',
+      ConditionExpression: '#from = :from',
+      ExpressionAttributeValues: { ':from': { S: 'r-ab12' }, ':reason': { S: 'account gone' } },
+    });
+    expect(ddb).toHaveReceivedCommand(DeleteItemCommand);
+    ddb.reset();
+    ddb.on(UpdateItemCommand).rejects(conflict());
+    await expect(store().deleteCopy(copy, 'r-ab12', 'account gone')).resolves.toBe('conflict');
+    expect(ddb).not.toHaveReceivedCommand(DeleteItemCommand);
+  });
+
   it('reads a default’s copies from the inherited index, every page, with their sync, spend and state', async () => {
     ddb
       .on(QueryCommand)

@@ -55,8 +55,13 @@ export interface DefaultItemsStore {
    * `expectedFrom`. 'conflict' when the account's item is (now) its own or an opt-out.
    */
   putCopy(item: Record<string, unknown>, expectedFrom?: string): Promise<CopyWriteResult>;
-  /** Deletes an account's copy only while it is still inherited from `inheritedFrom`. */
-  deleteCopy(key: BudgetItemKey, inheritedFrom: string): Promise<CopyWriteResult>;
+  /**
+   * Deletes an account's copy only while it is still inherited from `inheritedFrom`. With
+   * `outOfReach` (the account is no longer an active member of the organization), first marks the
+   * copy with it (`outOfReach`, a system attribute: no propagation), so that the deletion's stream
+   * record tells propagate-budget-edits not to reach for the account's spoke.
+   */
+  deleteCopy(key: BudgetItemKey, inheritedFrom: string, outOfReach?: string): Promise<CopyWriteResult>;
   /** Every copy of one default (the `inherited` index; eventually consistent). */
   copiesOf(target: string, budgetName: string): Promise<StoredItem[]>;
   /**
@@ -148,8 +153,20 @@ export function createDefaultItemsStore(ddb: DynamoDBClient, tableName: string):
       }
     },
 
-    async deleteCopy(key, inheritedFrom) {
+    async deleteCopy(key, inheritedFrom, outOfReach) {
       try {
+        if (outOfReach) {
+          await ddb.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } },
+              UpdateExpression: 'SET #outOfReach = :reason',
+              ConditionExpression: '#from = :from',
+              ExpressionAttributeNames: { '#from': 'inheritedFrom', '#outOfReach': 'outOfReach' },
+              ExpressionAttributeValues: { ':from': { S: inheritedFrom }, ':reason': { S: outOfReach } },
+            }),
+          );
+        }
         await ddb.send(
           new DeleteItemCommand({
             TableName: tableName,

@@ -13,7 +13,7 @@ import { inheritedItem, validateDefaultItem } from '@org-budgets/contracts';
 import type { DynamoDBStreamEvent, EventBridgeEvent } from 'aws-lambda';
 import { sameCopy } from '../../lib/org-defaults';
 import type { ExpandConfig } from './config';
-import { expandDefault, resolveAccount, rollUp, sweep, type ExpandDeps } from './expand-org-defaults';
+import { expandDefault, recountDefault, resolveAccount, rollUp, sweep, type ExpandDeps } from './expand-org-defaults';
 import { accountOfOrganizationsEvent } from './organizations-events';
 import { defaultsWork } from './stream-changes';
 
@@ -51,7 +51,7 @@ export function createExpandHandler(config: ExpandConfig, overrides: { logger?: 
         return sweep(deps);
       }
       const { report, touched } = await resolveAccount(accountId, deps);
-      for (const key of touched) await rollUp(key, undefined, deps);
+      for (const key of touched) await recountDefault(key, deps);
       return report;
     });
 }
@@ -78,14 +78,19 @@ async function handleStream(event: DynamoDBStreamEvent, deps: ExpandDeps) {
   }
   for (const accountId of work.accounts) {
     const { touched } = await resolveAccount(accountId, deps);
-    for (const key of touched) work.rollups.set(`${key.accountId}/${key.budgetName}`, key);
+    // An own item or opt-out gone (the copy back), or a copy restored: counted again.
+    for (const key of touched) work.recount.set(`${key.accountId}/${key.budgetName}`, key);
   }
-  for (const [name, key] of work.rollups) if (!work.defaults.has(name)) await rollUp(key, undefined, deps);
+  for (const [name, key] of work.recount) if (!work.defaults.has(name)) await recountDefault(key, deps);
+  for (const [name, key] of work.rollups) {
+    if (!work.defaults.has(name) && !work.recount.has(name)) await rollUp(key, undefined, deps);
+  }
   deps.logger.info('table changes handled', {
     records: event.Records.length,
     defaults: work.defaults.size,
     accounts: work.accounts.size,
     rollups: work.rollups.size,
+    recounts: work.recount.size,
   });
   return {};
 }

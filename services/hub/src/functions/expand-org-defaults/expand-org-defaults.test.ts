@@ -1,6 +1,14 @@
 import type { BudgetItemKey, DefaultItemsStore, OrganizationTree, StoredItem } from '@org-budgets/aws';
 import type { SyncStatus } from '@org-budgets/contracts';
-import { accountsBelow, expandDefault, pathOf, resolveAccount, type ExpandDeps } from './expand-org-defaults';
+import {
+  accountsBelow,
+  expandDefault,
+  pathOf,
+  recountDefault,
+  resolveAccount,
+  sweep,
+  type ExpandDeps,
+} from './expand-org-defaults';
 
 const ROOT = 'r-ab12';
 const OU = 'ou-ab12-research';
@@ -28,7 +36,7 @@ function tree(): OrganizationTree {
 class FakeItems implements DefaultItemsStore {
   readonly items = new Map<string, Record<string, unknown>>();
   readonly statuses: { key: BudgetItemKey; sync: SyncStatus; rollup: object }[] = [];
-  private id = (key: BudgetItemKey) => `${key.accountId}/${key.budgetName}`;
+  readonly id = (key: BudgetItemKey) => `${key.accountId}/${key.budgetName}`;
   private stored(content: Record<string, unknown>): StoredItem {
     const { sync, rollup, ...rest } = content;
     return {
@@ -61,8 +69,11 @@ class FakeItems implements DefaultItemsStore {
     this.put({ ...item, ...(current?.['sync'] ? { sync: current['sync'] } : {}) });
     return 'written' as const;
   }
-  async deleteCopy(key: BudgetItemKey, inheritedFrom: string) {
+  readonly outOfReach: { key: BudgetItemKey; reason: string }[] = [];
+  async deleteCopy(key: BudgetItemKey, inheritedFrom: string, outOfReach?: string) {
     if (this.get(key)?.['inheritedFrom'] !== inheritedFrom) return 'conflict' as const;
+    if (outOfReach)
+      this.outOfReach.push({ key: { accountId: key.accountId, budgetName: key.budgetName }, reason: outOfReach });
     this.items.delete(this.id(key));
     return 'written' as const;
   }
@@ -73,6 +84,8 @@ class FakeItems implements DefaultItemsStore {
   }
   async writeDefaultStatus(key: BudgetItemKey, sync: SyncStatus, rollup: object) {
     this.statuses.push({ key, sync, rollup });
+    const current = this.get(key);
+    if (current) this.items.set(this.id(key), { ...current, sync, rollup });
     return 'written' as const;
   }
 }
@@ -177,6 +190,8 @@ describe('resolveAccount', () => {
     const moved = await resolveAccount(A, deps);
     expect(items.get(key(A, 'research'))).toBeUndefined();
     expect(moved.touched).toEqual([key(OU, 'research')]);
+    // Still a member: its spoke is reached to delete the parameter.
+    expect(items.outOfReach).toEqual([]);
 
     (organization.accounts.get(A) as { parentId: string }).parentId = LABS;
     await resolveAccount(A, deps);
@@ -195,5 +210,49 @@ describe('resolveAccount', () => {
 
     expect(items.get(key(B))).toBeUndefined();
     expect(items.get(key(B, 'own'))).toBeDefined();
+    // Its spoke is out of reach: the deletion says so, and propagate-budget-edits leaves it be.
+    expect(items.outOfReach).toEqual([{ key: key(B), reason: `account ${B} is SUSPENDED in the organization` }]);
+  });
+
+  it('an account that left the organization loses every copy, marked out of reach', async () => {
+    const { items, deps, organization } = setup();
+    items.put({ accountId: OU, budgetName: 'baseline', amount: 100 });
+    await expandDefault(key(OU), '1', deps);
+    organization.accounts.delete(B);
+
+    await resolveAccount(B, deps);
+
+    expect(items.get(key(B))).toBeUndefined();
+    expect(items.outOfReach).toEqual([
+      { key: key(B), reason: `account ${B} is no longer a member of the organization` },
+    ]);
+  });
+});
+
+describe('recountDefault and the sweep', () => {
+  it('count an own item that replaced a copy after the expansion, and an opt-out gone', async () => {
+    const { items, deps } = setup();
+    items.put({ accountId: OU, budgetName: 'baseline', amount: 100 });
+    items.put({ accountId: B, budgetName: 'baseline', optOut: true });
+    await expandDefault(key(OU), '42', deps);
+    expect(items.statuses.at(-1)?.rollup).toMatchObject({ overridden: 0, optedOut: 1 });
+
+    // Finance writes A's own item over its copy: one override more.
+    items.put({ accountId: A, budgetName: 'baseline', amount: 7 });
+    await recountDefault(key(OU), deps);
+    expect(items.statuses.at(-1)).toMatchObject({ sync: { revision: '42' }, rollup: { overridden: 1, optedOut: 1 } });
+
+    // B's opt-out is deleted: the hourly sweep gives B its copy again and counts it.
+    items.items.delete(items.id(key(B)));
+    await sweep(deps);
+    expect(items.get(key(B))).toMatchObject({ inheritedFrom: OU });
+    expect(items.statuses.at(-1)).toMatchObject({ key: key(OU), rollup: { overridden: 1, optedOut: 0 } });
+  });
+
+  it('does nothing for a default without a status yet', async () => {
+    const { items, deps } = setup();
+    items.put({ accountId: OU, budgetName: 'baseline', amount: 100 });
+    await expect(recountDefault(key(OU), deps)).resolves.toBeUndefined();
+    expect(items.statuses).toEqual([]);
   });
 });

@@ -97,7 +97,13 @@ async function forEachLimited<T>(items: readonly T[], limit: number, task: (item
   if (errors.length > 1) throw new AggregateError(errors, `${errors.length} copy writes failed`);
 }
 
-async function applyActions(actions: readonly CopyAction[], deps: ExpandDeps, report: ExpansionReport) {
+async function applyActions(
+  actions: readonly CopyAction[],
+  deps: ExpandDeps,
+  report: ExpansionReport,
+  /** Why the account's spoke cannot be reached any more (it left the organization, or is closed). */
+  outOfReach?: string,
+) {
   await forEachLimited(actions, deps.maxConcurrency, async (action) => {
     switch (action.action) {
       case 'keep':
@@ -112,7 +118,7 @@ async function applyActions(actions: readonly CopyAction[], deps: ExpandDeps, re
         return;
       }
       case 'delete': {
-        const result = await deps.items.deleteCopy(action, action.inheritedFrom);
+        const result = await deps.items.deleteCopy(action, action.inheritedFrom, outOfReach);
         if (result === 'written') report.deleted += 1;
         else report.conflicts += 1;
         return;
@@ -186,6 +192,23 @@ export async function expandDefault(
 }
 
 /**
+ * Expands a default again at the revision its status holds: after an account's own item or
+ * opt-out replaced its copy or went away, an account moved, or at the hourly sweep, so that the
+ * counts of overrides and opt-outs in its roll-up are exact (they come only from an expansion).
+ * Idempotent: copies that are right are kept, the status keeps its revision. Nothing for a
+ * default without a status yet (its own expansion is on its way).
+ */
+export async function recountDefault(
+  key: BudgetItemKey,
+  deps: ExpandDeps,
+): Promise<(ExpansionReport & { status?: SyncStatus['status'] }) | undefined> {
+  const [current] = await deps.items.getMany([key]);
+  const revision = current?.sync?.revision;
+  if (!revision) return undefined;
+  return expandDefault(key, revision, deps);
+}
+
+/**
  * Writes the default's `sync` and `rollup` from its copies (the `inherited` index). The counts
  * of overrides and opt-outs come from the last expansion (`excluded`) or stay as written.
  */
@@ -247,7 +270,13 @@ export async function resolveAccount(
   );
   const held = new Map((own ?? []).map((item) => [item.budgetName, accountItemState(item)]));
   const actions = planAccountCopies({ accountId, path }, defaults, held);
-  await applyActions(actions, deps, report);
+  const outOfReach =
+    account === undefined
+      ? `account ${accountId} is no longer a member of the organization`
+      : account.state !== 'ACTIVE'
+        ? `account ${accountId} is ${account.state} in the organization`
+        : undefined;
+  await applyActions(actions, deps, report, outOfReach);
   const touched = new Map<string, BudgetItemKey>();
   for (const action of actions) {
     const from =
@@ -283,8 +312,9 @@ export async function sweep(deps: ExpandDeps): Promise<ExpansionReport & { accou
       touched.set(`${item.accountId}/${item.budgetName}`, { accountId: item.accountId, budgetName: item.budgetName });
     }
   }
+  // Every default expanded again: its counts of overrides and opt-outs recounted.
   await forEachLimited([...touched.values()], 4, async (key) => {
-    await rollUp(key, undefined, deps);
+    await recountDefault(key, deps);
   });
   deps.logger.info('organization defaults swept', { accounts: accounts.length, ...total });
   return { ...total, accounts: accounts.length };

@@ -36,10 +36,16 @@ describe('defaultsWork', () => {
     expect([...work.accounts]).toEqual(['222222222222']);
   });
 
-  it('an own item written over a copy needs no resolution, only the roll-up', () => {
-    const work = defaultsWork([budgetItemRecord(budgetItem({ budgetName: 'baseline' }), { oldImage: copy(10) })]);
+  it('an own item or opt-out written over a copy needs no resolution: its default is recounted', () => {
+    const work = defaultsWork([
+      budgetItemRecord(budgetItem({ budgetName: 'baseline' }), { oldImage: copy(10) }),
+      budgetItemRecord(
+        { accountId: '222222222222', budgetName: 'baseline', optOut: true },
+        { oldImage: { ...copy(10), accountId: '222222222222' } },
+      ),
+    ]);
     expect(work.accounts.size + work.copies.size).toBe(0);
-    expect(work.rollups.size).toBe(1);
+    expect([...work.recount.values()]).toEqual([{ accountId: OU, budgetName: 'baseline' }]);
   });
 });
 

@@ -8,7 +8,9 @@ import type { DynamoDBRecord } from 'aws-lambda';
  * - `accounts`: account items whose change may change what the account inherits: an own item or
  *   opt-out deleted (the default applies again), a copy edited by someone else (restored) →
  *   resolve that account;
- * - `rollups`: defaults whose copies' status or existence changed → roll up.
+ * - `rollups`: defaults whose copies' status or existence changed → roll up;
+ * - `recount`: defaults whose copy an account's own item or opt-out replaced → expand again
+ *   (its counts of overrides and opt-outs change).
  */
 export interface DefaultsWork {
   defaults: Map<string, { key: BudgetItemKey; revision: string }>;
@@ -16,6 +18,7 @@ export interface DefaultsWork {
   /** Copies whose content changed: the hub's own rewrites, or someone's edit (then resolved). */
   copies: Map<string, { key: BudgetItemKey; inheritedFrom: string; content: Record<string, unknown> }>;
   rollups: Map<string, BudgetItemKey>;
+  recount: Map<string, BudgetItemKey>;
 }
 
 const keyString = (key: BudgetItemKey) => `${key.accountId}/${key.budgetName}`;
@@ -25,7 +28,13 @@ function inheritedFrom(image: StreamImage | undefined): string | undefined {
 }
 
 export function defaultsWork(records: readonly DynamoDBRecord[]): DefaultsWork {
-  const work: DefaultsWork = { defaults: new Map(), accounts: new Set(), copies: new Map(), rollups: new Map() };
+  const work: DefaultsWork = {
+    defaults: new Map(),
+    accounts: new Set(),
+    copies: new Map(),
+    rollups: new Map(),
+    recount: new Map(),
+  };
   for (const record of records) {
     const stream = record.dynamodb;
     const accountId = stream?.Keys?.['accountId']?.S;
@@ -54,7 +63,9 @@ export function defaultsWork(records: readonly DynamoDBRecord[]): DefaultsWork {
     // A copy written: by the hub (it holds its default) or by someone else (then it is restored).
     if (after && newImage)
       work.copies.set(keyString(key), { key, inheritedFrom: after, content: itemFromStreamImage(newImage) });
-    // An item that became an opt-out or own item over a copy needs nothing: the account's own edit wins.
+    // An item that became an opt-out or own item over a copy: the account's own edit wins, and the
+    // default counts one more override or opt-out.
+    if (before && !after && newImage) work.recount.set(`${before}/${budgetName}`, { accountId: before, budgetName });
   }
   return work;
 }

@@ -392,6 +392,26 @@ describe('propagateBudgetEdit', () => {
     await expect(propagate(removeRecord(budgetItem()), deps)).resolves.toEqual({ result: 'already-absent' });
   });
 
+  it('does not reach for the spoke of an account that left the organization, and tells the central team', async () => {
+    const { spokes, alerts, deps } = setup();
+    spokes.values.set('111111111111/research-compute', JSON.stringify(spokes.parameter()));
+    const reason = 'account 111111111111 is no longer a member of the organization';
+
+    const outcome = await propagate(
+      removeRecord(budgetItem({ inheritedFrom: 'ou-ab12-cd34ef56', outOfReach: reason })),
+      deps,
+    );
+
+    expect(outcome).toEqual({ result: 'out-of-reach', reason });
+    expect(spokes.values.size).toBe(1);
+    expect(alerts).toEqual([
+      {
+        subject: 'org-budgets: 111111111111/research-compute removed, account out of reach',
+        message: expect.stringContaining('/org-budgets/budgets/research-compute and its AWS Budget stay there'),
+      },
+    ]);
+  });
+
   it('ignores the removal of an item whose account id was never valid', async () => {
     const { spokes, deps } = setup();
 

@@ -1,5 +1,6 @@
 import {
   accountIdSchema,
+  budgetParameterName,
   classifyBudgetItem,
   compareRevisions,
   MAX_REVISION_DIGITS,
@@ -40,7 +41,16 @@ export type BudgetEdit =
        */
       previousDelivery?: DeliveryRecord;
     }
-  | { kind: 'remove'; key: BudgetItemKey; revision: string }
+  | {
+      kind: 'remove';
+      key: BudgetItemKey;
+      revision: string;
+      /**
+       * The old image's `outOfReach`: expand-org-defaults deleted this inherited copy because its
+       * account is no longer an active member of the organization; no spoke to reach.
+       */
+      outOfReach?: string;
+    }
   /**
    * Only system attributes (`sync`, …) or `editedBy` changed: the system's own write-back, or the
    * command line's mark before a deletion; never propagated (the loop guard).
@@ -57,7 +67,9 @@ export type PropagationOutcome =
   /** The item was deleted (an upsert) or created again (a remove) since: a later record handles it. */
   | { result: 'superseded' }
   | { result: 'deleted' }
-  | { result: 'already-absent' };
+  | { result: 'already-absent' }
+  /** An inherited copy of an account that left the organization (or is closed): its spoke is out of reach. */
+  | { result: 'out-of-reach'; reason: string };
 
 /** Where the hub tells the central team what it found (the alerts topic). */
 export interface HubAlerts {
@@ -91,7 +103,10 @@ export function budgetEditFromRecord(record: DynamoDBRecord): BudgetEdit {
     );
   }
   const key = { accountId, budgetName };
-  if (record.eventName === 'REMOVE') return { kind: 'remove', key, revision };
+  if (record.eventName === 'REMOVE') {
+    const outOfReach = stream?.OldImage?.['outOfReach']?.S;
+    return { kind: 'remove', key, revision, ...(outOfReach ? { outOfReach } : {}) };
+  }
   const newImage = stream?.NewImage;
   if (!newImage) {
     throw new MalformedStreamRecordError(
@@ -145,6 +160,7 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
     case 'sync-only':
       return { result: 'ignored', reason: 'only system attributes changed' };
     case 'remove':
+      if (edit.outOfReach) return leaveOutOfReach(edit.key, edit.outOfReach, deps, fields);
       return removeBudgetParameter(edit.key, deps, fields);
     case 'upsert':
       break;
@@ -288,6 +304,28 @@ async function removeBudgetParameter(
   const deleted = await deps.spokeParameters.delete(key.accountId, key.budgetName);
   deps.logger.info(deleted ? 'budget parameter deleted' : 'budget parameter already absent', fields);
   return deleted ? { result: 'deleted' } : { result: 'already-absent' };
+}
+
+/**
+ * The deletion of an inherited copy whose account left the organization (or was closed): the hub
+ * can no longer reach its spoke, so it does not try (that would only fail to the dead-letter
+ * queue, once per copy). The parameter and the AWS Budget stay in that account: the central team
+ * is told, once per copy.
+ */
+async function leaveOutOfReach(
+  key: BudgetItemKey,
+  reason: string,
+  deps: PropagateDeps,
+  fields: Record<string, unknown>,
+): Promise<PropagationOutcome> {
+  deps.logger.warn('inherited budget removed; its account is out of reach', { ...fields, reason });
+  await deps.alerts.publish(
+    `org-budgets: ${key.accountId}/${key.budgetName} removed, account out of reach`,
+    `The inherited budget ${key.budgetName} of account ${key.accountId} was removed from the table: ${reason}. ` +
+      `org-budgets can no longer reach that account: its parameter ${budgetParameterName(key.budgetName)} and its AWS ` +
+      `Budget stay there. Delete them in the account if it should no longer have them.`,
+  );
+  return { result: 'out-of-reach', reason };
 }
 
 async function recordDelivery(deps: PropagateDeps, key: BudgetItemKey, revision: string, digest: string) {

@@ -104,6 +104,12 @@ function setup(
 const enforceAtShutdown = { lockdown: { mode: 'enforce', at: 'Shutdown', apis: ['ec2:RunInstances'] } };
 const MONTHLY_USD = basisDigest('MONTHLY USD all costs');
 const floor = (actual: number, periodStart = '2026-12-01') => ({ actual, periodStart, basis: MONTHLY_USD });
+/** The account's attached lockdown policy, locking research at the spend `locked`. */
+const lockedAt = (locked: ReturnType<typeof floor>): AccountLockdownPolicy => ({
+  policyId: 'p-lockdown1',
+  attached: true,
+  locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: locked }],
+});
 
 describe('recordBudgetSpend: spend and state', () => {
   it('writes the figures, their percentages and the state onto the item, for the delivered revision', async () => {
@@ -367,11 +373,7 @@ describe('recordBudgetSpend: lockdown', () => {
     // The console's "edit item" drops spend and lockdownStatus; UpdateBudget zeroes AWS's figure.
     const { deps, policyCalls, statuses, spendWrites } = setup({
       content: { ...enforceAtShutdown, amount: 1020 },
-      policy: {
-        policyId: 'p-lockdown1',
-        attached: true,
-        locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: floor(1037) }],
-      },
+      policy: lockedAt(floor(1037)),
     });
     await expect(recordBudgetSpend(report({ actual: 0, forecasted: undefined }), deps)).resolves.toMatchObject({
       state: 'Shutdown',
@@ -388,11 +390,7 @@ describe('recordBudgetSpend: lockdown', () => {
   it('measures a raise against the spend that locked the budget, lifting when the raise is above it', async () => {
     const { deps, policyCalls } = setup({
       content: { ...enforceAtShutdown, amount: 1100 },
-      policy: {
-        policyId: 'p-lockdown1',
-        attached: true,
-        locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: floor(1037) }],
-      },
+      policy: lockedAt(floor(1037)),
     });
     await expect(recordBudgetSpend(report({ actual: 0, forecasted: undefined }), deps)).resolves.toMatchObject({
       state: 'Critical',
@@ -405,11 +403,7 @@ describe('recordBudgetSpend: lockdown', () => {
     for (const old of [floor(1037, '2026-11-01'), { ...floor(1037), basis: basisDigest('MONTHLY EUR all costs') }]) {
       const { deps, policyCalls } = setup({
         content: enforceAtShutdown,
-        policy: {
-          policyId: 'p-lockdown1',
-          attached: true,
-          locks: [{ budgetName: 'research', apis: ['ec2:RunInstances'], floor: old }],
-        },
+        policy: lockedAt(old),
       });
       await expect(recordBudgetSpend(report({ actual: 12, forecasted: undefined }), deps)).resolves.toMatchObject({
         state: 'Under',
