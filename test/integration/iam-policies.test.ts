@@ -134,7 +134,7 @@ describe('IAM in the generated templates', () => {
     }
   });
 
-  it('lets only propagate-budget-edits write the edit history, with UpdateItem only; nobody else touches it', () => {
+  it('lets propagate-budget-edits write the edit history and record-spoke-status write deletion outcomes; nobody else touches it', () => {
     const touching: string[] = [];
     for (const [logicalId, resource] of Object.entries(hub.Resources)) {
       if (resource.Type !== 'AWS::IAM::Role' || !resource.Properties?.['Policies']) continue;
@@ -148,7 +148,49 @@ describe('IAM in the generated templates', () => {
       }
     }
 
-    expect(touching).toEqual(['PropagateBudgetEditsRole: "dynamodb:UpdateItem"']);
+    expect(touching).toEqual([
+      'RecordSpokeStatusRole: "dynamodb:Query"',
+      'RecordSpokeStatusRole: "dynamodb:UpdateItem"',
+      'PropagateBudgetEditsRole: "dynamodb:UpdateItem"',
+    ]);
+  });
+
+  describe('what record-spoke-status may do to the edit history (policy evaluation)', () => {
+    const historyArn = `arn:aws:dynamodb:${REGION}:${HUB}:table/org-budgets-${STAGE}-history`;
+    const request = (action: string, attributes: string[], extra: Record<string, string> = {}) => {
+      const record = role(hub, 'RecordSpokeStatusRole', HUB);
+      // The templates' GetAtt of the history table, as the ARN it resolves to.
+      const policies = JSON.parse(
+        JSON.stringify(record.policies).replaceAll('"getatt:HistoryTable.Arn"', JSON.stringify(historyArn)),
+      ) as typeof record.policies;
+      return decide({
+        identityPolicies: policies,
+        request: {
+          principal: `arn:aws:iam::${HUB}:role/RecordSpokeStatusRole`,
+          action,
+          resource: { resource: historyArn, accountId: HUB },
+          contextVariables: { 'dynamodb:Attributes': attributes, ...extra },
+        },
+      });
+    };
+
+    it('may write the outcome of an entry, and find entries by their key and kind', async () => {
+      expect(await request('dynamodb:UpdateItem', ['itemKey', 'revision', 'outcome'])).toBe('Allowed');
+      expect(
+        await request('dynamodb:Query', ['itemKey', 'revision', 'kind'], { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' }),
+      ).toBe('Allowed');
+    });
+
+    it('may not write anything else of an entry, read whole entries, or put or delete one', async () => {
+      expect(await request('dynamodb:UpdateItem', ['itemKey', 'revision', 'kind'])).not.toBe('Allowed');
+      expect(await request('dynamodb:UpdateItem', ['itemKey', 'revision', 'changes'])).not.toBe('Allowed');
+      expect(
+        await request('dynamodb:Query', ['itemKey', 'revision', 'kind'], { 'dynamodb:Select': 'ALL_ATTRIBUTES' }),
+      ).not.toBe('Allowed');
+      expect(await request('dynamodb:Query', ['itemKey', 'revision', 'outcome'])).not.toBe('Allowed');
+      expect(await request('dynamodb:PutItem', ['itemKey', 'revision', 'outcome'])).not.toBe('Allowed');
+      expect(await request('dynamodb:DeleteItem', ['itemKey', 'revision'])).not.toBe('Allowed');
+    });
   });
 
   it('lets the spoke role trust only the hub propagation role, with the ExternalId and the organization', () => {

@@ -139,6 +139,27 @@ export class HubSandbox {
       }),
     );
     await waitUntilTableExists({ client: this.ddb, maxWaitTime: 30 }, { TableName: this.tableName });
+    // The edit history, keyed as in services/hub/serverless.yml (HistoryTable).
+    await this.ddb.send(
+      new CreateTableCommand({
+        TableName: this.historyTableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'itemKey', AttributeType: 'S' },
+          { AttributeName: 'revision', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'itemKey', KeyType: 'HASH' },
+          { AttributeName: 'revision', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    await waitUntilTableExists({ client: this.ddb, maxWaitTime: 30 }, { TableName: this.historyTableName });
+  }
+
+  /** The edit history table (docs/history.md). */
+  get historyTableName(): string {
+    return `${this.tableName}-history`;
   }
 
   /** Credentials of the administrator role in a member account (as StackSets would use). */

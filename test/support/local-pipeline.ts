@@ -54,7 +54,11 @@ export class LocalPipeline {
       hub.frontDoor.routeBusEvents((put) => {
         pipeline.router.put(put.busAccount, put.region, put.busName, put.event);
       });
-      const record = createRecordStatusHandler({ TABLE_NAME: hub.tableName, ALERTS_TOPIC_ARN: hub.alertsTopicArn });
+      const record = createRecordStatusHandler({
+        TABLE_NAME: hub.tableName,
+        HISTORY_TABLE_NAME: hub.historyTableName,
+        ALERTS_TOPIC_ARN: hub.alertsTopicArn,
+      });
       pipeline.router.addRule({
         name: 'org-budgets-hub-local-recordSpokeStatus-rule-1',
         account: MANAGEMENT_ACCOUNT_ID,

@@ -17,9 +17,17 @@ export const spokeStatusDetailSchema = z.object({
   revision: revisionSchema,
   /**
    * APPLIED or FAILED: the outcome of applying `revision`. DELETED: the spoke deleted the managed
-   * budget because its parameter is gone (the item was deleted); the hub writes no status for it.
+   * budget because its parameter is gone (the item was deleted; `revision`: the one it had applied
+   * last); the hub writes it onto the history entry of that deletion (docs/history.md), not onto an
+   * item.
    */
   status: z.enum(['APPLIED', 'FAILED', 'DELETED']),
+  /**
+   * Set on the reports of a deletion: DELETED, and FAILED when the spoke could not delete the
+   * budget (then `revision` is the one it had applied last, or "0"). Such a FAILED goes onto the
+   * deletion's history entry, never onto an item. Absent: a report of applying `revision`.
+   */
+  deletion: z.literal(true).optional(),
   message: z.string().max(2000),
   at: z.iso.datetime(),
   /**

@@ -112,3 +112,36 @@ describe('queryEditHistory', () => {
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
   });
 });
+
+describe('recordSpokeDeletionOutcome', () => {
+  const deleted = { status: 'DELETED' as const, stage: 'apply' as const, message: 'deleted', at: 't' };
+
+  it('reads only the key and kind of the entries (what record-spoke-status may read) and writes only the outcome', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ itemKey: { S: 'k' }, revision: { N: '12' }, kind: { S: 'deleted' } }] });
+    const store = createEditHistoryStore(new DynamoDBClient({}), 'history');
+
+    await expect(store.recordSpokeDeletionOutcome(key, '10', deleted)).resolves.toEqual({
+      result: 'written',
+      revision: '12',
+    });
+
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      Select: 'SPECIFIC_ATTRIBUTES',
+      ProjectionExpression: '#k, #r, #kind',
+      ExpressionAttributeNames: { '#k': 'itemKey', '#r': 'revision', '#kind': 'kind' },
+      ExpressionAttributeValues: expect.objectContaining({ ':after': { N: '10' } }),
+      ScanIndexForward: false,
+    });
+    const update = ddb.commandCalls(UpdateItemCommand)[0]?.args[0].input;
+    expect(update?.Key).toEqual({ itemKey: { S: '111111111111/team-a' }, revision: { N: '12' } });
+    expect(update?.UpdateExpression).toBe('SET #outcome = :outcome');
+  });
+
+  it('writes nothing when the item has no deletion after the revision', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    const store = createEditHistoryStore(new DynamoDBClient({}), 'history');
+
+    await expect(store.recordSpokeDeletionOutcome(key, '10', deleted)).resolves.toEqual({ result: 'no-entry' });
+    expect(ddb).toHaveReceivedCommandTimes(UpdateItemCommand, 0);
+  });
+});

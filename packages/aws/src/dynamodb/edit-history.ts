@@ -25,9 +25,33 @@ export interface EditOutcomeRecord {
   message: string;
   /** `sync.updatedAt`. */
   at: string;
-  /** The stream sequence number of the `sync` write that said it: a later write wins, a replay does not. */
+  /**
+   * The stream sequence number of the `sync` write that said it: a later write wins, a replay does
+   * not. A deletion's outcome has none ('' when read back): no `sync` reports on a deleted item.
+   */
   sequence: string;
 }
+
+/**
+ * The outcome of a deletion (an entry of kind `deleted`), which no `sync` can carry: the hub's
+ * (stage deliver: DELIVERED when it deleted the member account's parameter, DELETED when the account
+ * held none, FAILED when it could not reach it) and then the spoke's (stage apply: DELETED when it
+ * deleted the AWS Budget, FAILED when it could not).
+ */
+export interface DeletionOutcomeRecord {
+  status: 'DELIVERED' | 'DELETED' | 'FAILED';
+  stage: 'deliver' | 'apply';
+  message: string;
+  at: string;
+}
+
+/** Where a spoke's deletion report was written: the entry of the deletion it is about, or nowhere. */
+export type DeletionReportResult =
+  | { result: 'written'; revision: string }
+  /** The entry holds the spoke's DELETED already (a replay, or a later report of the same deletion). */
+  | { result: 'superseded'; revision: string }
+  /** No deletion of the item newer than the report's revision is in the history. */
+  | { result: 'no-entry' };
 
 export interface EditHistoryEntry {
   accountId: string;
@@ -59,9 +83,36 @@ export interface EditHistoryStore {
    * spoke's (stage apply) — the rule of SYNC_CONDITION (./sync-status.ts).
    */
   recordOutcome(key: BudgetItemKey, revision: string, outcome: EditOutcomeRecord): Promise<'written' | 'superseded'>;
+  /**
+   * The hub's outcome of the deletion at `revision` (stage deliver), only onto an existing entry of
+   * kind `deleted` and never over the spoke's (stage apply).
+   */
+  recordHubDeletionOutcome(
+    key: BudgetItemKey,
+    revision: string,
+    outcome: DeletionOutcomeRecord & { stage: 'deliver' },
+  ): Promise<'written' | 'superseded'>;
+  /**
+   * A spoke's report of a deletion (stage apply): written onto the newest entry of kind `deleted`
+   * of the item whose revision is newer than `after` (the revision the spoke had applied last: the
+   * deletion came after it), only onto an existing entry of kind `deleted` (a report never makes an
+   * entry, nor touches an edit's outcome) and never over the spoke's DELETED.
+   */
+  recordSpokeDeletionOutcome(
+    key: BudgetItemKey,
+    after: string,
+    outcome: DeletionOutcomeRecord & { stage: 'apply'; status: 'DELETED' | 'FAILED' },
+  ): Promise<DeletionReportResult>;
 }
 
 export const itemKeyOf = (key: BudgetItemKey): string => `${key.accountId}/${key.budgetName}`;
+
+/** Only onto a deletion's entry; the hub never over the spoke (stage apply). */
+const HUB_DELETION_CONDITION =
+  'attribute_exists(itemKey) AND #kind = :deleted AND (attribute_not_exists(#outcome) OR #outcome.#stage <> :apply)';
+/** Only onto a deletion's entry; the spoke's FAILED or DELETED never over its DELETED. */
+const SPOKE_DELETION_CONDITION =
+  'attribute_exists(itemKey) AND #kind = :deleted AND (attribute_not_exists(#outcome) OR #outcome.#stage <> :apply OR #outcome.#status <> :deletedStatus)';
 
 const OUTCOME_CONDITION =
   'attribute_exists(itemKey) AND (attribute_not_exists(#outcome.#sequence) OR (#outcome.#sequence < :sequence' +
@@ -125,8 +176,63 @@ export function readEditHistoryEntry(item: Record<string, AttributeValue>): Edit
   };
 }
 
-export function createEditHistoryStore(ddb: DynamoDBClient, tableName: string): EditHistoryStore {
+function deletionOutcomeValue(outcome: DeletionOutcomeRecord): AttributeValue {
   return {
+    M: {
+      status: { S: outcome.status },
+      stage: { S: outcome.stage },
+      message: { S: outcome.message },
+      at: { S: outcome.at },
+    },
+  };
+}
+
+export function createEditHistoryStore(ddb: DynamoDBClient, tableName: string): EditHistoryStore {
+  const writeDeletionOutcome = async (
+    key: BudgetItemKey,
+    revision: string,
+    outcome: DeletionOutcomeRecord,
+    condition: string,
+  ): Promise<'written' | 'superseded'> => {
+    try {
+      await ddb.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { itemKey: { S: itemKeyOf(key) }, revision: { N: revision } },
+          UpdateExpression: 'SET #outcome = :outcome',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: {
+            '#kind': 'kind',
+            '#outcome': 'outcome',
+            '#stage': 'stage',
+            ...(condition.includes('#status') ? { '#status': 'status' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':outcome': deletionOutcomeValue(outcome),
+            ':deleted': { S: 'deleted' },
+            ':apply': { S: 'apply' },
+            ...(condition.includes(':deletedStatus') ? { ':deletedStatus': { S: 'DELETED' } } : {}),
+          },
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'superseded';
+      throw error;
+    }
+  };
+  return {
+    async recordHubDeletionOutcome(key, revision, outcome) {
+      return writeDeletionOutcome(key, revision, outcome, HUB_DELETION_CONDITION);
+    },
+
+    async recordSpokeDeletionOutcome(key, after, outcome) {
+      const revision = await findDeletionRevision(ddb, tableName, key, after, 'newest');
+      if (revision === undefined) return { result: 'no-entry' };
+      const written = await writeDeletionOutcome(key, revision, outcome, SPOKE_DELETION_CONDITION);
+      return { result: written, revision };
+    },
+
     async recordEdit(entry) {
       const names: Record<string, string> = {
         '#accountId': 'accountId',
@@ -220,4 +326,83 @@ export async function queryEditHistory(
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return entries;
+}
+
+/**
+ * The revision of the oldest (or newest) entry of kind `deleted` of an item with a revision newer
+ * than `after`; undefined when there is none. Reads only the key and `kind` of the entries.
+ */
+export async function findDeletionRevision(
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: BudgetItemKey,
+  after: string,
+  which: 'oldest' | 'newest',
+): Promise<string | undefined> {
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await ddb.send(
+      new QueryCommand({
+        TableName: tableName,
+        ConsistentRead: true,
+        KeyConditionExpression: '#k = :k AND #r > :after',
+        FilterExpression: '#kind = :deleted',
+        Select: 'SPECIFIC_ATTRIBUTES',
+        ProjectionExpression: '#k, #r, #kind',
+        ExpressionAttributeNames: { '#k': 'itemKey', '#r': 'revision', '#kind': 'kind' },
+        ExpressionAttributeValues: {
+          ':k': { S: itemKeyOf(key) },
+          ':after': { N: after },
+          ':deleted': { S: 'deleted' },
+        },
+        ScanIndexForward: which === 'oldest',
+        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    const found = page.Items?.[0]?.['revision']?.N;
+    if (found !== undefined) return found;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return undefined;
+}
+
+/** One entry of an item, by revision (strongly consistent); undefined when there is none. */
+export async function readEditHistoryEntryAt(
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: BudgetItemKey,
+  revision: string,
+): Promise<EditHistoryEntry | undefined> {
+  const page = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      ConsistentRead: true,
+      KeyConditionExpression: '#k = :k AND #r = :r',
+      ExpressionAttributeNames: { '#k': 'itemKey', '#r': 'revision' },
+      ExpressionAttributeValues: { ':k': { S: itemKeyOf(key) }, ':r': { N: revision } },
+    }),
+  );
+  const item = page.Items?.[0];
+  return item ? readEditHistoryEntry(item) : undefined;
+}
+
+/** The revision of an item's newest entry (its latest recorded edit); undefined when it has none. */
+export async function newestEditRevision(
+  ddb: DynamoDBClient,
+  tableName: string,
+  key: BudgetItemKey,
+): Promise<string | undefined> {
+  const page = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      ConsistentRead: true,
+      KeyConditionExpression: '#k = :k',
+      ProjectionExpression: '#k, #r',
+      ExpressionAttributeNames: { '#k': 'itemKey', '#r': 'revision' },
+      ExpressionAttributeValues: { ':k': { S: itemKeyOf(key) } },
+      ScanIndexForward: false,
+      Limit: 1,
+    }),
+  );
+  return page.Items?.[0]?.['revision']?.N;
 }

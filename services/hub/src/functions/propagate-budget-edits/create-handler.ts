@@ -23,7 +23,7 @@ import {
   type PropagateDeps,
   type PropagationOutcome,
 } from './propagate-budget-edit';
-import { alongside, recordEditHistory, type HistoryDeps } from './record-edit-history';
+import { deliverAndRecord, recordEditHistory, type HistoryDeps } from './record-edit-history';
 
 export interface HandlerOverrides {
   logger?: Logger;
@@ -74,10 +74,16 @@ export function createPropagateHandler(config: PropagateHandlerConfig, overrides
         const edit = budgetEditFromRecord(record);
         const history = historyDeps ? historyWorkFromRecord(record, historyOptions) : {};
         const outcome = await scheduler.run(`${edit.key.accountId}/${edit.key.budgetName}`, () =>
-          alongside(
-            propagateBudgetEdit(edit, deps),
-            historyDeps ? recordEditHistory(history, historyDeps) : Promise.resolve(),
-          ),
+          historyDeps
+            ? deliverAndRecord(
+                edit.kind === 'remove' && history.edit?.kind === 'deleted'
+                  ? { key: edit.key, revision: edit.revision }
+                  : undefined,
+                propagateBudgetEdit(edit, deps),
+                recordEditHistory(history, historyDeps),
+                { ...historyDeps, now: deps.now },
+              )
+            : propagateBudgetEdit(edit, deps),
         );
         outcomes[outcome.result] = (outcomes[outcome.result] ?? 0) + 1;
         return outcome;

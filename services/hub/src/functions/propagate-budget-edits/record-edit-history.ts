@@ -1,8 +1,15 @@
-import type { BudgetItemKey, EditHistoryStore, Logger } from '@org-budgets/aws';
+import {
+  describeError,
+  type BudgetItemKey,
+  type DeletionOutcomeRecord,
+  type EditHistoryStore,
+  type Logger,
+} from '@org-budgets/aws';
 import type { HistoryWork } from '../../lib/edit-history';
+import type { PropagationOutcome } from './propagate-budget-edit';
 
 export interface HistoryDeps {
-  history: EditHistoryStore;
+  history: Pick<EditHistoryStore, 'recordEdit' | 'recordOutcome' | 'recordHubDeletionOutcome'>;
   logger: Logger;
 }
 
@@ -35,12 +42,82 @@ async function recordOutcome(
 }
 
 /**
+ * The hub's outcome of a deletion, for its history entry (a deleted item has no `sync`): DELIVERED
+ * when it deleted the member account's parameter (the spoke's report follows), DELETED when the
+ * account held none (nothing there to delete: never delivered, or deleted already), FAILED when
+ * the deletion failed (the record is retried). Undefined when the hub did not act: the item exists
+ * again, or its key is not an account's.
+ */
+export function hubDeletionOutcome(
+  key: BudgetItemKey,
+  delivered: PromiseSettledResult<PropagationOutcome>,
+  at: string,
+): (DeletionOutcomeRecord & { stage: 'deliver' }) | undefined {
+  if (delivered.status === 'rejected') {
+    return {
+      status: 'FAILED',
+      stage: 'deliver',
+      message: `deleting the budget's parameter in account ${key.accountId} failed (will be retried): ${describeError(delivered.reason)}`,
+      at,
+    };
+  }
+  switch (delivered.value.result) {
+    case 'deleted':
+      return {
+        status: 'DELIVERED',
+        stage: 'deliver',
+        message: `the hub deleted the budget's parameter in account ${key.accountId}; waiting for the spoke to delete the AWS Budget`,
+        at,
+      };
+    case 'already-absent':
+      return {
+        status: 'DELETED',
+        stage: 'deliver',
+        message: `account ${key.accountId} held no parameter of this budget (never delivered, or deleted already): nothing to delete there`,
+        at,
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Runs the delivery and the history write together and waits for both: the history is off the
  * delivery's path, and a record whose history write failed fails (after its delivery is done),
- * so that it is retried and nothing is lost silently. The delivery's error comes first.
+ * so that it is retried and nothing is lost silently. The delivery's error comes first. For a
+ * deletion (`deletion`: its key and revision) the hub's outcome then goes onto the deletion's
+ * entry (hubDeletionOutcome), never over the spoke's; when that write fails beside a failed
+ * delivery, it is logged and the delivery's error thrown.
  */
-export async function alongside<T>(delivery: Promise<T>, history: Promise<void>): Promise<T> {
+export async function deliverAndRecord(
+  deletion: { key: BudgetItemKey; revision: string } | undefined,
+  delivery: Promise<PropagationOutcome>,
+  history: Promise<void>,
+  deps: HistoryDeps & { now: () => Date },
+): Promise<PropagationOutcome> {
   const [delivered, recorded] = await Promise.allSettled([delivery, history]);
+  if (deletion && recorded.status === 'fulfilled') {
+    const outcome = hubDeletionOutcome(deletion.key, delivered, deps.now().toISOString());
+    if (outcome) {
+      try {
+        const written = await deps.history.recordHubDeletionOutcome(deletion.key, deletion.revision, outcome);
+        if (written === 'superseded') {
+          deps.logger.info('history: the hub’s deletion outcome not recorded (the spoke’s is there already)', {
+            ...deletion.key,
+            revision: deletion.revision,
+            status: outcome.status,
+          });
+        }
+      } catch (error) {
+        if (delivered.status === 'fulfilled') throw error;
+        deps.logger.error('history: could not record the failed deletion', {
+          ...deletion.key,
+          revision: deletion.revision,
+          error,
+        });
+      }
+    }
+  }
   if (delivered.status === 'rejected') throw delivered.reason;
   if (recorded.status === 'rejected') throw recorded.reason;
   return delivered.value;

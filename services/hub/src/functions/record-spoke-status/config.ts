@@ -4,6 +4,7 @@ import { z } from 'zod';
 /** The environment of record-spoke-status (services/hub/serverless.yml), which is its configuration. */
 export const recordStatusConfigSchema = z.object({
   TABLE_NAME: z.string().min(1),
+  HISTORY_TABLE_NAME: z.string().min(1),
   ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
 });
 

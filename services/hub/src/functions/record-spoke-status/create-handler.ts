@@ -4,7 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { awsClientConfig, createAlertsTopic, createSyncStatusStore } from '@org-budgets/aws';
+import { awsClientConfig, createAlertsTopic, createEditHistoryStore, createSyncStatusStore } from '@org-budgets/aws';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { RecordStatusConfig } from './config';
 import { recordSpokeStatus, type RecordOutcome } from './record-spoke-status';
@@ -20,7 +20,9 @@ export function createRecordStatusHandler(
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
   const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'org-budgets-hub' });
   const clientConfig = awsClientConfig();
-  const syncStatus = createSyncStatusStore(new DynamoDBClient(clientConfig), config.TABLE_NAME);
+  const ddb = new DynamoDBClient(clientConfig);
+  const syncStatus = createSyncStatusStore(ddb, config.TABLE_NAME);
+  const history = createEditHistoryStore(ddb, config.HISTORY_TABLE_NAME);
   const alerts = createAlertsTopic(new SNSClient(clientConfig), config.ALERTS_TOPIC_ARN);
   return middy<EventBridgeEvent<string, unknown>, RecordOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -28,6 +30,7 @@ export function createRecordStatusHandler(
       try {
         return await recordSpokeStatus(event, {
           syncStatus,
+          history,
           alerts,
           // One dimension set (service), the one the alarm watches; the reason is in the log line.
           countRefused: () => metrics.addMetric(REFUSED_REPORTS_METRIC, MetricUnit.Count, 1),

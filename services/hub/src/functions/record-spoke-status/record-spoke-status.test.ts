@@ -1,4 +1,10 @@
-import type { BudgetItemKey, ItemSystemState, SyncStatusStore } from '@org-budgets/aws';
+import type {
+  BudgetItemKey,
+  DeletionOutcomeRecord,
+  DeletionReportResult,
+  ItemSystemState,
+  SyncStatusStore,
+} from '@org-budgets/aws';
 import type { SyncStatus } from '@org-budgets/contracts';
 import { UndeliveredRevisionReportError } from './errors';
 import { recordSpokeStatus, type RecordStatusDeps } from './record-spoke-status';
@@ -12,8 +18,13 @@ const detail = {
   at: '2026-11-23T12:00:00.000Z',
 };
 
-function setup(result: 'written' | 'superseded' = 'written', state: ItemSystemState = { exists: true }) {
+function setup(
+  result: 'written' | 'superseded' = 'written',
+  state: ItemSystemState = { exists: true },
+  deletionResult: DeletionReportResult = { result: 'written', revision: '1100000000017454423031' },
+) {
   const writes: (BudgetItemKey & SyncStatus & { onlyIfDelivered?: boolean })[] = [];
+  const deletions: { key: BudgetItemKey; after: string; outcome: DeletionOutcomeRecord }[] = [];
   const alerts: string[] = [];
   const refused: string[] = [];
   const syncStatus: Pick<SyncStatusStore, 'write' | 'readState'> = {
@@ -25,11 +36,17 @@ function setup(result: 'written' | 'superseded' = 'written', state: ItemSystemSt
   };
   const deps: RecordStatusDeps = {
     syncStatus,
+    history: {
+      recordSpokeDeletionOutcome: async (key, after, outcome) => {
+        deletions.push({ key, after, outcome });
+        return deletionResult;
+      },
+    },
     alerts: { publish: async (subject, message) => void alerts.push(`${subject}\n${message}`) },
     countRefused: (reason) => refused.push(reason),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
   };
-  return { deps, writes, alerts, refused };
+  return { deps, writes, deletions, alerts, refused };
 }
 
 const delivered = (revision: string): ItemSystemState => ({
@@ -114,8 +131,85 @@ describe('recordSpokeStatus', () => {
     expect(alerts).toEqual([expect.stringContaining('amount was 999, restored to 100')]);
   });
 
-  it('notes a DELETED report without writing a status', async () => {
-    const { deps, writes, alerts } = setup();
+  it('writes a DELETED report onto the history entry of the deletion after the reported revision, not onto an item', async () => {
+    const { deps, writes, deletions } = setup();
+
+    const outcome = await recordSpokeStatus(
+      {
+        account: '111111111111',
+        detail: {
+          ...detail,
+          status: 'DELETED',
+          deletion: true,
+          message: 'budget research deleted in account 111111111111',
+        },
+      },
+      deps,
+    );
+
+    expect(outcome).toEqual({ result: 'deletion-recorded', status: 'DELETED', revision: '1100000000017454423031' });
+    expect(writes).toEqual([]);
+    expect(deletions).toEqual([
+      {
+        key: { accountId: '111111111111', budgetName: 'research' },
+        after: '1100000000017454423020',
+        outcome: {
+          status: 'DELETED',
+          stage: 'apply',
+          message: 'budget research deleted in account 111111111111',
+          at: '2026-11-23T12:00:00.000Z',
+        },
+      },
+    ]);
+  });
+
+  it('writes a FAILED deletion onto the deletion’s history entry, never as the item’s status', async () => {
+    const { deps, writes, deletions } = setup();
+
+    const outcome = await recordSpokeStatus(
+      {
+        account: '111111111111',
+        detail: { ...detail, status: 'FAILED', deletion: true, message: 'could not delete the budget: denied' },
+      },
+      deps,
+    );
+
+    expect(outcome).toMatchObject({ result: 'deletion-recorded', status: 'FAILED' });
+    expect(writes).toEqual([]);
+    expect(deletions).toEqual([
+      expect.objectContaining({
+        outcome: expect.objectContaining({
+          status: 'FAILED',
+          stage: 'apply',
+          message: 'could not delete the budget: denied',
+        }),
+      }),
+    ]);
+  });
+
+  it('refuses a deletion report about another account without touching the history', async () => {
+    const { deps, deletions, refused } = setup();
+
+    const outcome = await recordSpokeStatus(
+      { account: '222222222222', detail: { ...detail, status: 'DELETED', deletion: true } },
+      deps,
+    );
+
+    expect(outcome).toMatchObject({ result: 'refused', reason: expect.stringContaining('reports only on itself') });
+    expect(deletions).toEqual([]);
+    expect(refused).toEqual(['wrong-account']);
+  });
+
+  it('says so when the deletion’s entry holds the spoke’s DELETED already', async () => {
+    const { deps } = setup('written', { exists: false }, { result: 'superseded', revision: '1100000000017454423031' });
+
+    await expect(
+      recordSpokeStatus({ account: '111111111111', detail: { ...detail, status: 'FAILED', deletion: true } }, deps),
+    ).resolves.toEqual({ result: 'deletion-superseded', status: 'FAILED', revision: '1100000000017454423031' });
+  });
+
+  it('notes a deletion the history has no entry of (a repair), and passes the repair to the alerts topic', async () => {
+    const { deps, writes, alerts } = setup('written', { exists: true }, { result: 'no-entry' });
     const outcome = await recordSpokeStatus(
       {
         account: '111111111111',
@@ -126,5 +220,14 @@ describe('recordSpokeStatus', () => {
     expect(outcome).toEqual({ result: 'noted' });
     expect(writes).toEqual([]);
     expect(alerts).toHaveLength(1);
+  });
+
+  it('treats a FAILED without `deletion` (an older spoke, or an apply) as the item’s status, as before', async () => {
+    const { deps, writes, deletions } = setup();
+
+    await recordSpokeStatus({ account: '111111111111', detail: { ...detail, status: 'FAILED' } }, deps);
+
+    expect(deletions).toEqual([]);
+    expect(writes).toEqual([expect.objectContaining({ status: 'FAILED', stage: 'apply' })]);
   });
 });

@@ -1,11 +1,13 @@
 import { compareRevisions, spokeStatusDetailSchema, type SpokeStatusDetail } from '@org-budgets/contracts';
-import type { AlertsTopic, SyncStatusStore } from '@org-budgets/aws';
+import type { AlertsTopic, EditHistoryStore, SyncStatusStore } from '@org-budgets/aws';
 import type { Logger } from '@org-budgets/aws';
 import { UndeliveredRevisionReportError } from './errors';
 export type { Logger };
 
 export interface RecordStatusDeps {
   syncStatus: Pick<SyncStatusStore, 'write' | 'readState'>;
+  /** The edit history, where the outcome of a deletion goes (docs/history.md). */
+  history: Pick<EditHistoryStore, 'recordSpokeDeletionOutcome'>;
   alerts: AlertsTopic;
   /** Counts a refused report (the RefusedStatusReports metric, which raises an alarm). */
   countRefused(reason: 'malformed' | 'wrong-account'): void;
@@ -16,7 +18,16 @@ export type RecordOutcome =
   | { result: 'recorded'; status: SpokeStatusDetail['status'] }
   /** A late report: the item holds a newer delivery or status, or is gone. */
   | { result: 'superseded' }
-  /** DELETED: the spoke deleted a managed budget whose parameter is gone; nothing to write. */
+  /**
+   * A report of a deletion (DELETED, or FAILED with `deletion`), written onto the history entry of
+   * the item's newest deletion after the reported revision; `superseded`: that entry holds the
+   * spoke's DELETED already.
+   */
+  | { result: 'deletion-recorded' | 'deletion-superseded'; status: 'DELETED' | 'FAILED'; revision: string }
+  /**
+   * A report of a deletion the history has no entry of (the spoke's hourly check deleted a budget
+   * whose parameter was removed by hand or by the reconciler, or an opt-out): logged only.
+   */
   | { result: 'noted' }
   | { result: 'refused'; reason: string };
 
@@ -29,9 +40,13 @@ export interface StatusEvent {
 /**
  * Writes a spoke's report onto the budget item: `sync.status` APPLIED or FAILED at the reported
  * revision, only if that is the revision the hub delivered (the item's `delivered.revision`) and
- * never over a newer revision's status. A spoke can only report on its own account: EventBridge
- * sets `account` to the sender, and it must match `detail.accountId`. Malformed and foreign
- * reports are refused and counted (an alarm); a report of a repair is passed to the alerts topic.
+ * never over a newer revision's status. A report of a deletion (DELETED, or FAILED with
+ * `deletion`) goes onto the history entry of the deletion instead (a deleted item has no `sync`):
+ * only onto an existing entry of kind `deleted` of that account's item, never over the spoke's
+ * DELETED — a member account can say no more than how its own deletion ended. A spoke can only
+ * report on its own account: EventBridge sets `account` to the sender, and it must match
+ * `detail.accountId`. Malformed and foreign reports are refused and counted (an alarm); a report of
+ * a repair is passed to the alerts topic.
  */
 export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDeps): Promise<RecordOutcome> {
   const parsed = spokeStatusDetailSchema.safeParse(event.detail);
@@ -53,10 +68,8 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
   const key = { accountId: detail.accountId, budgetName: detail.budgetName };
   const fields = { ...key, revision: detail.revision, status: detail.status };
 
-  if (detail.status === 'DELETED') {
-    deps.logger.info('spoke deleted a managed budget', fields);
-    await alertRepair(detail, deps);
-    return { result: 'noted' };
+  if (detail.status === 'DELETED' || detail.deletion === true) {
+    return recordDeletion(detail, key, fields, deps);
   }
 
   const written = await deps.syncStatus.write(
@@ -84,6 +97,35 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
     `account ${detail.accountId} reported ${detail.status} for revision ${detail.revision} of ${detail.budgetName}, ` +
       `which the hub has not delivered there (delivered: ${delivered ?? 'none'})`,
   );
+}
+
+async function recordDeletion(
+  detail: SpokeStatusDetail,
+  key: { accountId: string; budgetName: string },
+  fields: Record<string, unknown>,
+  deps: RecordStatusDeps,
+): Promise<RecordOutcome> {
+  const status = detail.status === 'DELETED' ? 'DELETED' : 'FAILED';
+  const written = await deps.history.recordSpokeDeletionOutcome(key, detail.revision, {
+    status,
+    stage: 'apply',
+    message: detail.message,
+    at: detail.at,
+  });
+  await alertRepair(detail, deps);
+  if (written.result === 'no-entry') {
+    deps.logger.info('spoke reported a deletion the history has no entry of', fields);
+    return { result: 'noted' };
+  }
+  if (written.result === 'superseded') {
+    deps.logger.info('deletion outcome not recorded: the spoke’s DELETED is there already', {
+      ...fields,
+      deletionRevision: written.revision,
+    });
+    return { result: 'deletion-superseded', status, revision: written.revision };
+  }
+  deps.logger.info('deletion outcome recorded', { ...fields, deletionRevision: written.revision });
+  return { result: 'deletion-recorded', status, revision: written.revision };
 }
 
 async function alertRepair(detail: SpokeStatusDetail, deps: RecordStatusDeps): Promise<void> {

@@ -151,6 +151,7 @@ describe('applyBudget', () => {
         message: expect.stringContaining('ThrottlingException: Rate exceeded'),
       }),
     ]);
+    expect(statuses[0]).not.toHaveProperty('deletion');
     expect(budgets.revisions).toEqual([]);
   });
 
@@ -181,7 +182,12 @@ describe('applyBudget', () => {
     expect(operations(budgets)).toEqual(['DeleteBudget']);
     expect(world.budgets.has('research')).toBe(false);
     expect(statuses).toEqual([
-      expect.objectContaining({ status: 'DELETED', revision: '16', message: expect.stringContaining('deleted') }),
+      expect.objectContaining({
+        status: 'DELETED',
+        deletion: true,
+        revision: '16',
+        message: expect.stringContaining('deleted'),
+      }),
     ]);
     expect(statuses[0]).not.toHaveProperty('repaired');
   });
@@ -199,7 +205,7 @@ describe('applyBudget', () => {
     expect(statuses).toEqual([expect.objectContaining({ status: 'DELETED', revision: '0' })]);
   });
 
-  it('reports FAILED and rethrows when the managed budget cannot be deleted', async () => {
+  it('reports FAILED as the outcome of a deletion and rethrows when the managed budget cannot be deleted', async () => {
     const budgets = new FakeBudgets();
     const { deps, statuses, world } = setup({ exists: false }, budgets);
     world.seed(budgetParameter('16'), [MANAGED, revisionTag('16')]);
@@ -208,7 +214,14 @@ describe('applyBudget', () => {
     await expect(applyBudget('research', deps)).rejects.toThrow('denied');
 
     expect(statuses).toEqual([
-      expect.objectContaining({ status: 'FAILED', revision: '16', message: expect.stringContaining('denied') }),
+      expect.objectContaining({
+        status: 'FAILED',
+        deletion: true,
+        revision: '16',
+        message: expect.stringMatching(
+          /^could not delete the budget in account \d{12}: AccessDeniedException: denied$/,
+        ),
+      }),
     ]);
   });
 

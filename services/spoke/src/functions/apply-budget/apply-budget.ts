@@ -134,7 +134,7 @@ async function applyRound(
 
   const parameter = current.parameter;
   const { revision } = parameter;
-  const step = await withFailureReport(deps, budgetName, revision, async (): Promise<Round> => {
+  const step = await withFailureReport(deps, budgetName, revision, {}, async (): Promise<Round> => {
     const state = await deps.budgets.readBudget(budgetName);
     const desired = desiredBudget(parameter, { alertTopicArn: deps.alertTopicArn });
     desired.tags.push({ Key: APPLIED_REVISION_TAG_KEY, Value: revision });
@@ -167,6 +167,7 @@ async function deleteRound(budgetName: string, deps: ApplyBudgetDeps, verify: bo
     deps,
     budgetName,
     () => revision,
+    { deletion: true },
     async () => {
       const state = await deps.budgets.readBudget(budgetName);
       revision = appliedRevisionOf(state) ?? NO_REVISION;
@@ -186,11 +187,15 @@ async function deleteRound(budgetName: string, deps: ApplyBudgetDeps, verify: bo
   );
 }
 
-/** Runs the Budgets part of a round; a failure is reported FAILED (best effort) and rethrown. */
+/**
+ * Runs the Budgets part of a round; a failure is reported FAILED (best effort; `deletion`: as the
+ * outcome of a deletion) and rethrown.
+ */
 async function withFailureReport(
   deps: ApplyBudgetDeps,
   budgetName: string,
   revision: string | (() => string),
+  kind: { deletion?: true },
   run: () => Promise<Round>,
 ): Promise<Round> {
   try {
@@ -202,7 +207,10 @@ async function withFailureReport(
       budgetName,
       revision: at,
       status: 'FAILED',
-      message: `could not apply the budget in account ${deps.accountId}: ${describeError(error)}`,
+      message: kind.deletion
+        ? `could not delete the budget in account ${deps.accountId}: ${describeError(error)}`
+        : `could not apply the budget in account ${deps.accountId}: ${describeError(error)}`,
+      ...kind,
     }).catch((reportError: unknown) =>
       deps.logger.error('could not report the failure to the hub', { budgetName, revision: at, error: reportError }),
     );
@@ -277,6 +285,7 @@ async function finishDeleted(
     budgetName,
     revision,
     status: 'DELETED',
+    deletion: true,
     message: `budget ${budgetName} deleted in account ${deps.accountId}: its parameter is gone`,
     ...(repaired ? { repaired } : {}),
   });
@@ -323,7 +332,7 @@ function revisionOf(current: CurrentBudgetParameter): string {
 
 async function report(
   deps: ApplyBudgetDeps,
-  detail: Pick<SpokeStatusDetail, 'budgetName' | 'revision' | 'status' | 'message' | 'repaired'>,
+  detail: Pick<SpokeStatusDetail, 'budgetName' | 'revision' | 'status' | 'message' | 'repaired' | 'deletion'>,
 ): Promise<void> {
   await deps.sendStatus({
     accountId: deps.accountId,
