@@ -4,7 +4,7 @@ import { exportBudgets } from './commands/export';
 import { showHistory, type HistoryOptions } from './commands/history';
 import { importBudgets, type ImportOptions } from './commands/import';
 import { listBudgets, type ListOptions } from './commands/list';
-import { deleteBudget, setBudget, type SetOptions } from './commands/set';
+import { deleteBudget, setBudget, type DeleteOptions, type SetOptions } from './commands/set';
 import { CliContext, CliError, type CliIo, type GlobalOptions } from './context';
 import { describeError } from './propagation';
 import { writeReport, type ReportOptions } from './report/report-command';
@@ -110,11 +110,13 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
 
   program
     .command('delete')
-    .description("delete a budget (the member account's AWS Budget is deleted by the pipeline)")
+    .description("delete a budget, then wait until the member account's AWS Budget is deleted")
     .argument('<account>', 'account id (or exact account name)')
     .argument('<budget>', 'budget name')
-    .action(async (account: string, budget: string, _options: unknown, command: Command) => {
-      exitCode = await deleteBudget(contextOf(command), account, budget);
+    .option('--no-wait', 'do not wait for the outcome')
+    .option('--timeout <seconds>', 'how long to wait for the outcome', positiveSeconds, 120)
+    .action(async (account: string, budget: string, options: DeleteOptions, command: Command) => {
+      exitCode = await deleteBudget(contextOf(command), account, budget, options);
     });
 
   program

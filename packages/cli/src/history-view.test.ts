@@ -38,6 +38,21 @@ describe('history view', () => {
     expect(describeOutcome(entry())).toBe('—');
   });
 
+  it('shows a deletion’s outcome as reported, and says when there is none yet', () => {
+    const deleted = {
+      status: 'DELETED',
+      stage: 'apply',
+      message: 'budget research deleted in account 111111111111',
+      at: 't',
+      sequence: '',
+    };
+
+    expect(describeOutcome(entry({ kind: 'deleted', outcome: deleted }))).toBe(
+      'DELETED: budget research deleted in account 111111111111',
+    );
+    expect(describeOutcome(entry({ kind: 'deleted' }))).toBe('— (no outcome of the deletion yet)');
+  });
+
   it('writes a CSV row per entry', () => {
     expect(renderHistoryCsv([entry({ editedBy: 'arn:x' })])).toBe(
       'at,revision,kind,changes,editedBy,status,message\n' +

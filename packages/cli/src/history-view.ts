@@ -34,9 +34,13 @@ export function describeEdit(entry: EditHistoryEntry): string {
   }
 }
 
-/** The outcome of an entry: `APPLIED`, `REJECTED: amount must be …`; deletions have none. */
+/**
+ * The outcome of an entry: `APPLIED`, `REJECTED: amount must be …`; a deletion's: `DELETED: budget …
+ * deleted in account …` (the spoke's report), `DELIVERED: the hub deleted the budget's parameter …`
+ * while the spoke's is not in, FAILED with the reason.
+ */
 export function describeOutcome(entry: EditHistoryEntry): string {
-  if (!entry.outcome) return entry.kind === 'deleted' ? `${NONE} (a deleted item has no status)` : NONE;
+  if (!entry.outcome) return entry.kind === 'deleted' ? `${NONE} (no outcome of the deletion yet)` : NONE;
   const { status, message } = entry.outcome;
   return status === 'APPLIED' || !message ? status : `${status}: ${message}`;
 }

@@ -1,7 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   deleteBudgetItemIfUnchanged,
+  findDeletionRevision,
+  newestEditRevision,
   readBudgetItemImages,
+  readEditHistoryEntryAt,
   readSyncAttribute,
   writeBudgetItemIfUnchanged,
   type BudgetItemImage,
@@ -16,7 +19,10 @@ export type EditOutcome =
   | { status: 'CHANGED'; message: string }
   /** Written, no final status yet when the wait ended. */
   | { status: 'WAITING'; message: string }
-  /** The deletion is written; nothing on the table reports on a deleted item (see docs/cli.md). */
+  /**
+   * Deleted: by `delete`, once the deletion's outcome is in the history (the spoke deleted the AWS
+   * Budget, or the account held no parameter); by `import --prune`, once deleted from the table.
+   */
   | { status: 'DELETED'; message: string }
   /** The write failed (the AWS error). */
   | { status: 'ERROR'; message: string };
@@ -207,4 +213,76 @@ export async function mapLimited<T, R>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Where the hub keeps the edit history (docs/history.md), which holds the outcome of a deletion. */
+export interface HistoryTarget {
+  ddb: DynamoDBClient;
+  historyTableName: string;
+}
+
+/**
+ * A revision the deletion about to be made is newer than: the newest of the item's `sync` and
+ * `delivered` (as read) and the item's newest entry in the history now. The first entry of kind
+ * `deleted` after it is then this deletion's: the deletion is conditional on the item being as
+ * read, so no other deletion of it comes in between.
+ */
+export async function revisionBeforeDeletion(
+  target: HistoryTarget,
+  key: ItemKey,
+  read: BudgetItemImage,
+): Promise<bigint> {
+  const newest = await newestEditRevision(target.ddb, target.historyTableName, key);
+  const recorded = newest !== undefined && /^\d+$/.test(newest) ? BigInt(newest) : -1n;
+  const item = revisionBefore(read);
+  return recorded > item ? recorded : item;
+}
+
+export interface DeletionWaitOptions extends Omit<WaitOptions, 'onOutcome'> {
+  /** Called with what is known whenever it changes (for the spinner). */
+  onProgress?: (known: string) => void;
+  /** How to name the budget in the message of a timeout (`org-budgets history …`). */
+  historyHint: string;
+}
+
+/**
+ * Waits until the deletion of an item has its outcome in the edit history (docs/history.md): the
+ * entry of kind `deleted` first after `after` (revisionBeforeDeletion), read every `pollMs`.
+ * DELETED: the spoke deleted the AWS Budget, or the hub found no parameter in the account (nothing
+ * to delete there); FAILED: the hub could not delete the parameter, or the spoke the budget, with
+ * the reason. At the timeout, WAITING says how far it got: not recorded by the hub yet, the
+ * parameter not deleted yet, or deleted and the spoke's report not in yet.
+ */
+export async function waitForDeletion(
+  target: HistoryTarget,
+  key: ItemKey,
+  after: bigint,
+  options: DeletionWaitOptions,
+): Promise<EditOutcome> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? Date.now;
+  const deadline = now() + options.timeoutMs;
+  let known = 'the hub has not recorded the deletion yet (its stream record is not processed)';
+  let revision: string | undefined;
+  for (;;) {
+    revision ??= await findDeletionRevision(target.ddb, target.historyTableName, key, after.toString(), 'oldest');
+    if (revision !== undefined) {
+      const outcome = (await readEditHistoryEntryAt(target.ddb, target.historyTableName, key, revision))?.outcome;
+      if (outcome?.status === 'DELETED') return { status: 'DELETED', message: outcome.message };
+      if (outcome?.status === 'FAILED') return { status: 'FAILED', message: outcome.message, revision };
+      const next =
+        outcome?.status === 'DELIVERED'
+          ? "the hub deleted the member account's parameter; the spoke has not reported deleting the AWS Budget yet"
+          : "the hub recorded the deletion and has not deleted the member account's parameter yet";
+      if (next !== known) options.onProgress?.(next);
+      known = next;
+    }
+    if (now() >= deadline) {
+      return {
+        status: 'WAITING',
+        message: `no outcome after ${Math.round(options.timeoutMs / 1000)} s: ${known}; it goes on in the pipeline: see org-budgets history ${options.historyHint}`,
+      };
+    }
+    await sleep(options.pollMs ?? 1000);
+  }
 }

@@ -4,7 +4,15 @@ import { parseAmountCell, parseEmailsCell, parseThresholdsCell } from '../budget
 import { tableEntry, type TableEntry } from '../budget-table';
 import { CliError, type CliContext } from '../context';
 import { startSpinner } from '../progress';
-import { deleteItem, waitForOutcomes, writeItem, type EditOutcome } from '../propagation';
+import {
+  deleteItem,
+  describeError,
+  revisionBeforeDeletion,
+  waitForDeletion,
+  waitForOutcomes,
+  writeItem,
+  type EditOutcome,
+} from '../propagation';
 
 export interface SetOptions {
   amount?: string;
@@ -123,11 +131,25 @@ function report(context: CliContext, name: string, outcome: EditOutcome): number
   return ok ? 0 : 1;
 }
 
+export interface DeleteOptions {
+  wait: boolean;
+  /** Seconds. */
+  timeout: number;
+}
+
 /**
- * `delete ACCOUNT BUDGET`: deletes the item only if it is still as read. A deleted item has no
- * `sync` to report on: the command says what the pipeline does next instead of waiting.
+ * `delete ACCOUNT BUDGET`: deletes the item only if it is still as read, then waits for the
+ * deletion's outcome in the edit history (docs/history.md): exit 0 when the spoke reported the AWS
+ * Budget deleted (or the account held no parameter), 1 with the reason on FAILED, or at the
+ * timeout with how far it got. An organization default (OU or root) is not waited for: its
+ * accounts' copies are deleted by expand-org-defaults, each with its own history.
  */
-export async function deleteBudget(context: CliContext, account: string, budgetName: string): Promise<number> {
+export async function deleteBudget(
+  context: CliContext,
+  account: string,
+  budgetName: string,
+  options: DeleteOptions = { wait: true, timeout: 120 },
+): Promise<number> {
   const { accountId, items } = await accountItems(context, account);
   const existing = items.find((item) => item.key.budgetName === budgetName);
   if (!existing) {
@@ -137,6 +159,46 @@ export async function deleteBudget(context: CliContext, account: string, budgetN
         (twin ? ` (it has "${twin.key.budgetName}", which differs only by case)` : ''),
     );
   }
-  const outcome = await deleteItem(context, existing.key, existing.image);
-  return report(context, `${accountId}/${budgetName}`, outcome);
+  const name = `${accountId}/${budgetName}`;
+  const wait = options.wait && /^\d{12}$/.test(accountId);
+  let after = -1n;
+  if (wait) {
+    try {
+      after = await revisionBeforeDeletion(context, existing.key, existing.image);
+    } catch (error) {
+      throw new CliError(
+        `could not read the history table ${context.historyTableName}, where the deletion's outcome is recorded ` +
+          `(nothing deleted; --no-wait deletes without waiting): ${describeError(error)}`,
+      );
+    }
+  }
+  const deleted = await deleteItem(context, existing.key, existing.image);
+  if (deleted.status !== 'DELETED' || !wait) {
+    const unit = deleted.status === 'DELETED' && options.wait;
+    return report(
+      context,
+      name,
+      unit
+        ? {
+            status: 'DELETED',
+            message:
+              "deleted from the table; an organization default: expand-org-defaults deletes its accounts' copies " +
+              '(org-budgets history ACCOUNT BUDGET follows each)',
+          }
+        : deleted,
+    );
+  }
+  const spinner = startSpinner(
+    context.io,
+    `${name}: deleted from the table; waiting for the hub and the member account`,
+  );
+  const outcome = await waitForDeletion(context, existing.key, after, {
+    timeoutMs: options.timeout * 1000,
+    historyHint: `${accountId} ${budgetName}`,
+    onProgress: (known) => spinner.update(`${name}: ${known}`),
+  });
+  const line = `${name}: ${outcome.status}${outcome.message ? ` — ${outcome.message}` : ''}`;
+  if (outcome.status === 'DELETED') spinner.succeed(line);
+  else spinner.fail(line);
+  return report(context, name, outcome);
 }
