@@ -199,22 +199,40 @@ describe('list and status', () => {
 });
 
 describe('delete', () => {
-  it('deletes the item, and the pipeline the member account’s budget', async () => {
-    const run = await cli(['delete', outsider, 'compute']);
-    await cloud.settled();
-
-    expect(run).toMatchObject({
-      code: 0,
-      stdout: expect.stringContaining(`DELETED ${outsider}/compute: deleted from the table`),
-    });
-    expect(await cloud.getItem({ accountId: outsider, budgetName: 'compute' })).toBeUndefined();
-  });
-
   it('names a budget that does not exist', async () => {
     const run = await cli(['delete', lab, 'Gpu']);
 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`account ${lab} has no budget "Gpu" (it has "gpu", which differs only by case)`);
+  });
+
+  it('deletes the item and waits until the member account reports its AWS Budget deleted', async () => {
+    expect(amountOf(lab, 'gpu')).toBe(900);
+
+    const run = await cli(['delete', lab, 'gpu']);
+    report(`cli: delete printed\n${run.stderr}${run.stdout}`);
+
+    expect(run).toEqual({
+      code: 0,
+      stdout: `DELETED ${lab}/gpu: budget gpu deleted in account ${lab}: its parameter is gone\n`,
+      stderr: expect.stringContaining(`✔ ${lab}/gpu: DELETED — budget gpu deleted in account ${lab}`),
+    });
+    expect(run.stderr).toContain(`… ${lab}/gpu: deleted from the table; waiting for the hub and the member account\n`);
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'gpu' })).toBeUndefined();
+    expect(amountOf(lab, 'gpu')).toBeUndefined();
+  });
+
+  it('exits 1 with the reason when the hub cannot reach the account to delete its parameter', async () => {
+    const run = await cli(['delete', outsider, 'compute']);
+    await cloud.settled();
+
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      new RegExp(
+        `FAILED ${outsider}/compute: deleting the budget's parameter in account ${outsider} failed \\(will be retried\\): .*cannot assume arn:aws:iam::${outsider}:role/org-budgets-spoke`,
+      ),
+    );
+    expect(await cloud.getItem({ accountId: outsider, budgetName: 'compute' })).toBeUndefined();
   });
 });
 
@@ -399,11 +417,19 @@ describe('export and import', () => {
     writeFileSync(join(dir, 'two.csv'), `accountId,budgetName,amount\n${lab},team-000,5000\n${lab},team-002,222\n`);
 
     const run = await cli(['import', 'two.csv', '--prune', '--concurrency', '20']);
-    await cloud.settled();
+    // Each of the deletions ends in a report of the member account, which record-spoke-status
+    // (reserved concurrency 5) writes onto the deletion's history entry: more than the default 60 s
+    // on this 2-core machine.
+    await cloud.settled(180_000);
 
     expect(run.stdout).toContain(`plan for 2 row(s): 0 to add, 0 to change, ${ROWS} to delete, 2 unchanged`);
     expect(run.code).toBe(0);
     expect((await cloud.items()).map((item) => item['budgetName']).sort()).toEqual(['team-000', 'team-002']);
+    const history = await cli(['history', lab, 'team-004', '--json']);
+    expect((JSON.parse(history.stdout) as { kind: string; outcome?: { status: string } }[])[0]).toMatchObject({
+      kind: 'deleted',
+      outcome: { status: 'DELETED', stage: 'apply' },
+    });
   });
 });
 

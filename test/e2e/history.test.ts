@@ -1,8 +1,9 @@
 /**
  * The edit history on the local cloud: a series of edits of one budget — created with the command
  * line, changed in the console (keeping the command line's editedBy), an invalid console edit
- * (REJECTED), deleted with the command line — then `org-budgets history` shows each, newest first,
- * with what changed, who made it where that is known, and its outcome.
+ * (REJECTED), deleted with the command line, which waits for the spoke to report the AWS Budget
+ * deleted — then `org-budgets history` shows each, newest first, with what changed, who made it
+ * where that is known, and its outcome (the deletion's: DELETED).
  */
 import { runCli } from '@org-budgets/cli';
 import type { LocalCloud } from '@org-budgets/sandbox';
@@ -81,17 +82,35 @@ describe('history', () => {
     await cloud.waitForSync([key], { since: raised.at });
     const invalid = await cloud.putItem({ ...key, amount: 0, editedBy });
     await cloud.waitForSync([key], { since: invalid.at });
+    // The deletion: the command waits until the spoke reports the AWS Budget deleted.
     const deleted = await cli(['delete', lab, 'research']);
-    expect(deleted.code).toBe(0);
+    report(`history: delete printed\n${deleted.stderr}${deleted.stdout}`);
+    expect(deleted).toMatchObject({ code: 0 });
+    expect(deleted.stderr).toContain(
+      `… ${lab}/research: deleted from the table; waiting for the hub and the member account\n`,
+    );
+    expect(deleted.stderr).toContain(`✔ ${lab}/research: DELETED — budget research deleted in account ${lab}`);
+    expect(deleted.stdout).toBe(
+      `DELETED ${lab}/research: budget research deleted in account ${lab}: its parameter is gone\n`,
+    );
 
     const entries = await historyWhen(
       'research',
-      (all) => all.length === 4 && all[0]?.kind === 'deleted' && all.slice(1).every((entry) => entry.outcome),
+      (all) => all.length === 4 && all[0]?.kind === 'deleted' && all.every((entry) => entry.outcome),
     );
 
     const cliEditor = expect.stringMatching(/^arn:aws:\S+ \(org-budgets CLI\)$/);
     expect(entries).toEqual([
-      expect.objectContaining({ kind: 'deleted', changes: [{ attribute: 'amount', old: 0 }], editedBy: cliEditor }),
+      expect.objectContaining({
+        kind: 'deleted',
+        changes: [{ attribute: 'amount', old: 0 }],
+        editedBy: cliEditor,
+        outcome: expect.objectContaining({
+          status: 'DELETED',
+          stage: 'apply',
+          message: `budget research deleted in account ${lab}: its parameter is gone`,
+        }),
+      }),
       expect.objectContaining({
         kind: 'changed',
         changes: [{ attribute: 'amount', old: 200, new: 0 }],
@@ -119,6 +138,7 @@ describe('history', () => {
     expect(table.stdout).toContain(`${lab}/research: 4 edit(s), newest first`);
     expect(table.stdout).toContain('amount 200 → 0');
     expect(table.stdout).toContain('REJECTED: amount');
+    expect(table.stdout).toContain(`DELETED: budget research deleted in account ${lab}`);
     expect(table.stdout).toContain('not recorded (console or another tool: see CloudTrail data events on the table)');
     expect(table.stdout).toContain('(org-budgets CLI)');
     const csv = await cli(['history', lab, 'research', '--csv']);
