@@ -268,14 +268,17 @@ async function keepRunning(local: LocalCloud, accounts: DemoAccounts, name: (id:
   aws dynamodb delete-item --endpoint-url ${endpoint} --table-name ${tableName} \\
     --key '{"accountId":{"S":"${accounts.sandbox}"},"budgetName":{"S":"gpu"}}'
 `);
-  console.log(`  # the org-budgets command line (docs/cli.md), in another terminal of this checkout, with the exports above:
+  console.log(`  # the org-budgets command line (docs/cli.md), in another terminal of this checkout, with the exports above
+  # (npm run -s org-budgets -- …, or pnpm -s org-budgets … where pnpm is installed):
   export AWS_ENDPOINT_URL=${endpoint} ORG_BUDGETS_TABLE=${tableName}
-  pnpm org-budgets list
-  pnpm org-budgets set ${accounts.sandbox} gpu --amount 750 --emails lab@example.org
-  pnpm org-budgets export budgets.csv      # edit it in a spreadsheet, then:
-  pnpm org-budgets import budgets.csv --dry-run
-  pnpm org-budgets import budgets.csv
-  pnpm org-budgets delete ${accounts.sandbox} gpu
+  npm run -s org-budgets -- list
+  npm run -s org-budgets -- set ${accounts.sandbox} gpu --amount 750 --emails lab@example.org
+  npm run -s org-budgets -- export budgets.csv      # edit it in a spreadsheet, then:
+  npm run -s org-budgets -- import budgets.csv --dry-run
+  npm run -s org-budgets -- import budgets.csv
+  npm run -s org-budgets -- delete ${accounts.sandbox} gpu
+  npm run -s org-budgets -- history ${accounts.sandbox} gpu
+  npm run -s org-budgets -- report --out report.html   # one page of charts, opens offline
 `);
   const lab = await local.accountCredentials.forAccount(accounts.genomics);
   console.log(`  # the cost guardian: the genomics account's lab (queues ${GUARDED_QUEUES.join(', ')} guarded, ${UNGUARDED_QUEUE} not;
