@@ -8,7 +8,15 @@ import {
   type BudgetItemImage,
   type StreamImage,
 } from '@org-budgets/aws';
-import { NON_BUDGET_ATTRIBUTES, validateBudgetItem, type BudgetItem, type SyncStatus } from '@org-budgets/contracts';
+import {
+  isDefaultTarget,
+  NON_BUDGET_ATTRIBUTES,
+  validateBudgetItem,
+  validateDefaultItem,
+  type BudgetItem,
+  type BudgetItemValidation,
+  type SyncStatus,
+} from '@org-budgets/contracts';
 import { CSV_COLUMNS } from './budget-csv';
 
 /** The key of a budget item. */
@@ -56,9 +64,7 @@ export function tableEntry(image: BudgetItemImage): TableEntry {
     if (name === 'accountId' || name === 'budgetName' || CONTENT_ATTRIBUTES.includes(name)) content[name] = value;
     else if (!system.includes(name)) unknown.push(name);
   }
-  const validation = validateBudgetItem(
-    Object.fromEntries(Object.entries(plain).filter(([name]) => !system.includes(name))),
-  );
+  const validation = validateItem(Object.fromEntries(Object.entries(plain).filter(([name]) => !system.includes(name))));
   const sync = readSyncAttribute(image['sync']);
   const entry: TableEntry = {
     key: { accountId: image['accountId']?.S ?? '', budgetName: image['budgetName']?.S ?? '' },
@@ -102,4 +108,13 @@ export function contentToImage(content: Record<string, unknown>): Record<string,
     ] as AttributeValue;
   }
   return image;
+}
+
+/**
+ * Validates an item as the hub does: one whose `accountId` is an OU or root id as an organization
+ * default (the same budget fields, the messages of validateBudgetItem), any other as an account's
+ * budget.
+ */
+export function validateItem(input: Record<string, unknown>): BudgetItemValidation {
+  return isDefaultTarget(input['accountId']) ? validateDefaultItem(input) : validateBudgetItem(input);
 }

@@ -55,6 +55,20 @@ describe('planImport', () => {
     });
   });
 
+  it('reads an organization default (an OU or root id) as the hub does: an unedited export of one is unchanged', () => {
+    const table = [item('ou-ab12-research', 'baseline', { amount: 200 }), item('r-ab12', 'floor', { amount: 10 })];
+
+    const same = plan(`accountId,budgetName,amount\nou-ab12-research,baseline,200\nr-ab12,floor,10\n`, table);
+    const raised = plan(`accountId,budgetName,amount\nou-ab12-research,baseline,250\nr-ab12,floor,10\n`, table);
+
+    expect(same.problems).toEqual([]);
+    expect(countPlan(same)).toEqual({ add: 0, change: 0, delete: 0, unchanged: 2 });
+    expect(raised.edits.find((e) => e.kind === 'change')).toMatchObject({
+      key: { accountId: 'ou-ab12-research', budgetName: 'baseline' },
+      changes: ['amount 200 → 250'],
+    });
+  });
+
   it('compares normalized items: an empty currency and USD are the same budget, emails in any order', () => {
     const result = plan(`accountId,budgetName,amount,currency,emails\n${LAB},gpu,100,,b@example.org;a@example.org\n`, [
       item(LAB, 'gpu', { currency: 'USD', emails: ['a@example.org', 'b@example.org'] }),

@@ -1,7 +1,7 @@
-import { validateBudgetItem, type BudgetItem } from '@org-budgets/contracts';
+import type { BudgetItem } from '@org-budgets/contracts';
 import type { CsvColumn, CsvProblem, CsvRow } from './budget-csv';
 import { columnOfAttribute, rowToItemInput } from './budget-row';
-import { CONTENT_ATTRIBUTES, keyText, type ItemKey, type TableEntry } from './budget-table';
+import { CONTENT_ATTRIBUTES, keyText, validateItem, type ItemKey, type TableEntry } from './budget-table';
 import type { OrganizationDirectory } from './organization-directory';
 
 /** One step of an import: what happens to one item. */
@@ -90,7 +90,7 @@ export function planImport(input: {
       }
     }
     Object.assign(desired, cells);
-    const validation = validateBudgetItem(desired);
+    const validation = validateItem(desired);
     if (!validation.valid) {
       for (const p of validation.problems) {
         const column = p.attribute === '' ? undefined : columnOfAttribute(p.attribute);
