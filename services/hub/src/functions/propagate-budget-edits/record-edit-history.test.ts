@@ -1,5 +1,5 @@
 import type { EditHistoryStore, Logger } from '@org-budgets/aws';
-import { deliverAndRecord, recordEditHistory } from './record-edit-history';
+import { deliverAndRecord, hubDeletionOutcome, recordEditHistory } from './record-edit-history';
 
 const logger = { info: jest.fn(), warn: jest.fn(), error: jest.fn(), debug: jest.fn() } as unknown as Logger;
 const key = { accountId: '111111111111', budgetName: 'research-compute' };
@@ -188,5 +188,30 @@ describe('deliverAndRecord', () => {
     await expect(
       deliverAndRecord(deletion, Promise.resolve({ result: 'deleted' }), Promise.resolve(), { history, logger, now }),
     ).rejects.toThrow('throttled');
+  });
+});
+
+describe('hubDeletionOutcome', () => {
+  const done = (value: Parameters<typeof hubDeletionOutcome>[1] extends PromiseSettledResult<infer T> ? T : never) =>
+    ({ status: 'fulfilled', value }) as const;
+
+  it('says DELIVERED, DELETED or FAILED, and nothing when the hub did not act', () => {
+    expect(hubDeletionOutcome(key, done({ result: 'deleted' }), 't')?.status).toBe('DELIVERED');
+    expect(hubDeletionOutcome(key, done({ result: 'already-absent' }), 't')?.status).toBe('DELETED');
+    expect(hubDeletionOutcome(key, { status: 'rejected', reason: new Error('throttled') }, 't')).toMatchObject({
+      status: 'FAILED',
+      message: expect.stringContaining('will be retried'),
+    });
+    expect(hubDeletionOutcome(key, done({ result: 'superseded' }), 't')).toBeUndefined();
+  });
+
+  it('says FAILED, for good, for an account out of reach (it left the organization)', () => {
+    const reason = 'account 111111111111 is no longer a member of the organization';
+    expect(hubDeletionOutcome(key, done({ result: 'out-of-reach', reason }), 't')).toEqual({
+      status: 'FAILED',
+      stage: 'deliver',
+      message: `${reason}: out of org-budgets' reach, its parameter and AWS Budget stay there`,
+      at: 't',
+    });
   });
 });

@@ -45,7 +45,7 @@ async function recordOutcome(
  * The hub's outcome of a deletion, for its history entry (a deleted item has no `sync`): DELIVERED
  * when it deleted the member account's parameter (the spoke's report follows), DELETED when the
  * account held none (nothing there to delete: never delivered, or deleted already), FAILED when
- * the deletion failed (the record is retried). Undefined when the hub did not act: the item exists
+ * the deletion failed (the record is retried) or cannot be done (the account left the organization). Undefined when the hub did not act: the item exists
  * again, or its key is not an account's.
  */
 export function hubDeletionOutcome(
@@ -74,6 +74,14 @@ export function hubDeletionOutcome(
         status: 'DELETED',
         stage: 'deliver',
         message: `account ${key.accountId} held no parameter of this budget (never delivered, or deleted already): nothing to delete there`,
+        at,
+      };
+    case 'out-of-reach':
+      // Final: the account left the organization (or is closed); nothing will delete its budget.
+      return {
+        status: 'FAILED',
+        stage: 'deliver',
+        message: `${delivered.value.reason}: out of org-budgets' reach, its parameter and AWS Budget stay there`,
         at,
       };
     default:
