@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { lockdownSchema, stateThresholdsSchema } from './budget-state';
 import { defaultTargetSchema } from './organization-target';
 import { MAX_REVISION_DIGITS } from './revision';
+import { onFirstUse } from './on-first-use';
 
 /**
  * The budget item: what finance edits in the hub table (docs/budget-items.md).
@@ -82,7 +83,7 @@ export const SYSTEM_ATTRIBUTES = [
 export const EDIT_RECORD_ATTRIBUTES = ['editedBy'] as const;
 
 /** Slots for the edit record in an item schema: any value, never validated, never propagated. */
-export const editRecordFields = { editedBy: z.unknown().optional() };
+export const editRecordFields = onFirstUse(() => ({ editedBy: z.unknown().optional() }));
 
 /** Attributes that are not the budget: the system's and the edit record. */
 export const NON_BUDGET_ATTRIBUTES = [...SYSTEM_ATTRIBUTES, ...EDIT_RECORD_ATTRIBUTES] as const;
@@ -146,48 +147,56 @@ const thresholdList = (fallback: number[]) =>
     .default(fallback)
     .transform((list) => [...list].sort((a, b) => a - b));
 
-export const accountIdSchema = z
-  .string({ error: requiredOrWrongType('a 12-digit AWS account id (text)') })
-  .regex(/^\d{12}$/, {
+export const accountIdSchema = onFirstUse(() =>
+  z.string({ error: requiredOrWrongType('a 12-digit AWS account id (text)') }).regex(/^\d{12}$/, {
     error: (issue) => `must be exactly 12 digits, got ${describeValue(issue.input)}`,
-  });
+  }),
+);
 
-export const budgetNameSchema = z
-  .string({ error: requiredOrWrongType('text') })
-  .min(1, { error: 'must not be empty', abort: true })
-  .max(100, {
-    abort: true,
-    error: (issue) => `must be at most 100 characters, got ${String((issue.input as string).length)}`,
-  })
-  .regex(/^[A-Za-z0-9_.-]+$/, {
-    error: 'may contain only letters, digits, "_", "." and "-"',
-  });
+export const budgetNameSchema = onFirstUse(() =>
+  z
+    .string({ error: requiredOrWrongType('text') })
+    .min(1, { error: 'must not be empty', abort: true })
+    .max(100, {
+      abort: true,
+      error: (issue) => `must be at most 100 characters, got ${String((issue.input as string).length)}`,
+    })
+    .regex(/^[A-Za-z0-9_.-]+$/, {
+      error: 'may contain only letters, digits, "_", "." and "-"',
+    }),
+);
 
-const amountSchema = finiteNumber()
-  .refine((n) => n > 0, { abort: true, error: (issue) => `must be greater than 0, got ${String(issue.input)}` })
-  .refine((n) => n <= MAX_BUDGET_AMOUNT, {
-    abort: true,
-    error: (issue) => `must be at most ${MAX_BUDGET_AMOUNT}, got ${String(issue.input)}`,
-  })
-  .refine((n) => /^\d+(\.\d{1,2})?$/.test(String(n)), {
-    error: (issue) => `must have at most 2 decimals, got ${String(issue.input)}`,
-  });
+const amountSchema = onFirstUse(() =>
+  finiteNumber()
+    .refine((n) => n > 0, { abort: true, error: (issue) => `must be greater than 0, got ${String(issue.input)}` })
+    .refine((n) => n <= MAX_BUDGET_AMOUNT, {
+      abort: true,
+      error: (issue) => `must be at most ${MAX_BUDGET_AMOUNT}, got ${String(issue.input)}`,
+    })
+    .refine((n) => /^\d+(\.\d{1,2})?$/.test(String(n)), {
+      error: (issue) => `must have at most 2 decimals, got ${String(issue.input)}`,
+    }),
+);
 
-const emailSchema = z
-  .string({ error: requiredOrWrongType('an email address (text)') })
-  .trim()
-  .pipe(z.email({ error: (issue) => `is not a valid email address: ${JSON.stringify(issue.input)}` }));
+const emailSchema = onFirstUse(() =>
+  z
+    .string({ error: requiredOrWrongType('an email address (text)') })
+    .trim()
+    .pipe(z.email({ error: (issue) => `is not a valid email address: ${JSON.stringify(issue.input)}` })),
+);
 
-const emailsSchema = z
-  .preprocess(
-    (value) => (value instanceof Set ? [...value] : value),
-    z.array(emailSchema, { error: requiredOrWrongType('a list or string set of email addresses') }),
-  )
-  .refine((list) => list.length <= MAX_EMAILS, {
-    error: (issue) => `may hold at most ${MAX_EMAILS} addresses, got ${String((issue.input as unknown[]).length)}`,
-  })
-  .default([])
-  .transform((list) => [...new Set(list)].sort());
+const emailsSchema = onFirstUse(() =>
+  z
+    .preprocess(
+      (value) => (value instanceof Set ? [...value] : value),
+      z.array(emailSchema, { error: requiredOrWrongType('a list or string set of email addresses') }),
+    )
+    .refine((list) => list.length <= MAX_EMAILS, {
+      error: (issue) => `may hold at most ${MAX_EMAILS} addresses, got ${String((issue.input as unknown[]).length)}`,
+    })
+    .default([])
+    .transform((list) => [...new Set(list)].sort()),
+);
 
 /** One character of an AWS tag key or value: a Unicode letter, digit or space, or `_ . : / = + - @`. */
 const TAG_CHARACTER = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]$/u;
@@ -219,29 +228,33 @@ function tagKeyProblem(key: string): string | undefined {
   return undefined;
 }
 
-const tagValueSchema = z
-  .string({ error: requiredOrWrongType('text') })
-  .min(1, { error: 'must not be empty', abort: true })
-  .refine((value) => characterCount(value) <= MAX_TAG_VALUE_CHARACTERS, {
-    abort: true,
-    error: (issue) =>
-      `must be at most ${MAX_TAG_VALUE_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
-  })
-  .refine((value) => disallowedTagCharacters(value) === '', {
-    error: (issue) =>
-      `contains ${disallowedTagCharacters(issue.input as string)}; a tag value may contain only ${TAG_CHARACTERS}`,
-  });
+const tagValueSchema = onFirstUse(() =>
+  z
+    .string({ error: requiredOrWrongType('text') })
+    .min(1, { error: 'must not be empty', abort: true })
+    .refine((value) => characterCount(value) <= MAX_TAG_VALUE_CHARACTERS, {
+      abort: true,
+      error: (issue) =>
+        `must be at most ${MAX_TAG_VALUE_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
+    })
+    .refine((value) => disallowedTagCharacters(value) === '', {
+      error: (issue) =>
+        `contains ${disallowedTagCharacters(issue.input as string)}; a tag value may contain only ${TAG_CHARACTERS}`,
+    }),
+);
 
-const tagValuesSchema = z
-  .preprocess(
-    (value) => (value instanceof Set ? [...value] : value),
-    z.array(tagValueSchema, { error: requiredOrWrongType('a list of tag values') }),
-  )
-  .refine((values) => values.length > 0, { error: 'needs at least one value' })
-  .refine((values) => values.length <= MAX_COST_FILTER_TAG_VALUES, {
-    error: (issue) =>
-      `may hold at most ${MAX_COST_FILTER_TAG_VALUES} values, got ${String((issue.input as unknown[]).length)}`,
-  });
+const tagValuesSchema = onFirstUse(() =>
+  z
+    .preprocess(
+      (value) => (value instanceof Set ? [...value] : value),
+      z.array(tagValueSchema, { error: requiredOrWrongType('a list of tag values') }),
+    )
+    .refine((values) => values.length > 0, { error: 'needs at least one value' })
+    .refine((values) => values.length <= MAX_COST_FILTER_TAG_VALUES, {
+      error: (issue) =>
+        `may hold at most ${MAX_COST_FILTER_TAG_VALUES} values, got ${String((issue.input as unknown[]).length)}`,
+    }),
+);
 
 const isMap = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -250,92 +263,102 @@ const isMap = (value: unknown) => typeof value === 'object' && value !== null &&
  * are wrong too (validateBudgetItem reports it on the map, `costFilter.tags`, with the key in
  * the reason); the key count is checked in any case as well.
  */
-const tagsSchema = z
-  .record(
-    z.string().superRefine((key, ctx) => {
-      const problem = tagKeyProblem(key);
-      if (problem) ctx.addIssue({ code: 'custom', input: key, message: problem });
-    }),
-    tagValuesSchema,
-    {
+const tagsSchema = onFirstUse(() =>
+  z
+    .record(
+      z.string().superRefine((key, ctx) => {
+        const problem = tagKeyProblem(key);
+        if (problem) ctx.addIssue({ code: 'custom', input: key, message: problem });
+      }),
+      tagValuesSchema,
+      {
+        error: (issue) =>
+          issue.code === 'invalid_key'
+            ? issue.issues.map((keyIssue) => keyIssue.message).join('; ')
+            : requiredOrWrongType('a map of tag key to a list of values')(issue),
+      },
+    )
+    .refine((tags) => Object.keys(tags).length <= MAX_COST_FILTER_TAG_KEYS, {
+      when: (payload) => isMap(payload.value),
       error: (issue) =>
-        issue.code === 'invalid_key'
-          ? issue.issues.map((keyIssue) => keyIssue.message).join('; ')
-          : requiredOrWrongType('a map of tag key to a list of values')(issue),
-    },
-  )
-  .refine((tags) => Object.keys(tags).length <= MAX_COST_FILTER_TAG_KEYS, {
-    when: (payload) => isMap(payload.value),
-    error: (issue) =>
-      `may hold at most ${MAX_COST_FILTER_TAG_KEYS} tag keys, got ${Object.keys(issue.input as object).length}`,
-  });
-
-const serviceNameSchema = z
-  .string({ error: requiredOrWrongType('a service name (text)') })
-  .min(1, { error: 'must not be empty', abort: true })
-  .refine((name) => characterCount(name) <= MAX_SERVICE_NAME_CHARACTERS, {
-    error: (issue) =>
-      `must be at most ${MAX_SERVICE_NAME_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
-  });
-
-const servicesSchema = z
-  .preprocess(
-    (value) => (value instanceof Set ? [...value] : value),
-    z.array(serviceNameSchema, { error: requiredOrWrongType('a list of service names') }),
-  )
-  .refine((values) => values.length > 0, { error: 'needs at least one service' })
-  .refine((values) => values.length <= MAX_COST_FILTER_SERVICES, {
-    error: (issue) =>
-      `may hold at most ${MAX_COST_FILTER_SERVICES} services, got ${String((issue.input as unknown[]).length)}`,
-  });
-
-const costFilterSchema = z.strictObject(
-  {
-    tags: tagsSchema.optional(),
-    services: servicesSchema.optional(),
-  },
-  {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: tags, services)`
-        : requiredOrWrongType('a map with "tags" and/or "services"')(issue),
-  },
+        `may hold at most ${MAX_COST_FILTER_TAG_KEYS} tag keys, got ${Object.keys(issue.input as object).length}`,
+    }),
 );
 
-const jobQueueNameSchema = z
-  .string({ error: requiredOrWrongType('a job queue name (text)') })
-  .regex(/^[A-Za-z0-9_-]{1,128}$/, {
-    error: (issue) => `is not a job queue name (1-128 letters, digits, "-" or "_"): ${describeValue(issue.input)}`,
-  });
+const serviceNameSchema = onFirstUse(() =>
+  z
+    .string({ error: requiredOrWrongType('a service name (text)') })
+    .min(1, { error: 'must not be empty', abort: true })
+    .refine((name) => characterCount(name) <= MAX_SERVICE_NAME_CHARACTERS, {
+      error: (issue) =>
+        `must be at most ${MAX_SERVICE_NAME_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
+    }),
+);
 
-const guardianSchema = z
-  .strictObject(
+const servicesSchema = onFirstUse(() =>
+  z
+    .preprocess(
+      (value) => (value instanceof Set ? [...value] : value),
+      z.array(serviceNameSchema, { error: requiredOrWrongType('a list of service names') }),
+    )
+    .refine((values) => values.length > 0, { error: 'needs at least one service' })
+    .refine((values) => values.length <= MAX_COST_FILTER_SERVICES, {
+      error: (issue) =>
+        `may hold at most ${MAX_COST_FILTER_SERVICES} services, got ${String((issue.input as unknown[]).length)}`,
+    }),
+);
+
+const costFilterSchema = onFirstUse(() =>
+  z.strictObject(
     {
-      mode: z
-        .enum(GUARDIAN_MODES, {
-          error: (issue) => `must be one of ${GUARDIAN_MODES.join(', ')}, got ${describeValue(issue.input)}`,
-        })
-        .default('off'),
-      disableQueuesAt: percent().default(80),
-      terminateJobsAt: percent().default(100),
-      jobQueues: z
-        .preprocess(
-          (value) => (value instanceof Set ? [...value] : value),
-          z.array(jobQueueNameSchema, { error: requiredOrWrongType('a list of job queue names') }),
-        )
-        .optional(),
+      tags: tagsSchema.optional(),
+      services: servicesSchema.optional(),
     },
     {
       error: (issue) =>
         issue.code === 'unrecognized_keys'
-          ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: mode, disableQueuesAt, terminateJobsAt, jobQueues)`
-          : requiredOrWrongType('a map')(issue),
+          ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: tags, services)`
+          : requiredOrWrongType('a map with "tags" and/or "services"')(issue),
     },
-  )
-  .refine((g) => g.disableQueuesAt <= g.terminateJobsAt, {
-    error: 'disableQueuesAt must not be above terminateJobsAt',
-    path: ['disableQueuesAt'],
-  });
+  ),
+);
+
+const jobQueueNameSchema = onFirstUse(() =>
+  z.string({ error: requiredOrWrongType('a job queue name (text)') }).regex(/^[A-Za-z0-9_-]{1,128}$/, {
+    error: (issue) => `is not a job queue name (1-128 letters, digits, "-" or "_"): ${describeValue(issue.input)}`,
+  }),
+);
+
+const guardianSchema = onFirstUse(() =>
+  z
+    .strictObject(
+      {
+        mode: z
+          .enum(GUARDIAN_MODES, {
+            error: (issue) => `must be one of ${GUARDIAN_MODES.join(', ')}, got ${describeValue(issue.input)}`,
+          })
+          .default('off'),
+        disableQueuesAt: percent().default(80),
+        terminateJobsAt: percent().default(100),
+        jobQueues: z
+          .preprocess(
+            (value) => (value instanceof Set ? [...value] : value),
+            z.array(jobQueueNameSchema, { error: requiredOrWrongType('a list of job queue names') }),
+          )
+          .optional(),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: mode, disableQueuesAt, terminateJobsAt, jobQueues)`
+            : requiredOrWrongType('a map')(issue),
+      },
+    )
+    .refine((g) => g.disableQueuesAt <= g.terminateJobsAt, {
+      error: 'disableQueuesAt must not be above terminateJobsAt',
+      path: ['disableQueuesAt'],
+    }),
+);
 
 const DEFAULT_GUARDIAN = { mode: 'off', disableQueuesAt: 80, terminateJobsAt: 100 } as const;
 
@@ -360,7 +383,7 @@ export const KNOWN_ATTRIBUTES = [
 ] as const;
 
 /** The fields of a budget item, shared by the item and the spoke parameter document. */
-export const budgetItemFields = {
+export const budgetItemFields = onFirstUse(() => ({
   accountId: accountIdSchema,
   budgetName: budgetNameSchema,
   amount: amountSchema,
@@ -389,7 +412,7 @@ export const budgetItemFields = {
         `must be at most ${MAX_NOTES_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
     })
     .optional(),
-};
+}));
 
 export const unknownAttributeError =
   (known: readonly string[]) => (issue: { code?: string; keys?: string[]; input?: unknown }) =>
@@ -479,9 +502,13 @@ export function budgetParameterDocumentBytes(item: BudgetItem): number {
 export type SystemAttribute = (typeof SYSTEM_ATTRIBUTES)[number];
 
 /** Slots for the system's attributes in an item schema: any value, never validated, never propagated. */
-export const systemAttributeFields = Object.fromEntries(
-  SYSTEM_ATTRIBUTES.map((name) => [name, z.unknown().optional()]),
-) as Record<SystemAttribute, z.ZodOptional<z.ZodUnknown>>;
+export const systemAttributeFields = onFirstUse(
+  () =>
+    Object.fromEntries(SYSTEM_ATTRIBUTES.map((name) => [name, z.unknown().optional()])) as Record<
+      SystemAttribute,
+      z.ZodOptional<z.ZodUnknown>
+    >,
+);
 
 /** The value without the named attributes (typed). */
 export function withoutAttributes<T extends object, K extends PropertyKey>(value: T, names: readonly K[]): Omit<T, K> {
@@ -496,33 +523,35 @@ export function withoutAttributes<T extends object, K extends PropertyKey>(value
  * item says `optOut: true` and is validated by validateOptOutItem). Neither goes into the
  * spoke parameter.
  */
-export const budgetItemSchema = z
-  .strictObject(
-    {
-      ...budgetItemFields,
-      inheritedFrom: defaultTargetSchema.optional(),
-      optOut: z
-        .literal(false, {
-          error: (issue) =>
-            issue.input === true
-              ? 'is true: an opt-out item holds only accountId, budgetName, optOut and notes'
-              : `must be true or false, got ${describeValue(issue.input)}`,
-        })
-        .optional(),
-      ...editRecordFields,
-      ...systemAttributeFields,
-    },
-    { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
-  )
-  .refine(...withinNotificationLimit)
-  .refine(...guardianNeedsUsd)
-  .transform((input, ctx) => {
-    const item = withoutAttributes(input, [...NON_BUDGET_ATTRIBUTES, 'inheritedFrom', 'optOut'] as const);
-    const oversize = documentSizeProblem(item);
-    if (oversize)
-      ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
-    return item;
-  });
+export const budgetItemSchema = onFirstUse(() =>
+  z
+    .strictObject(
+      {
+        ...budgetItemFields,
+        inheritedFrom: defaultTargetSchema.optional(),
+        optOut: z
+          .literal(false, {
+            error: (issue) =>
+              issue.input === true
+                ? 'is true: an opt-out item holds only accountId, budgetName, optOut and notes'
+                : `must be true or false, got ${describeValue(issue.input)}`,
+          })
+          .optional(),
+        ...editRecordFields,
+        ...systemAttributeFields,
+      },
+      { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
+    )
+    .refine(...withinNotificationLimit)
+    .refine(...guardianNeedsUsd)
+    .transform((input, ctx) => {
+      const item = withoutAttributes(input, [...NON_BUDGET_ATTRIBUTES, 'inheritedFrom', 'optOut'] as const);
+      const oversize = documentSizeProblem(item);
+      if (oversize)
+        ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
+      return item;
+    }),
+);
 
 /** A valid budget item in normalized form: defaults filled, lists sorted and de-duplicated. */
 export type BudgetItem = z.output<typeof budgetItemSchema>;
@@ -568,12 +597,14 @@ export function formatProblems(problems: readonly BudgetItemProblem[]): string {
 }
 
 /** The `sync` attribute the system writes back onto an item. */
-export const syncStatusSchema = z.object({
-  status: z.enum(SYNC_STATUSES),
-  /** Where the status was decided: validating at the hub, delivering to the spoke, applying in the spoke. */
-  stage: z.enum(['validate', 'deliver', 'apply']),
-  message: z.string(),
-  revision: z.string().regex(/^\d+$/),
-  updatedAt: z.string(),
-});
+export const syncStatusSchema = onFirstUse(() =>
+  z.object({
+    status: z.enum(SYNC_STATUSES),
+    /** Where the status was decided: validating at the hub, delivering to the spoke, applying in the spoke. */
+    stage: z.enum(['validate', 'deliver', 'apply']),
+    message: z.string(),
+    revision: z.string().regex(/^\d+$/),
+    updatedAt: z.string(),
+  }),
+);
 export type SyncStatus = z.infer<typeof syncStatusSchema>;

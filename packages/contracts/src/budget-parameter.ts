@@ -7,6 +7,7 @@ import {
   type BudgetItem,
 } from './budget-item';
 import { compareRevisions, revisionSchema } from './revision';
+import { onFirstUse } from './on-first-use';
 
 // Defined beside the item so that validation can measure the document without an import cycle.
 export { BUDGET_PARAMETER_SCHEMA_VERSION };
@@ -32,17 +33,19 @@ export function budgetNameFromParameterName(parameterName: string): string | und
  * MAX_PARAMETER_DOCUMENT_BYTES (an SSM Standard parameter); budgetParameterDocumentBytes must
  * keep measuring exactly what toBudgetParameter and serializeBudgetParameter write.
  */
-export const budgetParameterSchema = z
-  .strictObject(
-    {
-      ...budgetItemFields,
-      schemaVersion: z.literal(BUDGET_PARAMETER_SCHEMA_VERSION),
-      revision: revisionSchema,
-      updatedAt: z.iso.datetime(),
-    },
-    { error: unknownAttributeError([...Object.keys(budgetItemFields), 'schemaVersion', 'revision', 'updatedAt']) },
-  )
-  .refine(...withinNotificationLimit);
+export const budgetParameterSchema = onFirstUse(() =>
+  z
+    .strictObject(
+      {
+        ...budgetItemFields,
+        schemaVersion: z.literal(BUDGET_PARAMETER_SCHEMA_VERSION),
+        revision: revisionSchema,
+        updatedAt: z.iso.datetime(),
+      },
+      { error: unknownAttributeError([...Object.keys(budgetItemFields), 'schemaVersion', 'revision', 'updatedAt']) },
+    )
+    .refine(...withinNotificationLimit),
+);
 
 export type BudgetParameter = BudgetItem & {
   schemaVersion: typeof BUDGET_PARAMETER_SCHEMA_VERSION;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onFirstUse } from './on-first-use';
 
 /**
  * A budget's state, its spend and its lockdown (docs/budget-states.md): what finance configures
@@ -96,33 +97,35 @@ const percentOfAmount = (name: string) =>
     });
 
 /** `stateThresholds`: the item's own thresholds, each optional (the defaults fill the rest). */
-export const stateThresholdsSchema = z
-  .strictObject(
-    {
-      unusedBelow: percentOfAmount('unusedBelow').optional(),
-      onTargetAt: percentOfAmount('onTargetAt').optional(),
-      overAt: percentOfAmount('overAt').optional(),
-      criticalAt: percentOfAmount('criticalAt').optional(),
-      shutdownAt: percentOfAmount('shutdownAt').optional(),
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys'
-          ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: ${Object.keys(DEFAULT_STATE_THRESHOLDS).join(', ')})`
-          : 'must be a map of thresholds (percent of the amount)',
-    },
-  )
-  .refine(
-    (given) => {
-      const t = { ...DEFAULT_STATE_THRESHOLDS, ...given };
-      return t.unusedBelow <= t.onTargetAt && t.onTargetAt <= t.overAt && t.criticalAt <= t.shutdownAt;
-    },
-    {
-      error:
-        'must keep unusedBelow ≤ onTargetAt ≤ overAt and criticalAt ≤ shutdownAt (with the defaults ' +
-        `${JSON.stringify(DEFAULT_STATE_THRESHOLDS)} for those not given)`,
-    },
-  );
+export const stateThresholdsSchema = onFirstUse(() =>
+  z
+    .strictObject(
+      {
+        unusedBelow: percentOfAmount('unusedBelow').optional(),
+        onTargetAt: percentOfAmount('onTargetAt').optional(),
+        overAt: percentOfAmount('overAt').optional(),
+        criticalAt: percentOfAmount('criticalAt').optional(),
+        shutdownAt: percentOfAmount('shutdownAt').optional(),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: ${Object.keys(DEFAULT_STATE_THRESHOLDS).join(', ')})`
+            : 'must be a map of thresholds (percent of the amount)',
+      },
+    )
+    .refine(
+      (given) => {
+        const t = { ...DEFAULT_STATE_THRESHOLDS, ...given };
+        return t.unusedBelow <= t.onTargetAt && t.onTargetAt <= t.overAt && t.criticalAt <= t.shutdownAt;
+      },
+      {
+        error:
+          'must keep unusedBelow ≤ onTargetAt ≤ overAt and criticalAt ≤ shutdownAt (with the defaults ' +
+          `${JSON.stringify(DEFAULT_STATE_THRESHOLDS)} for those not given)`,
+      },
+    ),
+);
 export type StateThresholdsInput = z.output<typeof stateThresholdsSchema>;
 
 /** The thresholds that apply to an item: its own, the defaults for the rest. */
@@ -136,50 +139,54 @@ export function stateThresholdsOf(given: StateThresholdsInput | undefined): Stat
 
 const API_PATTERN = /^[a-z0-9-]{2,40}:[A-Za-z0-9*]{1,100}$/;
 
-const lockdownApiSchema = z
-  .string({ error: 'must be an API name such as "ec2:RunInstances"' })
-  .regex(API_PATTERN, {
-    abort: true,
-    error: (issue) =>
-      `must be service:Action (wildcard * allowed in the action) such as "ec2:RunInstances", got ${JSON.stringify(issue.input)}`,
-  })
-  .refine((api) => !(LOCKDOWN_PROTECTED_SERVICES as readonly string[]).includes(api.split(':')[0] ?? ''), {
-    error: (issue) =>
-      `must not deny ${JSON.stringify(issue.input)}: org-budgets needs ${String(issue.input).split(':')[0]} in the ` +
-      `account to report and lift the lockdown (protected: ${LOCKDOWN_PROTECTED_SERVICES.join(', ')})`,
-  });
+const lockdownApiSchema = onFirstUse(() =>
+  z
+    .string({ error: 'must be an API name such as "ec2:RunInstances"' })
+    .regex(API_PATTERN, {
+      abort: true,
+      error: (issue) =>
+        `must be service:Action (wildcard * allowed in the action) such as "ec2:RunInstances", got ${JSON.stringify(issue.input)}`,
+    })
+    .refine((api) => !(LOCKDOWN_PROTECTED_SERVICES as readonly string[]).includes(api.split(':')[0] ?? ''), {
+      error: (issue) =>
+        `must not deny ${JSON.stringify(issue.input)}: org-budgets needs ${String(issue.input).split(':')[0]} in the ` +
+        `account to report and lift the lockdown (protected: ${LOCKDOWN_PROTECTED_SERVICES.join(', ')})`,
+    }),
+);
 
 /** `lockdown`: when and what to deny in the account (docs/budget-states.md, "Lockdown"). */
-export const lockdownSchema = z.strictObject(
-  {
-    mode: z
-      .enum(LOCKDOWN_MODES, {
-        error: (issue) => `must be one of ${LOCKDOWN_MODES.join(', ')}, got ${JSON.stringify(issue.input)}`,
-      })
-      .default('notify'),
-    at: z
-      .enum(LOCKDOWN_STATES, {
-        error: (issue) => `must be one of ${LOCKDOWN_STATES.join(', ')}, got ${JSON.stringify(issue.input)}`,
-      })
-      .default('Shutdown'),
-    apis: z
-      .preprocess(
-        (value) => (value instanceof Set ? [...value] : value),
-        z.array(lockdownApiSchema, { error: 'must be a list of API names such as "ec2:RunInstances"' }),
-      )
-      .refine((list) => list.length > 0, { error: 'needs at least one API (or leave it out for the defaults)' })
-      .refine((list) => list.length <= MAX_LOCKDOWN_APIS, {
-        error: (issue) => `may hold at most ${MAX_LOCKDOWN_APIS} APIs, got ${(issue.input as unknown[]).length}`,
-      })
-      .transform((list) => [...new Set(list)].sort())
-      .optional(),
-  },
-  {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: mode, at, apis)`
-        : 'must be a map with mode, at and apis',
-  },
+export const lockdownSchema = onFirstUse(() =>
+  z.strictObject(
+    {
+      mode: z
+        .enum(LOCKDOWN_MODES, {
+          error: (issue) => `must be one of ${LOCKDOWN_MODES.join(', ')}, got ${JSON.stringify(issue.input)}`,
+        })
+        .default('notify'),
+      at: z
+        .enum(LOCKDOWN_STATES, {
+          error: (issue) => `must be one of ${LOCKDOWN_STATES.join(', ')}, got ${JSON.stringify(issue.input)}`,
+        })
+        .default('Shutdown'),
+      apis: z
+        .preprocess(
+          (value) => (value instanceof Set ? [...value] : value),
+          z.array(lockdownApiSchema, { error: 'must be a list of API names such as "ec2:RunInstances"' }),
+        )
+        .refine((list) => list.length > 0, { error: 'needs at least one API (or leave it out for the defaults)' })
+        .refine((list) => list.length <= MAX_LOCKDOWN_APIS, {
+          error: (issue) => `may hold at most ${MAX_LOCKDOWN_APIS} APIs, got ${(issue.input as unknown[]).length}`,
+        })
+        .transform((list) => [...new Set(list)].sort())
+        .optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `has unknown keys ${issue.keys.map((k) => `"${k}"`).join(', ')} (allowed: mode, at, apis)`
+          : 'must be a map with mode, at and apis',
+    },
+  ),
 );
 export type LockdownConfig = z.output<typeof lockdownSchema>;
 

@@ -8,3 +8,4 @@ export * from './status-event';
 export * from './organization-target';
 export * from './organization-defaults';
 export * from './edited-by';
+export * from './on-first-use';

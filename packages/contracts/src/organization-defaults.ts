@@ -20,6 +20,7 @@ import {
   type BudgetItemValidation,
 } from './budget-item';
 import { budgetTargetKind, defaultTargetSchema } from './organization-target';
+import { onFirstUse } from './on-first-use';
 
 /**
  * Organization defaults (docs/organization-defaults.md). An item whose `accountId` is an OU id
@@ -37,22 +38,24 @@ export type DefaultBudgetItem = Omit<BudgetItem, 'accountId'> & { accountId: str
 /** An account the documents are measured for: the copy's parameter names a 12-digit account. */
 const MEASURED_ACCOUNT = '000000000000';
 
-const defaultItemSchema = z
-  .strictObject(
-    { ...budgetItemFields, accountId: defaultTargetSchema, ...editRecordFields, ...systemAttributeFields },
-    {
-      error: unknownAttributeError(KNOWN_ATTRIBUTES.filter((name) => name !== 'inheritedFrom' && name !== 'optOut')),
-    },
-  )
-  .refine(...withinNotificationLimit)
-  .refine(...guardianNeedsUsd)
-  .transform((input, ctx) => {
-    const item = withoutAttributes(input, NON_BUDGET_ATTRIBUTES);
-    const oversize = documentSizeProblem({ ...item, accountId: MEASURED_ACCOUNT });
-    if (oversize)
-      ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
-    return item;
-  });
+const defaultItemSchema = onFirstUse(() =>
+  z
+    .strictObject(
+      { ...budgetItemFields, accountId: defaultTargetSchema, ...editRecordFields, ...systemAttributeFields },
+      {
+        error: unknownAttributeError(KNOWN_ATTRIBUTES.filter((name) => name !== 'inheritedFrom' && name !== 'optOut')),
+      },
+    )
+    .refine(...withinNotificationLimit)
+    .refine(...guardianNeedsUsd)
+    .transform((input, ctx) => {
+      const item = withoutAttributes(input, NON_BUDGET_ATTRIBUTES);
+      const oversize = documentSizeProblem({ ...item, accountId: MEASURED_ACCOUNT });
+      if (oversize)
+        ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
+      return item;
+    }),
+);
 
 export type DefaultItemValidation =
   { valid: true; item: DefaultBudgetItem } | { valid: false; problems: BudgetItemProblem[]; message: string };
@@ -70,29 +73,31 @@ export interface OptOutItem {
   notes?: string | undefined;
 }
 
-const optOutItemSchema = z
-  .strictObject(
-    {
-      accountId: accountIdSchema,
-      budgetName: budgetNameSchema,
-      optOut: z.literal(true),
-      notes: z
-        .string()
-        .refine((notes) => Array.from(notes).length <= MAX_NOTES_CHARACTERS, {
-          error: `must be at most ${MAX_NOTES_CHARACTERS} characters`,
-        })
-        .optional(),
-      ...editRecordFields,
-      ...systemAttributeFields,
-    },
-    {
-      error: (issue) =>
-        issue.code === 'unrecognized_keys' && issue.keys
-          ? `${issue.keys.map((k) => `"${k}"`).join(', ')} not allowed on an opt-out item (optOut: true), which holds only accountId, budgetName, optOut and notes: remove ${issue.keys.length > 1 ? 'them' : 'it'}, or remove optOut to give the account its own budget`
-          : 'must be a map',
-    },
-  )
-  .transform((input) => withoutAttributes(input, NON_BUDGET_ATTRIBUTES) as OptOutItem);
+const optOutItemSchema = onFirstUse(() =>
+  z
+    .strictObject(
+      {
+        accountId: accountIdSchema,
+        budgetName: budgetNameSchema,
+        optOut: z.literal(true),
+        notes: z
+          .string()
+          .refine((notes) => Array.from(notes).length <= MAX_NOTES_CHARACTERS, {
+            error: `must be at most ${MAX_NOTES_CHARACTERS} characters`,
+          })
+          .optional(),
+        ...editRecordFields,
+        ...systemAttributeFields,
+      },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys' && issue.keys
+            ? `${issue.keys.map((k) => `"${k}"`).join(', ')} not allowed on an opt-out item (optOut: true), which holds only accountId, budgetName, optOut and notes: remove ${issue.keys.length > 1 ? 'them' : 'it'}, or remove optOut to give the account its own budget`
+            : 'must be a map',
+      },
+    )
+    .transform((input) => withoutAttributes(input, NON_BUDGET_ATTRIBUTES) as OptOutItem),
+);
 
 export type OptOutValidation =
   { valid: true; item: OptOutItem } | { valid: false; problems: BudgetItemProblem[]; message: string };

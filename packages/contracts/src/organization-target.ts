@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onFirstUse } from './on-first-use';
 
 /**
  * What an item's `accountId` may name (docs/organization-defaults.md): a member account (12
@@ -28,14 +29,16 @@ export function isDefaultTarget(id: unknown): boolean {
 }
 
 /** An OU id or the root id (the target of an organization default, or an item's `inheritedFrom`). */
-export const defaultTargetSchema = z
-  .string({
-    error: (issue) =>
-      issue.input === undefined
-        ? 'is required'
-        : 'must be an OU id (ou-…) or the root id (r-…) of the organization (text)',
-  })
-  .refine(isDefaultTarget, {
-    error: (issue) =>
-      `must be an OU id such as ou-ab12-cdef3456 or the root id such as r-ab12, got ${JSON.stringify(issue.input)}`,
-  });
+export const defaultTargetSchema = onFirstUse(() =>
+  z
+    .string({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'is required'
+          : 'must be an OU id (ou-…) or the root id (r-…) of the organization (text)',
+    })
+    .refine(isDefaultTarget, {
+      error: (issue) =>
+        `must be an OU id such as ou-ab12-cdef3456 or the root id such as r-ab12, got ${JSON.stringify(issue.input)}`,
+    }),
+);

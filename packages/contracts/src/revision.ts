@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { onFirstUse } from './on-first-use';
 
 /**
  * A revision is the DynamoDB stream sequence number of the edit that produced it: a decimal
@@ -7,9 +8,11 @@ import { z } from 'zod';
  * a longer one could never be recorded, so it is refused wherever one arrives.
  */
 export const MAX_REVISION_DIGITS = 38;
-export const revisionSchema = z
-  .string()
-  .regex(/^\d{1,38}$/, { error: `must be a decimal revision number of at most ${MAX_REVISION_DIGITS} digits` });
+export const revisionSchema = onFirstUse(() =>
+  z
+    .string()
+    .regex(/^\d{1,38}$/, { error: `must be a decimal revision number of at most ${MAX_REVISION_DIGITS} digits` }),
+);
 
 export function compareRevisions(a: string, b: string): number {
   const x = BigInt(a);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { accountIdSchema, budgetNameSchema } from './budget-item';
 import { revisionSchema } from './revision';
 import { SPOKE_STATUS_SOURCE } from './status-event';
+import { onFirstUse } from './on-first-use';
 
 /**
  * The event a spoke sends the hub with a budget's spend (docs/budget-states.md): after every apply
@@ -11,22 +12,26 @@ import { SPOKE_STATUS_SOURCE } from './status-event';
 export const SPOKE_SPEND_DETAIL_TYPE = 'Budget Spend Report';
 export { SPOKE_STATUS_SOURCE as SPOKE_SPEND_SOURCE };
 
-const amount = z.number().refine(Number.isFinite, { error: 'must be a finite number' }).min(0).max(1e12);
+const amount = onFirstUse(() =>
+  z.number().refine(Number.isFinite, { error: 'must be a finite number' }).min(0).max(1e12),
+);
 
-export const spokeSpendDetailSchema = z.strictObject({
-  accountId: accountIdSchema,
-  budgetName: budgetNameSchema,
-  /** The revision of the parameter the budget was applied from. */
-  revision: revisionSchema,
-  /** AWS Budgets' CalculatedSpend: actual and (when AWS has one) forecasted, in `unit`. */
-  actual: amount,
-  forecasted: amount.optional(),
-  unit: z.string().regex(/^[A-Z]{3}$/),
-  /** The budget's LastUpdatedTime: when AWS last calculated (or the budget last changed). */
-  awsUpdatedAt: z.iso.datetime().optional(),
-  /** When the spoke read the figures. */
-  readAt: z.iso.datetime(),
-  /** The cost guardian's latest estimate (USD), where a guardian runs. */
-  guardianEstimate: z.strictObject({ amount, at: z.iso.datetime() }).optional(),
-});
+export const spokeSpendDetailSchema = onFirstUse(() =>
+  z.strictObject({
+    accountId: accountIdSchema,
+    budgetName: budgetNameSchema,
+    /** The revision of the parameter the budget was applied from. */
+    revision: revisionSchema,
+    /** AWS Budgets' CalculatedSpend: actual and (when AWS has one) forecasted, in `unit`. */
+    actual: amount,
+    forecasted: amount.optional(),
+    unit: z.string().regex(/^[A-Z]{3}$/),
+    /** The budget's LastUpdatedTime: when AWS last calculated (or the budget last changed). */
+    awsUpdatedAt: z.iso.datetime().optional(),
+    /** When the spoke read the figures. */
+    readAt: z.iso.datetime(),
+    /** The cost guardian's latest estimate (USD), where a guardian runs. */
+    guardianEstimate: z.strictObject({ amount, at: z.iso.datetime() }).optional(),
+  }),
+);
 export type SpokeSpendDetail = z.infer<typeof spokeSpendDetailSchema>;

@@ -1,3 +1,4 @@
+import { onFirstUse } from '@org-budgets/contracts';
 import { z } from 'zod';
 import { BatchJobEventInvalidError } from './errors';
 
@@ -122,113 +123,127 @@ export const BATCH_EVENT_SOURCE = 'aws.batch';
 
 const JOB_QUEUE_ARN = /^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue\/([A-Za-z0-9_-]{1,128})$/;
 
-const epochMillis = z
-  .number({ error: (issue) => `must be epoch milliseconds (a number), got ${describe(issue.input)}` })
-  .int({ error: (issue) => `must be whole epoch milliseconds, got ${describe(issue.input)}` })
-  .nonnegative({ error: (issue) => `must not be negative, got ${describe(issue.input)}` });
-
-const resourceRequirementSchema = z.object({
-  type: z.string({ error: 'must be a resource type (VCPU, MEMORY or GPU)' }),
-  value: z.string({ error: (issue) => `must be a number written as text, got ${describe(issue.input)}` }),
-});
-
-const resourceRequirementsSchema = z.array(resourceRequirementSchema, { error: 'must be a list' }).optional();
-
-const containerSchema = z.object({
-  vcpus: z.number().positive().optional(),
-  memory: z.number().positive().optional(),
-  resourceRequirements: resourceRequirementsSchema,
-  runtimePlatform: z
-    .object({
-      cpuArchitecture: z
-        .enum(['X86_64', 'ARM64'], {
-          error: (issue) => `must be X86_64 or ARM64, got ${describe(issue.input)}`,
-        })
-        .optional(),
-      operatingSystemFamily: z.string().optional(),
-    })
-    .optional(),
-  ephemeralStorage: z.object({ sizeInGiB: z.number().positive() }).optional(),
-  instanceType: z.string().optional(),
-});
-
-const attemptSchema = z.object({
-  startedAt: epochMillis.optional(),
-  stoppedAt: epochMillis.optional(),
-  statusReason: z.string().optional(),
-});
-
-const k8sQuantities = z.record(z.string(), z.union([z.string(), z.number()])).optional();
-
-const detailSchema = z.object(
-  {
-    jobArn: z.string().optional(),
-    jobName: z.string({ error: requiredText }),
-    jobId: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
-    jobQueue: z.string({ error: requiredText }).regex(JOB_QUEUE_ARN, {
-      error: (issue) =>
-        `must be a job queue ARN (arn:aws:batch:<region>:<account>:job-queue/<name>), got ${describe(issue.input)}`,
-    }),
-    status: z.enum(JOB_STATUSES, {
-      error: (issue) => `must be one of ${JOB_STATUSES.join(', ')}, got ${describe(issue.input)}`,
-    }),
-    statusReason: z.string().optional(),
-    attempts: z.array(attemptSchema, { error: 'must be a list' }).optional(),
-    createdAt: epochMillis.optional(),
-    startedAt: epochMillis.optional(),
-    stoppedAt: epochMillis.optional(),
-    container: containerSchema.optional(),
-    ecsProperties: z
-      .object({
-        taskProperties: z.array(
-          z.object({
-            containers: z.array(z.object({ resourceRequirements: resourceRequirementsSchema })),
-            ephemeralStorage: z.object({ sizeInGiB: z.number().positive() }).optional(),
-            runtimePlatform: containerSchema.shape.runtimePlatform,
-          }),
-        ),
-      })
-      .optional(),
-    eksProperties: z
-      .object({
-        podProperties: z.object({
-          containers: z.array(
-            z.object({
-              resources: z.object({ limits: k8sQuantities, requests: k8sQuantities }).optional(),
-            }),
-          ),
-        }),
-      })
-      .optional(),
-    nodeProperties: z.object({ numNodes: z.number().optional() }).optional(),
-    nodeDetails: z.object({ nodeIndex: z.number().optional(), isMainNode: z.boolean().optional() }).optional(),
-    arrayProperties: z.object({ size: z.number().optional(), index: z.number().optional() }).optional(),
-    tags: z.record(z.string(), z.string(), { error: 'must be a map of tag keys to text values' }).optional(),
-    platformCapabilities: z
-      .array(z.enum(['EC2', 'FARGATE'], { error: (issue) => `must be EC2 or FARGATE, got ${describe(issue.input)}` }))
-      .optional(),
-  },
-  { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+const epochMillis = onFirstUse(() =>
+  z
+    .number({ error: (issue) => `must be epoch milliseconds (a number), got ${describe(issue.input)}` })
+    .int({ error: (issue) => `must be whole epoch milliseconds, got ${describe(issue.input)}` })
+    .nonnegative({ error: (issue) => `must not be negative, got ${describe(issue.input)}` }),
 );
 
-const eventSchema = z.object(
-  {
-    id: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
-    'detail-type': z.literal(BATCH_JOB_STATE_CHANGE, {
-      error: (issue) => `must be "${BATCH_JOB_STATE_CHANGE}", got ${describe(issue.input)}`,
-    }),
-    source: z.literal(BATCH_EVENT_SOURCE, {
-      error: (issue) => `must be "${BATCH_EVENT_SOURCE}", got ${describe(issue.input)}`,
-    }),
-    account: z.string({ error: requiredText }).regex(/^\d{12}$/, { error: 'must be a 12-digit account id' }),
-    time: z.iso.datetime({
-      offset: true,
-      error: (issue) => `must be an ISO 8601 date-time, got ${describe(issue.input)}`,
-    }),
-    region: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
-    detail: detailSchema,
-  },
-  { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+const resourceRequirementSchema = onFirstUse(() =>
+  z.object({
+    type: z.string({ error: 'must be a resource type (VCPU, MEMORY or GPU)' }),
+    value: z.string({ error: (issue) => `must be a number written as text, got ${describe(issue.input)}` }),
+  }),
+);
+
+const resourceRequirementsSchema = onFirstUse(() =>
+  z.array(resourceRequirementSchema, { error: 'must be a list' }).optional(),
+);
+
+const containerSchema = onFirstUse(() =>
+  z.object({
+    vcpus: z.number().positive().optional(),
+    memory: z.number().positive().optional(),
+    resourceRequirements: resourceRequirementsSchema,
+    runtimePlatform: z
+      .object({
+        cpuArchitecture: z
+          .enum(['X86_64', 'ARM64'], {
+            error: (issue) => `must be X86_64 or ARM64, got ${describe(issue.input)}`,
+          })
+          .optional(),
+        operatingSystemFamily: z.string().optional(),
+      })
+      .optional(),
+    ephemeralStorage: z.object({ sizeInGiB: z.number().positive() }).optional(),
+    instanceType: z.string().optional(),
+  }),
+);
+
+const attemptSchema = onFirstUse(() =>
+  z.object({
+    startedAt: epochMillis.optional(),
+    stoppedAt: epochMillis.optional(),
+    statusReason: z.string().optional(),
+  }),
+);
+
+const k8sQuantities = onFirstUse(() => z.record(z.string(), z.union([z.string(), z.number()])).optional());
+
+const detailSchema = onFirstUse(() =>
+  z.object(
+    {
+      jobArn: z.string().optional(),
+      jobName: z.string({ error: requiredText }),
+      jobId: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
+      jobQueue: z.string({ error: requiredText }).regex(JOB_QUEUE_ARN, {
+        error: (issue) =>
+          `must be a job queue ARN (arn:aws:batch:<region>:<account>:job-queue/<name>), got ${describe(issue.input)}`,
+      }),
+      status: z.enum(JOB_STATUSES, {
+        error: (issue) => `must be one of ${JOB_STATUSES.join(', ')}, got ${describe(issue.input)}`,
+      }),
+      statusReason: z.string().optional(),
+      attempts: z.array(attemptSchema, { error: 'must be a list' }).optional(),
+      createdAt: epochMillis.optional(),
+      startedAt: epochMillis.optional(),
+      stoppedAt: epochMillis.optional(),
+      container: containerSchema.optional(),
+      ecsProperties: z
+        .object({
+          taskProperties: z.array(
+            z.object({
+              containers: z.array(z.object({ resourceRequirements: resourceRequirementsSchema })),
+              ephemeralStorage: z.object({ sizeInGiB: z.number().positive() }).optional(),
+              runtimePlatform: containerSchema.shape.runtimePlatform,
+            }),
+          ),
+        })
+        .optional(),
+      eksProperties: z
+        .object({
+          podProperties: z.object({
+            containers: z.array(
+              z.object({
+                resources: z.object({ limits: k8sQuantities, requests: k8sQuantities }).optional(),
+              }),
+            ),
+          }),
+        })
+        .optional(),
+      nodeProperties: z.object({ numNodes: z.number().optional() }).optional(),
+      nodeDetails: z.object({ nodeIndex: z.number().optional(), isMainNode: z.boolean().optional() }).optional(),
+      arrayProperties: z.object({ size: z.number().optional(), index: z.number().optional() }).optional(),
+      tags: z.record(z.string(), z.string(), { error: 'must be a map of tag keys to text values' }).optional(),
+      platformCapabilities: z
+        .array(z.enum(['EC2', 'FARGATE'], { error: (issue) => `must be EC2 or FARGATE, got ${describe(issue.input)}` }))
+        .optional(),
+    },
+    { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+  ),
+);
+
+const eventSchema = onFirstUse(() =>
+  z.object(
+    {
+      id: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
+      'detail-type': z.literal(BATCH_JOB_STATE_CHANGE, {
+        error: (issue) => `must be "${BATCH_JOB_STATE_CHANGE}", got ${describe(issue.input)}`,
+      }),
+      source: z.literal(BATCH_EVENT_SOURCE, {
+        error: (issue) => `must be "${BATCH_EVENT_SOURCE}", got ${describe(issue.input)}`,
+      }),
+      account: z.string({ error: requiredText }).regex(/^\d{12}$/, { error: 'must be a 12-digit account id' }),
+      time: z.iso.datetime({
+        offset: true,
+        error: (issue) => `must be an ISO 8601 date-time, got ${describe(issue.input)}`,
+      }),
+      region: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
+      detail: detailSchema,
+    },
+    { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+  ),
 );
 
 type BatchJobDetail = z.output<typeof detailSchema>;

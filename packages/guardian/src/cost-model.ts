@@ -1,3 +1,4 @@
+import { onFirstUse } from '@org-budgets/contracts';
 import { z } from 'zod';
 import { isTerminalStatus, type Architecture } from './batch-job-event';
 import { PriceOverridesInvalidError } from './errors';
@@ -101,42 +102,50 @@ export const INCLUDED_EPHEMERAL_STORAGE_GIB = 20;
 /** us-east-1 price of ephemeral storage above the included 20 GiB, USD per GB-hour (Fargate pricing page). */
 export const DEFAULT_EPHEMERAL_STORAGE_PER_GB_HOUR = 0.000111;
 
-const rate = z.number().finite().nonnegative();
-const fraction = z.number().min(0).max(1);
-const rateOverrideSchema = z.strictObject({
-  perVcpuHour: rate.optional(),
-  perGbHour: rate.optional(),
-  perGpuHour: rate.optional(),
-});
-const byArchitectureSchema = z.strictObject({
-  X86_64: rateOverrideSchema.optional(),
-  ARM64: rateOverrideSchema.optional(),
-});
-const regionName = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region name such as us-east-1' });
+const rate = onFirstUse(() => z.number().finite().nonnegative());
+const fraction = onFirstUse(() => z.number().min(0).max(1));
+const rateOverrideSchema = onFirstUse(() =>
+  z.strictObject({
+    perVcpuHour: rate.optional(),
+    perGbHour: rate.optional(),
+    perGpuHour: rate.optional(),
+  }),
+);
+const byArchitectureSchema = onFirstUse(() =>
+  z.strictObject({
+    X86_64: rateOverrideSchema.optional(),
+    ARM64: rateOverrideSchema.optional(),
+  }),
+);
+const regionName = onFirstUse(() =>
+  z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region name such as us-east-1' }),
+);
 
 /**
  * Price configuration, JSON-able (e.g. an SSM parameter or an environment variable holding JSON).
  * Every field is optional and is merged over the defaults.
  */
-export const priceOverridesSchema = z.strictObject({
-  /** Fargate rates by region and architecture. */
-  fargate: z.record(regionName, byArchitectureSchema).optional(),
-  /** Rates for jobs on EC2 compute environments by region and architecture (default: the Fargate rates). */
-  ec2: z.record(regionName, byArchitectureSchema).optional(),
-  /** Rates for the jobs of one job queue, by queue name: e.g. a GPU queue's instance price per GPU-hour. */
-  queues: z
-    .record(
-      z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be a job queue name' }),
-      rateOverrideSchema.extend({ spotDiscount: fraction.optional() }),
-    )
-    .optional(),
-  /** Fraction taken off Fargate jobs known to run on Fargate Spot, 0–1 (default 0). */
-  fargateSpotDiscount: fraction.optional(),
-  /** Fraction taken off EC2 jobs known to run on Spot instances, 0–1 (default 0). */
-  ec2SpotDiscount: fraction.optional(),
-  /** USD per GB-hour of Fargate ephemeral storage above 20 GiB. */
-  ephemeralStoragePerGbHour: rate.optional(),
-});
+export const priceOverridesSchema = onFirstUse(() =>
+  z.strictObject({
+    /** Fargate rates by region and architecture. */
+    fargate: z.record(regionName, byArchitectureSchema).optional(),
+    /** Rates for jobs on EC2 compute environments by region and architecture (default: the Fargate rates). */
+    ec2: z.record(regionName, byArchitectureSchema).optional(),
+    /** Rates for the jobs of one job queue, by queue name: e.g. a GPU queue's instance price per GPU-hour. */
+    queues: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be a job queue name' }),
+        rateOverrideSchema.extend({ spotDiscount: fraction.optional() }),
+      )
+      .optional(),
+    /** Fraction taken off Fargate jobs known to run on Fargate Spot, 0–1 (default 0). */
+    fargateSpotDiscount: fraction.optional(),
+    /** Fraction taken off EC2 jobs known to run on Spot instances, 0–1 (default 0). */
+    ec2SpotDiscount: fraction.optional(),
+    /** USD per GB-hour of Fargate ephemeral storage above 20 GiB. */
+    ephemeralStoragePerGbHour: rate.optional(),
+  }),
+);
 
 export type PriceOverrides = z.input<typeof priceOverridesSchema>;
 
