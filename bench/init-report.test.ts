@@ -1,4 +1,4 @@
-import { median, ratioToFloor, renderInitReport, spreadOf, type InitRow } from './init-report';
+import { cpuRatioToFloor, median, ratioToFloor, renderInitReport, spreadOf, type InitRow } from './init-report';
 
 describe('median and spreadOf', () => {
   it('take the middle value of an odd count, whatever the order', () => {
@@ -64,5 +64,19 @@ describe('renderInitReport', () => {
     });
     expect(text).toContain('every bundle is.');
     expect(text.split('\n')[1]).toMatch(/1\.05×\s+—$/);
+  });
+
+  it('prints the CPU time of the loads and its ratio to the floor when they were measured', () => {
+    const text = renderInitReport({
+      rows: [{ ...row('hub/recordSpokeStatus', [90, 80, 100]), cpu: spreadOf([60, 66, 63]) }],
+      floor: { ...floor, cpu: spreadOf([42, 40, 44]) },
+      goalRatio: 1.5,
+    });
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/× floor\s+CPU median\s+× floor\s+source maps on$/);
+    expect(lines[1]).toMatch(/2\.25× !\s+63\.0 ms\s+1\.50×\s+110\.0 ms$/);
+    expect(lines[2]).toMatch(/1\.00×\s+42\.0 ms\s+1\.00×\s+50\.0 ms$/);
+    expect(text).toContain('CPU: user + system time of the same loads');
+    expect(cpuRatioToFloor(row('a', [1]), floor)).toBeUndefined();
   });
 });

@@ -32,6 +32,11 @@ export interface InitRow {
   /** The whole artifact; undefined for the floor, which has none. */
   zipBytes?: number;
   load: Spread;
+  /**
+   * The CPU time of the same loads (user + system, all the process's threads): unlike the load
+   * time, not lengthened by waiting for a CPU that other processes hold. Undefined when not measured.
+   */
+  cpu?: Spread;
   /** The same load with `node --enable-source-maps`; undefined when not measured. */
   loadWithSourceMaps?: Spread;
 }
@@ -48,11 +53,27 @@ export function ratioToFloor(row: InitRow, floor: InitRow): number {
   return row.load.median / floor.load.median;
 }
 
+/** The CPU time of `row`'s loads as a multiple of the floor's, medians compared; undefined when not measured. */
+export function cpuRatioToFloor(row: InitRow, floor: InitRow): number | undefined {
+  return row.cpu && floor.cpu ? row.cpu.median / floor.cpu.median : undefined;
+}
+
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 /** The figures as an aligned text table: one line a function, then the floor, then the goal. */
 export function renderInitReport(report: InitReport): string {
-  const header = ['bundle', 'handler.js', 'zipped', 'artifact', 'load median', 'min–max', '× floor', 'source maps on'];
+  const withCpu = report.floor.cpu !== undefined;
+  const header = [
+    'bundle',
+    'handler.js',
+    'zipped',
+    'artifact',
+    'load median',
+    'min–max',
+    '× floor',
+    ...(withCpu ? ['CPU median', '× floor'] : []),
+    'source maps on',
+  ];
   const line = (row: InitRow, ratio: string): string[] => [
     row.label,
     formatBytes(row.handlerBytes),
@@ -61,6 +82,9 @@ export function renderInitReport(report: InitReport): string {
     ms(row.load.median),
     `${row.load.min.toFixed(1)}–${row.load.max.toFixed(1)}`,
     ratio,
+    ...(withCpu
+      ? [row.cpu === undefined ? '—' : ms(row.cpu.median), `${(cpuRatioToFloor(row, report.floor) ?? NaN).toFixed(2)}×`]
+      : []),
     row.loadWithSourceMaps === undefined ? '—' : ms(row.loadWithSourceMaps.median),
   ];
   const lines = [
@@ -85,6 +109,12 @@ export function renderInitReport(report: InitReport): string {
     `load: require() of the handler module in a fresh node process, median of ${runs} runs (min–max); ` +
       `goal: within ${report.goalRatio}× the floor (${ms(report.floor.load.median * report.goalRatio)}); ` +
       (over === 0 ? 'every bundle is.' : `${over} of ${report.rows.length} bundles are not (!).`),
+    ...(withCpu
+      ? [
+          'CPU: user + system time of the same loads, all threads; on a busy machine it varies less than the load time, ' +
+            'which also counts the waits for a CPU.',
+        ]
+      : []),
   );
   return `${text.join('\n')}\n`;
 }

@@ -5,6 +5,8 @@
  * no call made), median of `--runs` runs with min and max; beside the floor, a bundle built in
  * the same run, with the same esbuild and options as the services, that only creates one SDK
  * client (DynamoDBClient), and the ratio to it. The issue's goal is a load within 1.5× the floor.
+ * Also the CPU time of the same loads and its ratio to the floor's: on a shared machine it varies
+ * less than the load time, which counts the waits for a CPU as well.
  * Also the load with `node --enable-source-maps` (what NODE_OPTIONS on a function would cost).
  *
  * Packages hub and spoke first (scripts/compose-package.sh, offline), unless `--no-package`
@@ -184,31 +186,34 @@ async function buildFloor(root: string, workDir: string): Promise<Bundle> {
 }
 
 const LOADER = `'use strict';
-// Loads a handler module once and prints how long require took, in milliseconds.
+// Loads a handler module once and prints how long require took and the CPU time it used, in milliseconds.
 const [file, exportName] = process.argv.slice(2);
 const started = performance.now();
+const cpuBefore = process.cpuUsage();
 const loaded = require(file);
 const elapsed = performance.now() - started;
+const cpu = process.cpuUsage(cpuBefore);
 if (typeof loaded[exportName] !== 'function') {
   process.stderr.write(file + ' exports no function ' + exportName + '\\n');
   process.exit(2);
 }
-process.stdout.write(String(elapsed));
+process.stdout.write(elapsed + ' ' + (cpu.user + cpu.system) / 1000);
 `;
 
-function loadOnce(loader: string, bundle: Bundle, sourceMaps: boolean): number {
+/** One load: its time and the CPU time it used, ms. */
+function loadOnce(loader: string, bundle: Bundle, sourceMaps: boolean): { elapsed: number; cpu: number } {
   const result = spawnSync(
     process.execPath,
     [...(sourceMaps ? ['--enable-source-maps'] : []), loader, bundle.file, bundle.exportName],
     { cwd: bundle.dir, env: bundle.env, encoding: 'utf8' },
   );
-  const elapsed = Number(result.stdout);
-  if (result.status !== 0 || !Number.isFinite(elapsed) || result.stdout === '') {
+  const [elapsed, cpu] = result.stdout.split(' ').map(Number);
+  if (result.status !== 0 || elapsed === undefined || cpu === undefined || !Number.isFinite(elapsed + cpu)) {
     throw new Error(
       `loading ${bundle.label} failed (exit ${String(result.status ?? result.signal)}): ${result.stderr}`,
     );
   }
-  return elapsed;
+  return { elapsed, cpu };
 }
 
 async function main(): Promise<void> {
@@ -224,12 +229,16 @@ async function main(): Promise<void> {
     await writeFile(loader, LOADER);
 
     const sourceMaps = !values['no-source-maps'];
-    const times = new Map(all.map((bundle) => [bundle, { plain: [] as number[], maps: [] as number[] }]));
+    const times = new Map(
+      all.map((bundle) => [bundle, { plain: [] as number[], cpu: [] as number[], maps: [] as number[] }]),
+    );
     log(`loading ${all.length} bundles ${runs} times each${sourceMaps ? ', and again with --enable-source-maps' : ''}`);
     for (let round = 1; round <= runs; round++) {
       for (const bundle of all) {
-        times.get(bundle)!.plain.push(loadOnce(loader, bundle, false));
-        if (sourceMaps) times.get(bundle)!.maps.push(loadOnce(loader, bundle, true));
+        const { elapsed, cpu } = loadOnce(loader, bundle, false);
+        times.get(bundle)!.plain.push(elapsed);
+        times.get(bundle)!.cpu.push(cpu);
+        if (sourceMaps) times.get(bundle)!.maps.push(loadOnce(loader, bundle, true).elapsed);
       }
       process.stderr.write(`\r[bench:init] round ${round}/${runs}`);
     }
@@ -240,6 +249,7 @@ async function main(): Promise<void> {
       return {
         ...bundle.row,
         load: spreadOf(measured.plain),
+        cpu: spreadOf(measured.cpu),
         ...(sourceMaps ? { loadWithSourceMaps: spreadOf(measured.maps) } : {}),
       };
     };
