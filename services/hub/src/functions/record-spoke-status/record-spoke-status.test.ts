@@ -27,6 +27,7 @@ function setup(
   const deletions: { key: BudgetItemKey; after: string; outcome: DeletionOutcomeRecord }[] = [];
   const alerts: string[] = [];
   const refused: string[] = [];
+  const sleeps: number[] = [];
   const syncStatus: Pick<SyncStatusStore, 'write' | 'readState'> = {
     write: async (key, sync, options) => {
       writes.push({ ...key, ...sync, ...options });
@@ -45,8 +46,9 @@ function setup(
     alerts: { publish: async (subject, message) => void alerts.push(`${subject}\n${message}`) },
     countRefused: (reason) => refused.push(reason),
     logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    deliveryWait: { attempts: 4, delayMs: 300, sleep: async (ms) => void sleeps.push(ms) },
   };
-  return { deps, writes, deletions, alerts, refused };
+  return { deps, writes, deletions, alerts, refused, sleeps };
 }
 
 const delivered = (revision: string): ItemSystemState => ({
@@ -116,10 +118,30 @@ describe('recordSpokeStatus', () => {
 
   it('fails (to be retried, then dead-lettered) a report for a revision the hub did not deliver', async () => {
     // E.g. a forged APPLIED for a REJECTED edit, or a huge revision meant to freeze the status.
-    const { deps } = setup('superseded', delivered('1100000000017454423019'));
+    const { deps, writes, sleeps } = setup('superseded', delivered('1100000000017454423019'));
     await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).rejects.toThrow(
       UndeliveredRevisionReportError,
     );
+    // It waited a moment for a delivery record on its way, then gave up: five writes, four waits.
+    expect(writes).toHaveLength(5);
+    expect(sleeps).toEqual([300, 300, 300, 300]);
+  });
+
+  it('records a report that arrived before the hub recorded its delivery, once the delivery is recorded', async () => {
+    const { deps, writes, sleeps } = setup('superseded', delivered('1100000000017454423019'));
+    let calls = 0;
+    const write = deps.syncStatus.write;
+    deps.syncStatus.write = async (...args) => {
+      await write(...args);
+      calls += 1;
+      return calls >= 3 ? 'written' : 'superseded';
+    };
+    await expect(recordSpokeStatus({ account: '111111111111', detail }, deps)).resolves.toEqual({
+      result: 'recorded',
+      status: 'APPLIED',
+    });
+    expect(writes).toHaveLength(3);
+    expect(sleeps).toEqual([300, 300]);
   });
 
   it('passes a repair the spoke made to the alerts topic', async () => {

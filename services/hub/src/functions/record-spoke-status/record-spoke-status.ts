@@ -12,7 +12,23 @@ export interface RecordStatusDeps {
   /** Counts a refused report (the RefusedStatusReports metric, which raises an alarm). */
   countRefused(reason: 'malformed' | 'wrong-account'): void;
   logger: Logger;
+  /**
+   * How long a report for a revision not delivered yet waits for the hub's delivery record
+   * before it fails to Lambda's retries: the spoke can apply and report before
+   * propagate-budget-edits has written `delivered` (it writes it right after PutParameter), and
+   * Lambda's first retry of an asynchronous event comes after about a minute. Default: 4 more
+   * reads, 300 ms apart.
+   */
+  deliveryWait?: DeliveryWait;
 }
+
+export interface DeliveryWait {
+  attempts: number;
+  delayMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_DELIVERY_WAIT: DeliveryWait = { attempts: 4, delayMs: 300 };
 
 export type RecordOutcome =
   | { result: 'recorded'; status: SpokeStatusDetail['status'] }
@@ -72,25 +88,43 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
     return recordDeletion(detail, key, fields, deps);
   }
 
-  const written = await deps.syncStatus.write(
-    key,
-    { status: detail.status, stage: 'apply', message: detail.message, revision: detail.revision, updatedAt: detail.at },
-    { onlyIfDelivered: true },
-  );
-  if (written === 'written') {
-    deps.logger.info('spoke status recorded', fields);
-    await alertRepair(detail, deps);
-    return { result: 'recorded', status: detail.status };
-  }
+  const wait = deps.deliveryWait ?? DEFAULT_DELIVERY_WAIT;
+  const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let delivered: string | undefined;
+  for (let attempt = 0; ; attempt += 1) {
+    const written = await deps.syncStatus.write(
+      key,
+      {
+        status: detail.status,
+        stage: 'apply',
+        message: detail.message,
+        revision: detail.revision,
+        updatedAt: detail.at,
+      },
+      { onlyIfDelivered: true },
+    );
+    if (written === 'written') {
+      deps.logger.info('spoke status recorded', { ...fields, ...(attempt > 0 ? { waitedForDelivery: attempt } : {}) });
+      await alertRepair(detail, deps);
+      return { result: 'recorded', status: detail.status };
+    }
 
-  const state = await deps.syncStatus.readState(key);
-  const delivered = state.exists ? state.delivered?.revision : undefined;
-  // A newer edit (its status is newer; a whole-item put by finance also drops `delivered`).
-  const newerStatus =
-    state.exists && state.sync?.revision !== undefined && compareRevisions(state.sync.revision, detail.revision) > 0;
-  if (!state.exists || newerStatus || (delivered !== undefined && compareRevisions(delivered, detail.revision) >= 0)) {
-    deps.logger.info('status not recorded: item deleted, or a newer delivery or status present', fields);
-    return { result: 'superseded' };
+    const state = await deps.syncStatus.readState(key);
+    delivered = state.exists ? state.delivered?.revision : undefined;
+    // A newer edit (its status is newer; a whole-item put by finance also drops `delivered`).
+    const newerStatus =
+      state.exists && state.sync?.revision !== undefined && compareRevisions(state.sync.revision, detail.revision) > 0;
+    if (
+      !state.exists ||
+      newerStatus ||
+      (delivered !== undefined && compareRevisions(delivered, detail.revision) >= 0)
+    ) {
+      deps.logger.info('status not recorded: item deleted, or a newer delivery or status present', fields);
+      return { result: 'superseded' };
+    }
+    if (attempt >= wait.attempts) break;
+    // Not delivered yet as far as the item says: the hub's delivery record may be on its way.
+    await sleep(wait.delayMs);
   }
   deps.logger.warn('report for a revision the hub has not delivered', { ...fields, deliveredRevision: delivered });
   throw new UndeliveredRevisionReportError(
