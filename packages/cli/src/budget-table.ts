@@ -9,12 +9,11 @@ import {
   type StreamImage,
 } from '@org-budgets/aws';
 import {
-  isDefaultTarget,
+  classifyBudgetItem,
   NON_BUDGET_ATTRIBUTES,
-  validateBudgetItem,
-  validateDefaultItem,
   type BudgetItem,
-  type BudgetItemValidation,
+  type ClassifiedItem,
+  type OptOutItem,
   type SyncStatus,
 } from '@org-budgets/contracts';
 import { CSV_COLUMNS } from './budget-csv';
@@ -39,8 +38,8 @@ export interface TableEntry {
   image: BudgetItemImage;
   /** Its content attributes as plain values (numbers, strings, Sets, lists, maps). */
   content: Record<string, unknown>;
-  /** The item normalized by the contract, when it is valid. */
-  normalized?: BudgetItem;
+  /** The item normalized by the contract, when it is valid (an opt-out holds no budget fields). */
+  normalized?: BudgetItem | OptOutItem;
   /** Why it is invalid, when it is (the hub's REJECTED message). */
   invalid?: string;
   sync?: Partial<SyncStatus>;
@@ -111,10 +110,10 @@ export function contentToImage(content: Record<string, unknown>): Record<string,
 }
 
 /**
- * Validates an item as the hub does: one whose `accountId` is an OU or root id as an organization
- * default (the same budget fields, the messages of validateBudgetItem), any other as an account's
- * budget.
+ * Validates an item as the hub does (classifyBudgetItem): one whose `accountId` is an OU or root
+ * id as an organization default (the same budget fields, the messages of validateBudgetItem), an
+ * opt-out (`optOut: true`) as an opt-out, any other as an account's budget.
  */
-export function validateItem(input: Record<string, unknown>): BudgetItemValidation {
-  return isDefaultTarget(input['accountId']) ? validateDefaultItem(input) : validateBudgetItem(input);
+export function validateItem(input: Record<string, unknown>): ClassifiedItem['validation'] {
+  return classifyBudgetItem(input).validation;
 }

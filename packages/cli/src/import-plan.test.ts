@@ -69,6 +69,26 @@ describe('planImport', () => {
     });
   });
 
+  it('reads an opt-out as the hub does: an unedited export of one is unchanged, a new one is added', () => {
+    const optOut = tableEntry({
+      accountId: { S: LAB },
+      budgetName: { S: 'baseline' },
+      optOut: { BOOL: true },
+      sync: { M: { status: { S: 'APPLIED' }, revision: { N: '10' } } },
+    });
+    expect(optOut.invalid).toBeUndefined();
+
+    const same = plan(`accountId,budgetName,amount,optOut\n${LAB},baseline,,true\n`, [optOut]);
+    const added = plan(`accountId,budgetName,amount,optOut\n${SHOP},baseline,,true\n`, []);
+
+    expect(same.problems).toEqual([]);
+    expect(countPlan(same)).toEqual({ add: 0, change: 0, delete: 0, unchanged: 1 });
+    expect(added.problems).toEqual([]);
+    expect(added.edits).toEqual([
+      expect.objectContaining({ kind: 'add', changes: ['opts out of the organization default of this name'] }),
+    ]);
+  });
+
   it('compares normalized items: an empty currency and USD are the same budget, emails in any order', () => {
     const result = plan(`accountId,budgetName,amount,currency,emails\n${LAB},gpu,100,,b@example.org;a@example.org\n`, [
       item(LAB, 'gpu', { currency: 'USD', emails: ['a@example.org', 'b@example.org'] }),

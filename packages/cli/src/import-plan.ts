@@ -1,4 +1,4 @@
-import type { BudgetItem } from '@org-budgets/contracts';
+import type { BudgetItem, OptOutItem } from '@org-budgets/contracts';
 import type { CsvColumn, CsvProblem, CsvRow } from './budget-csv';
 import { columnOfAttribute, rowToItemInput } from './budget-row';
 import { CONTENT_ATTRIBUTES, keyText, validateItem, type ItemKey, type TableEntry } from './budget-table';
@@ -154,7 +154,11 @@ export function planImport(input: {
         key,
         desired: stripKey(desired),
         remove: [],
-        changes: [`amount ${describe(validation.item.amount)} ${validation.item.currency}`],
+        changes: [
+          'amount' in validation.item
+            ? `amount ${describe(validation.item.amount)} ${validation.item.currency}`
+            : 'opts out of the organization default of this name',
+        ],
       });
       continue;
     }
@@ -191,7 +195,11 @@ function stripKey(content: Record<string, unknown>): Record<string, unknown> {
  * normalized form (defaults filled, lists sorted): `currency` left empty and `USD` are the same
  * budget. An item the contract rejects is compared as written.
  */
-function describeChanges(existing: TableEntry, desired: BudgetItem, raw: Record<string, unknown>): string[] {
+function describeChanges(
+  existing: TableEntry,
+  desired: BudgetItem | OptOutItem,
+  raw: Record<string, unknown>,
+): string[] {
   const changes: string[] = [];
   for (const name of CONTENT_ATTRIBUTES) {
     const before = existing.normalized
