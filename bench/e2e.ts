@@ -59,7 +59,7 @@ import {
   within,
   type CallOrigin,
 } from './e2e-report';
-import { awsLikeLatency } from './latency';
+import { awsLikeLatency, AWS_ASYNC_RETRY_DELAYS_MS } from './latency';
 import { numberOptions } from './options';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -243,11 +243,15 @@ async function main(): Promise<void> {
       maxWorkerProcesses: options['max-workers'],
       maxConcurrentColdStarts: options['cold-starts'],
       spreadRateSchedules: true,
+      asyncRetryDelaysMs: AWS_ASYNC_RETRY_DELAYS_MS,
     },
   });
   try {
     cloud.frontDoor.setLatency(latency);
     log(`latency injected: ${latency.map((r) => `${r.service} ${r.delayMs} ms`).join(', ')}`);
+    log(
+      `failed asynchronous invocations retried after ${AWS_ASYNC_RETRY_DELAYS_MS.map((ms) => `${ms / 1000} s`).join(' and ')}, as on AWS`,
+    );
     const roles = callOrigins(cloud);
     await settle(cloud);
 

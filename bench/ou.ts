@@ -15,7 +15,7 @@
 import { EventEmitter } from 'node:events';
 import { availableParallelism, loadavg } from 'node:os';
 import { startLocalCloud, type LocalCloud } from '@org-budgets/sandbox';
-import { awsLikeLatency } from './latency';
+import { AWS_ASYNC_RETRY_DELAYS_MS, awsLikeLatency } from './latency';
 import { countCalls, renderCalls, secondsOrNot } from './ou-report';
 import { numberOptions } from './options';
 
@@ -70,7 +70,11 @@ async function progressOf(cloud: LocalCloud, ouId: string): Promise<Progress> {
 
 async function main(): Promise<void> {
   log(`starting the local cloud with ${options.accounts} member accounts in one OU`);
-  const cloud = await startLocalCloud({ memberAccounts: options.accounts, progress: (line) => log(line) });
+  const cloud = await startLocalCloud({
+    memberAccounts: options.accounts,
+    progress: (line) => log(line),
+    runtime: { asyncRetryDelaysMs: AWS_ASYNC_RETRY_DELAYS_MS },
+  });
   try {
     const ouId = cloud.organization.spokeOuId;
     cloud.frontDoor.setLatency(latency);
@@ -78,6 +82,9 @@ async function main(): Promise<void> {
     cloud.frontDoor.clearCalls();
     const loadBefore = load();
     log(`latency injected: ${latency.map((r) => `${r.service} ${r.delayMs} ms`).join(', ')}; load ${loadBefore}`);
+    log(
+      `failed asynchronous invocations retried after ${AWS_ASYNC_RETRY_DELAYS_MS.map((ms) => `${ms / 1000} s`).join(' and ')}, as on AWS`,
+    );
     const t0 = Date.now();
     await cloud.putItem({ accountId: ouId, budgetName: 'baseline', amount: 500, emails: ['finance@example.org'] });
     const reached: { copies?: number; applied?: number; rollup?: number } = {};
