@@ -1,9 +1,8 @@
+import { queryAll, scanAll } from './paging';
 import {
   BatchGetItemCommand,
   DeleteItemCommand,
   PutItemCommand,
-  QueryCommand,
-  ScanCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -31,21 +30,7 @@ export async function scanBudgetItemImages(
   tableName: string,
   pageSize = 1000,
 ): Promise<BudgetItemImage[]> {
-  const items: BudgetItemImage[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        Limit: pageSize,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return scanAll(ddb, { TableName: tableName, ConsistentRead: true, Limit: pageSize });
 }
 
 /** The items of one account (or OU) id, strongly consistent, every page. */
@@ -54,23 +39,13 @@ export async function queryBudgetItemImages(
   tableName: string,
   accountId: string,
 ): Promise<BudgetItemImage[]> {
-  const items: BudgetItemImage[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: '#a = :a',
-        ExpressionAttributeNames: { '#a': 'accountId' },
-        ExpressionAttributeValues: { ':a': { S: accountId } },
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+  return queryAll(ddb, {
+    TableName: tableName,
+    ConsistentRead: true,
+    KeyConditionExpression: '#a = :a',
+    ExpressionAttributeNames: { '#a': 'accountId' },
+    ExpressionAttributeValues: { ':a': { S: accountId } },
+  });
 }
 
 /**

@@ -1,5 +1,6 @@
-import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SYSTEM_ATTRIBUTES } from '@org-budgets/contracts';
+import { scanPages } from './paging';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
 import {
   readDeliveredAttribute,
@@ -30,15 +31,7 @@ export async function* scanBudgetItems(
   tableName: string,
   pageSize = 500,
 ): AsyncGenerator<ScannedBudgetItem[]> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await ddb.send(
-      new ScanCommand({
-        TableName: tableName,
-        Limit: pageSize,
-        ...(startKey ? { ExclusiveStartKey: startKey as never } : {}),
-      }),
-    );
+  for await (const page of scanPages(ddb, { TableName: tableName, Limit: pageSize })) {
     yield (page.Items ?? []).map((raw) => {
       const image = raw as StreamImage;
       const sync = readSyncAttribute(raw['sync']);
@@ -55,6 +48,5 @@ export async function* scanBudgetItems(
         ...(repair ? { repair } : {}),
       };
     });
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
 }

@@ -1,7 +1,7 @@
+import { queryAll } from './paging';
 import {
   DeleteItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -184,23 +184,14 @@ export function createDefaultItemsStore(ddb: DynamoDBClient, tableName: string):
     },
 
     async copiesOf(target, budgetName) {
-      const items: StoredItem[] = [];
-      let startKey: Record<string, AttributeValue> | undefined;
-      do {
-        const page = await ddb.send(
-          new QueryCommand({
-            TableName: tableName,
-            IndexName: INHERITED_INDEX,
-            KeyConditionExpression: '#from = :from AND budgetName = :name',
-            ExpressionAttributeNames: { '#from': 'inheritedFrom' },
-            ExpressionAttributeValues: { ':from': { S: target }, ':name': { S: budgetName } },
-            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-          }),
-        );
-        items.push(...(page.Items ?? []).map(storedItem));
-        startKey = page.LastEvaluatedKey;
-      } while (startKey);
-      return items;
+      const items = await queryAll(ddb, {
+        TableName: tableName,
+        IndexName: INHERITED_INDEX,
+        KeyConditionExpression: '#from = :from AND budgetName = :name',
+        ExpressionAttributeNames: { '#from': 'inheritedFrom' },
+        ExpressionAttributeValues: { ':from': { S: target }, ':name': { S: budgetName } },
+      });
+      return items.map(storedItem);
     },
 
     async writeDefaultStatus(key, sync, rollup) {

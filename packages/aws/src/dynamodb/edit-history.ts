@@ -1,3 +1,4 @@
+import { queryAll, queryPages } from './paging';
 import { QueryCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { isConditionFailure } from './condition-failure';
 import type { BudgetItemKey } from './sync-status';
@@ -309,23 +310,14 @@ export async function queryEditHistory(
   tableName: string,
   key: BudgetItemKey,
 ): Promise<EditHistoryEntry[]> {
-  const entries: EditHistoryEntry[] = [];
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: '#k = :k',
-        ExpressionAttributeNames: { '#k': 'itemKey' },
-        ExpressionAttributeValues: { ':k': { S: itemKeyOf(key) } },
-        ScanIndexForward: false,
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
-    entries.push(...(page.Items ?? []).map(readEditHistoryEntry));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return entries;
+  const items = await queryAll(ddb, {
+    TableName: tableName,
+    KeyConditionExpression: '#k = :k',
+    ExpressionAttributeNames: { '#k': 'itemKey' },
+    ExpressionAttributeValues: { ':k': { S: itemKeyOf(key) } },
+    ScanIndexForward: false,
+  });
+  return items.map(readEditHistoryEntry);
 }
 
 /**
@@ -339,30 +331,25 @@ export async function findDeletionRevision(
   after: string,
   which: 'oldest' | 'newest',
 ): Promise<string | undefined> {
-  let startKey: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(
-      new QueryCommand({
-        TableName: tableName,
-        ConsistentRead: true,
-        KeyConditionExpression: '#k = :k AND #r > :after',
-        FilterExpression: '#kind = :deleted',
-        Select: 'SPECIFIC_ATTRIBUTES',
-        ProjectionExpression: '#k, #r, #kind',
-        ExpressionAttributeNames: { '#k': 'itemKey', '#r': 'revision', '#kind': 'kind' },
-        ExpressionAttributeValues: {
-          ':k': { S: itemKeyOf(key) },
-          ':after': { N: after },
-          ':deleted': { S: 'deleted' },
-        },
-        ScanIndexForward: which === 'oldest',
-        ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-      }),
-    );
+  const pages = queryPages(ddb, {
+    TableName: tableName,
+    ConsistentRead: true,
+    KeyConditionExpression: '#k = :k AND #r > :after',
+    FilterExpression: '#kind = :deleted',
+    Select: 'SPECIFIC_ATTRIBUTES',
+    ProjectionExpression: '#k, #r, #kind',
+    ExpressionAttributeNames: { '#k': 'itemKey', '#r': 'revision', '#kind': 'kind' },
+    ExpressionAttributeValues: {
+      ':k': { S: itemKeyOf(key) },
+      ':after': { N: after },
+      ':deleted': { S: 'deleted' },
+    },
+    ScanIndexForward: which === 'oldest',
+  });
+  for await (const page of pages) {
     const found = page.Items?.[0]?.['revision']?.N;
     if (found !== undefined) return found;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  }
   return undefined;
 }
 

@@ -1,9 +1,9 @@
+import { queryAll as queryEveryPage } from './paging';
 import {
   DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -138,26 +138,16 @@ export function createGuardianLedger(
   }
 
   async function queryAll(activity: string, sinceIso?: string): Promise<Record<string, AttributeValue>[]> {
-    const items: Record<string, AttributeValue>[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await dynamodb.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: ACTIVITY_INDEX,
-          KeyConditionExpression:
-            sinceIso === undefined ? 'activity = :activity' : 'activity = :activity AND activityAt >= :since',
-          ExpressionAttributeValues: {
-            ':activity': { S: activity },
-            ...(sinceIso === undefined ? {} : { ':since': { S: sinceIso } }),
-          },
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return queryEveryPage(dynamodb, {
+      TableName: tableName,
+      IndexName: ACTIVITY_INDEX,
+      KeyConditionExpression:
+        sinceIso === undefined ? 'activity = :activity' : 'activity = :activity AND activityAt >= :since',
+      ExpressionAttributeValues: {
+        ':activity': { S: activity },
+        ...(sinceIso === undefined ? {} : { ':since': { S: sinceIso } }),
+      },
+    });
   }
 
   return {
