@@ -155,7 +155,10 @@ describe('lockdown against a whole-item put and a deletion', () => {
       // delivered.revision is a Number (a bigint once unmarshalled), spend.revision a String.
       const current: (StateView & { delivered?: { revision?: bigint } }) | undefined = await cloud.getItem(key());
       const delivered = current?.delivered?.revision;
-      return delivered !== undefined && current?.spend?.['revision'] === String(delivered) ? current : undefined;
+      // The lockdown status is written after the figures: wait for both.
+      return delivered !== undefined && current?.spend?.['revision'] === String(delivered) && current.lockdownStatus
+        ? current
+        : undefined;
     });
     expect(after).toMatchObject({ state: 'Shutdown', spend: { actual: 2100 } });
     expect(after.stateDetail?.['reason']).toContain('the lockdown policy records 2100 spent this period');
