@@ -102,7 +102,7 @@ export function basisDigest(basis: string): string {
 }
 
 /** Cents, rounded down, robust to binary fractions (123.45 × 100 is 12344.999…). */
-function centsOf(amount: number): number {
+export function centsOf(amount: number): number {
   return Math.floor(amount * 100 + 1e-6);
 }
 

@@ -157,6 +157,24 @@ describe('createLockdownPolicies', () => {
     expect(organizations).not.toHaveReceivedCommand(CreatePolicyCommand);
   });
 
+  it('reads the policy once to update it, and writes nothing when the change says so', async () => {
+    existing([GPU], { attached: true });
+    organizations.on(UpdatePolicyCommand).resolves({});
+
+    await expect(policies().update(ACCOUNT, () => undefined)).resolves.toEqual({
+      policyId: 'p-lock',
+      attached: true,
+      locks: [GPU],
+    });
+    expect(organizations).not.toHaveReceivedCommand(UpdatePolicyCommand);
+
+    await policies().update(ACCOUNT, (current) => [...current.locks, RESEARCH]);
+    expect(organizations).toHaveReceivedCommandWith(UpdatePolicyCommand, {
+      Content: lockdownPolicyDocument([GPU, RESEARCH]),
+    });
+    expect(organizations).toHaveReceivedCommandTimes(DescribePolicyCommand, 2);
+  });
+
   it('takes an attachment made meanwhile as done', async () => {
     existing([RESEARCH], { attached: false });
     organizations

@@ -51,6 +51,14 @@ export interface LockdownPolicies {
    * with no locks, detaches and deletes it. Idempotent: run it again with the same locks, nothing changes.
    */
   apply(accountId: string, locks: readonly BudgetLock[]): Promise<AccountLockdownPolicy>;
+  /**
+   * Reads the account's lockdown policy once and applies the locks `change` makes of it, as
+   * `apply` does; `change` returning undefined leaves the policy as it is (nothing written).
+   */
+  update(
+    accountId: string,
+    change: (current: AccountLockdownPolicy) => readonly BudgetLock[] | undefined,
+  ): Promise<AccountLockdownPolicy>;
 }
 
 function isNamed(error: unknown, name: string): boolean {
@@ -157,47 +165,60 @@ export function createLockdownPolicies(organizations: OrganizationsClient): Lock
       return policy;
     },
 
-    async apply(accountId, locks) {
-      const existing = await read(accountId);
-      if (locks.length === 0) {
-        if (!existing.policyId) return { attached: false, locks: [] };
-        try {
-          await organizations.send(new DetachPolicyCommand({ PolicyId: existing.policyId, TargetId: accountId }));
-        } catch (error) {
-          // Not attached (any more), or the account left the organization (which detached it).
-          if (!isNamed(error, 'PolicyNotAttachedException') && !isNamed(error, 'TargetNotFoundException')) throw error;
-        }
-        await organizations.send(new DeletePolicyCommand({ PolicyId: existing.policyId }));
-        return { attached: false, locks: [] };
-      }
-      const content = lockdownPolicyDocument(locks);
-      let policyId = existing.policyId;
-      if (!policyId) {
-        const created = await organizations.send(
-          new CreatePolicyCommand({
-            Name: lockdownPolicyName(accountId),
-            Description: `org-budgets lockdown of account ${accountId}: one statement per budget that locks it`,
-            Type: SCP,
-            Content: content,
-            Tags: [
-              { Key: MANAGED_TAG_KEY, Value: 'true' },
-              { Key: LOCKDOWN_ACCOUNT_TAG_KEY, Value: accountId },
-            ],
-          }),
-        );
-        policyId = created.Policy?.PolicySummary?.Id;
-        if (!policyId) throw new Error(`CreatePolicy returned no policy id for account ${accountId}`);
-      } else if (existing.content !== content) {
-        await organizations.send(new UpdatePolicyCommand({ PolicyId: policyId, Content: content }));
-      }
-      if (!existing.attached) {
-        try {
-          await organizations.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: accountId }));
-        } catch (error) {
-          if (!isNamed(error, 'DuplicatePolicyAttachmentException')) throw error;
-        }
-      }
-      return { policyId, attached: true, locks: locksOfPolicy(content) };
-    },
+    apply: (accountId, locks) => update(accountId, () => locks),
+    update,
   };
+
+  async function update(...[accountId, change]: Parameters<LockdownPolicies['update']>) {
+    const existing = await read(accountId);
+    const { content: _content, ...current } = existing;
+    const locks = change(current);
+    return locks === undefined ? current : applyTo(accountId, existing, locks);
+  }
+
+  async function applyTo(
+    accountId: string,
+    existing: AccountLockdownPolicy & { content?: string },
+    locks: readonly BudgetLock[],
+  ): Promise<AccountLockdownPolicy> {
+    if (locks.length === 0) {
+      if (!existing.policyId) return { attached: false, locks: [] };
+      try {
+        await organizations.send(new DetachPolicyCommand({ PolicyId: existing.policyId, TargetId: accountId }));
+      } catch (error) {
+        // Not attached (any more), or the account left the organization (which detached it).
+        if (!isNamed(error, 'PolicyNotAttachedException') && !isNamed(error, 'TargetNotFoundException')) throw error;
+      }
+      await organizations.send(new DeletePolicyCommand({ PolicyId: existing.policyId }));
+      return { attached: false, locks: [] };
+    }
+    const content = lockdownPolicyDocument(locks);
+    let policyId = existing.policyId;
+    if (!policyId) {
+      const created = await organizations.send(
+        new CreatePolicyCommand({
+          Name: lockdownPolicyName(accountId),
+          Description: `org-budgets lockdown of account ${accountId}: one statement per budget that locks it`,
+          Type: SCP,
+          Content: content,
+          Tags: [
+            { Key: MANAGED_TAG_KEY, Value: 'true' },
+            { Key: LOCKDOWN_ACCOUNT_TAG_KEY, Value: accountId },
+          ],
+        }),
+      );
+      policyId = created.Policy?.PolicySummary?.Id;
+      if (!policyId) throw new Error(`CreatePolicy returned no policy id for account ${accountId}`);
+    } else if (existing.content !== content) {
+      await organizations.send(new UpdatePolicyCommand({ PolicyId: policyId, Content: content }));
+    }
+    if (!existing.attached) {
+      try {
+        await organizations.send(new AttachPolicyCommand({ PolicyId: policyId, TargetId: accountId }));
+      } catch (error) {
+        if (!isNamed(error, 'DuplicatePolicyAttachmentException')) throw error;
+      }
+    }
+    return { policyId, attached: true, locks: locksOfPolicy(content) };
+  }
 }

@@ -63,19 +63,23 @@ function setup(
       return 'written';
     },
   };
+  /** What the account's policy becomes: each write recorded in `policyCalls`. */
+  const apply = async (accountId: string, locks: readonly BudgetLock[]): Promise<AccountLockdownPolicy> => {
+    policyCalls.push({ accountId, locks: [...locks] });
+    if (options.failPolicy) throw new Error('TooManyRequestsException: slow down');
+    policy =
+      locks.length > 0
+        ? { policyId: 'p-lockdown1', attached: true, locks: [...locks] }
+        : { attached: false, locks: [] };
+    return policy;
+  };
   const deps: RecordSpendDeps = {
     items,
     policies: {
-      read: async () => policy,
       readAttached: async () => (policy.attached ? policy : { attached: false, locks: [] }),
-      apply: async (accountId, locks) => {
-        policyCalls.push({ accountId, locks: [...locks] });
-        if (options.failPolicy) throw new Error('TooManyRequestsException: slow down');
-        policy =
-          locks.length > 0
-            ? { policyId: 'p-lockdown1', attached: true, locks: [...locks] }
-            : { attached: false, locks: [] };
-        return policy;
+      update: async (accountId, change) => {
+        const locks = change(policy);
+        return locks === undefined ? policy : apply(accountId, locks);
       },
     },
     notices: {

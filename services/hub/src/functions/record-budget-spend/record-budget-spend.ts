@@ -11,6 +11,7 @@ import { describeError } from '@org-budgets/aws';
 import {
   basisDigest,
   budgetPeriodStart,
+  centsOf,
   budgetStateOf,
   decideLockdown,
   type BudgetLock,
@@ -39,7 +40,7 @@ export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface RecordSpendDeps {
   items: BudgetSpendStore;
-  policies: Pick<LockdownPolicies, 'read' | 'readAttached' | 'apply'>;
+  policies: Pick<LockdownPolicies, 'readAttached' | 'update'>;
   /** The budget's addresses (one email subscription each, filtering on `recipients`). */
   notices: {
     publish(notice: GuardianNoticeMessage, to: GuardianNoticeRecipients): Promise<void>;
@@ -335,7 +336,7 @@ function lockFromPolicy(
 /** True when the recorded spend has grown past the policy's floor (by a cent), or the floor is of another period or basis. */
 function raisesFloor(current: LockFloor | undefined, next: LockFloor): boolean {
   if (!current || current.periodStart !== next.periodStart || current.basis !== next.basis) return true;
-  return Math.floor(next.actual * 100 + 1e-6) > Math.floor(current.actual * 100 + 1e-6);
+  return centsOf(next.actual) > centsOf(current.actual);
 }
 
 /**
@@ -350,10 +351,11 @@ async function raiseFloor(
   deps: RecordSpendDeps,
 ): Promise<void> {
   try {
-    const current = await deps.policies.read(key.accountId);
-    const locks = current.locks.map((lock) => (lock.budgetName === key.budgetName ? { ...lock, floor } : lock));
-    if (!current.attached || !locks.some((lock) => lock.budgetName === key.budgetName)) return;
-    await deps.policies.apply(key.accountId, locks);
+    await deps.policies.update(key.accountId, (current) =>
+      current.attached && current.locks.some((lock) => lock.budgetName === key.budgetName)
+        ? current.locks.map((lock) => (lock.budgetName === key.budgetName ? { ...lock, floor } : lock))
+        : undefined,
+    );
     deps.logger.info('lockdown policy records the spend so far', { ...key, floor });
   } catch (error) {
     const message =
@@ -436,12 +438,11 @@ async function actOnLockdown(
         `account ${key.accountId} is the management account: service control policies do not apply to it`,
       );
     }
-    const current = await deps.policies.read(key.accountId);
-    const others = current.locks.filter((other) => other.budgetName !== key.budgetName);
-    const policy = await deps.policies.apply(
-      key.accountId,
-      lock ? [...others, { budgetName: key.budgetName, apis, floor: lockFloor }] : others,
-    );
+    let others: BudgetLock[] = [];
+    const policy = await deps.policies.update(key.accountId, (current) => {
+      others = current.locks.filter((other) => other.budgetName !== key.budgetName);
+      return lock ? [...others, { budgetName: key.budgetName, apis, floor: lockFloor }] : others;
+    });
     const status: LockdownStatusAttribute = {
       ...base,
       status: lock ? 'LOCKED' : 'LIFTED',
