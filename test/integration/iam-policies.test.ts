@@ -686,6 +686,18 @@ describe('IAM in the generated templates', () => {
       expect(await update(['accountId', 'budgetName', 'amount'])).not.toBe('Allowed');
       expect(await update(['accountId', 'budgetName', 'sync'])).not.toBe('Allowed');
     });
+
+    it('lets record-spoke-status write only the status and a held report; propagate also what it delivered', async () => {
+      const update = (role: string, attributes: string[]) =>
+        asFunction(role, 'dynamodb:UpdateItem', tableArn, { 'dynamodb:Attributes': attributes });
+      expect(await update('RecordSpokeStatusRole', ['accountId', 'budgetName', 'sync', 'earlyReport'])).toBe('Allowed');
+      expect(await update('RecordSpokeStatusRole', ['accountId', 'budgetName', 'delivered'])).not.toBe('Allowed');
+      expect(await update('RecordSpokeStatusRole', ['accountId', 'budgetName', 'amount'])).not.toBe('Allowed');
+      expect(
+        await update('PropagateBudgetEditsRole', ['accountId', 'budgetName', 'sync', 'delivered', 'earlyReport']),
+      ).toBe('Allowed');
+      expect(await update('PropagateBudgetEditsRole', ['accountId', 'budgetName', 'amount'])).not.toBe('Allowed');
+    });
   });
 
   describe('who may report to the hub (status bus policy evaluation)', () => {

@@ -6,6 +6,7 @@ import {
   TagResourceCommand,
   UpdateBudgetCommand,
 } from '@aws-sdk/client-budgets';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { createSyncStatusStore } from '@org-budgets/aws';
 import type { BusEvent } from '@org-budgets/local-lambda';
@@ -283,6 +284,46 @@ describe('spoke: a parameter change becomes the account’s AWS Budget', () => {
 
     expect([late, older]).toEqual(['superseded', 'superseded']);
     expect(await pipeline.hub.getSync(ALICE, 'race')).toMatchObject({ status: 'APPLIED' });
+  });
+
+  it('holds a report that arrives before the hub records its delivery, and writes it with that record', async () => {
+    await pipeline.hub.putItem({ accountId: ALICE, budgetName: 'early', amount: 5 });
+    await pipeline.settle();
+    const key = { accountId: ALICE, budgetName: 'early' };
+    const store = createSyncStatusStore(pipeline.hub.ddb, pipeline.hub.tableName);
+    const now = new Date().toISOString();
+    const current = String((await pipeline.hub.getSync(ALICE, 'early'))?.['revision']);
+    const next = String(BigInt(current) + 1n);
+    const report = { status: 'APPLIED', stage: 'apply', message: 'early', revision: next, updatedAt: now } as const;
+
+    // The spoke's report of the next revision, before the hub wrote `delivered`: not written, held.
+    expect(await store.write(key, report, { onlyIfDelivered: true })).toBe('superseded');
+    expect(await store.holdEarlyReport(key, report)).toBe('written');
+    // A stale report (the revision the item already has from the spoke) is not held.
+    expect(await store.holdEarlyReport(key, { ...report, revision: current })).toBe('superseded');
+    expect(await pipeline.hub.getSync(ALICE, 'early')).toMatchObject({ status: 'APPLIED', revision: BigInt(current) });
+
+    const recorded = await store.recordDelivery(
+      key,
+      { revision: next, digest: 'd', at: now },
+      { status: 'DELIVERED', stage: 'deliver', message: 'delivered', revision: next, updatedAt: now },
+    );
+    expect(recorded).toEqual({ result: 'written', heldReport: report });
+    expect(await store.write(key, report, { onlyIfDelivered: true })).toBe('written');
+    expect(await pipeline.hub.getSync(ALICE, 'early')).toMatchObject({
+      status: 'APPLIED',
+      message: 'early',
+      revision: BigInt(next),
+    });
+    // The delivery took the held report off the item; once delivered, nothing is held any more.
+    const item = await pipeline.hub.ddb.send(
+      new GetItemCommand({
+        TableName: pipeline.hub.tableName,
+        Key: { accountId: { S: ALICE }, budgetName: { S: 'early' } },
+      }),
+    );
+    expect(item.Item?.['earlyReport']).toBeUndefined();
+    expect(await store.holdEarlyReport(key, report)).toBe('superseded');
   });
 
   it('refuses a status report one account sends about another', async () => {

@@ -60,7 +60,10 @@ export const MAX_SERVICE_NAME_CHARACTERS = 100;
  * `rollup` (on an organization default: how its accounts stand), the budget's `spend`,
  * `state`, `stateDetail` and `lockdownStatus` (./budget-state.ts), and `outOfReach` (written by
  * expand-org-defaults on an inherited copy just before it deletes it because its account is no
- * longer an active member of the organization: the deletion then reaches no spoke).
+ * longer an active member of the organization: the deletion then reaches no spoke), and
+ * `earlyReport` (a spoke's report of a revision that arrived before the hub recorded its delivery:
+ * held by record-spoke-status, written into `sync` by propagate-budget-edits when it records that
+ * delivery).
  */
 export const SYSTEM_ATTRIBUTES = [
   'sync',
@@ -72,6 +75,7 @@ export const SYSTEM_ATTRIBUTES = [
   'stateDetail',
   'lockdownStatus',
   'outOfReach',
+  'earlyReport',
 ] as const;
 
 /**

@@ -1,6 +1,6 @@
-import { GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SYSTEM_ATTRIBUTES, type SyncStatus } from '@org-budgets/contracts';
-import { conditionalUpdate } from './condition-failure';
+import { conditionalUpdate, isConditionFailure } from './condition-failure';
 import { itemFromStreamImage, type StreamImage } from './stream-image';
 
 export interface BudgetItemKey {
@@ -32,6 +32,16 @@ export interface RepairRecord {
 export type ItemSystemState =
   { exists: false } | { exists: true; delivered?: DeliveryRecord; sync?: Partial<SyncStatus>; repair?: RepairRecord };
 
+/**
+ * What recordDelivery did: 'superseded' wrote nothing; 'written' recorded the delivery and took
+ * the item's held report off it (`earlyReport`, see holdEarlyReport), returned as `heldReport` when
+ * it was of the revision just delivered: the caller writes it into `sync` (the hub's DELIVERED
+ * must not stay over an APPLIED the spoke sent first). A held report of another revision is
+ * dropped: an older one is moot once a newer revision is delivered, and deliveries of an item are
+ * recorded in order (one stream shard), so a newer one cannot be of this spoke's making.
+ */
+export type DeliveryWriteResult = { result: 'superseded' } | { result: 'written'; heldReport?: SyncStatus };
+
 /** Reads and writes the system attributes (`sync`, `delivered`, `repair`) of budget items in the hub table. */
 export interface SyncStatusStore {
   /**
@@ -40,8 +50,22 @@ export interface SyncStatusStore {
    * delivered to it.
    */
   write(key: BudgetItemKey, sync: SyncStatus, options?: { onlyIfDelivered?: boolean }): Promise<SyncWriteResult>;
-  /** Writes `sync` DELIVERED together with what was delivered, never over a newer delivery or status. */
-  recordDelivery(key: BudgetItemKey, delivered: DeliveryRecord, sync: SyncStatus): Promise<SyncWriteResult>;
+  /**
+   * Writes `sync` DELIVERED together with what was delivered, never over a newer delivery or
+   * status, and takes a held report off the item (see DeliveryWriteResult).
+   */
+  recordDelivery(key: BudgetItemKey, delivered: DeliveryRecord, sync: SyncStatus): Promise<DeliveryWriteResult>;
+  /**
+   * Holds a spoke's report (stage apply) of a revision the hub has not recorded as delivered yet
+   * (the spoke can apply and report before propagate-budget-edits writes `delivered`, right after
+   * its PutParameter): `earlyReport`, only while the item's `delivered.revision` is older than the
+   * report's, its `sync` is not newer nor already the spoke's at that revision, and no newer report
+   * is held. 'superseded' when any of these fails (the delivery may just have been recorded: write
+   * the report then) or the item is gone. A held report counts for nothing until the hub delivers
+   * exactly its revision, and every recorded delivery takes it off: a member account that holds a
+   * forged report of a far revision only makes its next early report wait for Lambda's retry.
+   */
+  holdEarlyReport(key: BudgetItemKey, report: SyncStatus): Promise<SyncWriteResult>;
   /** The item's system attributes, strongly consistent; `exists: false` when the item is gone. */
   readState(key: BudgetItemKey): Promise<ItemSystemState>;
   /** The whole item as plain values (system attributes left out), strongly consistent; undefined when gone. */
@@ -83,6 +107,13 @@ export const SYNC_CONDITION =
 
 /** A spoke's report: only for the revision the hub delivered. */
 export const DELIVERED_CONDITION = '#delivered.#revision = :revision';
+
+/** A report held early: the delivery not recorded yet, nothing newer (see holdEarlyReport). */
+export const EARLY_REPORT_CONDITION =
+  'attribute_exists(accountId) AND (attribute_not_exists(#delivered.#revision) OR #delivered.#revision < :revision)' +
+  ' AND (attribute_not_exists(#sync.#revision) OR #sync.#revision < :revision' +
+  ' OR (#sync.#revision = :revision AND (attribute_not_exists(#sync.#stage) OR #sync.#stage <> :apply)))' +
+  ' AND (attribute_not_exists(#early.#revision) OR #early.#revision <= :revision)';
 
 /** A delivery: never behind an earlier one. */
 export const DELIVERY_CONDITION = '(attribute_not_exists(#delivered.#revision) OR #delivered.#revision <= :revision)';
@@ -204,19 +235,66 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
     },
 
     async recordDelivery(key, delivered, sync) {
+      let attributes: Record<string, AttributeValue> | undefined;
+      try {
+        // UPDATED_OLD: the old values of what this write changes, so the held report it removes.
+        // (ALL_OLD/ALL_NEW would return attributes the role may not read.)
+        ({ Attributes: attributes } = await ddb.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: keyOf(key),
+            UpdateExpression: 'SET #sync = :sync, #delivered = :delivered REMOVE #early',
+            ConditionExpression: `${SYNC_CONDITION} AND ${DELIVERY_CONDITION}`,
+            ExpressionAttributeNames: {
+              ...KEY_NAMES,
+              '#stage': 'stage',
+              '#delivered': 'delivered',
+              '#early': 'earlyReport',
+            },
+            ExpressionAttributeValues: {
+              ':sync': syncValue(sync),
+              ':delivered': {
+                M: { revision: { N: delivered.revision }, digest: { S: delivered.digest }, at: { S: delivered.at } },
+              },
+              ':revision': { N: sync.revision },
+              ':stage': { S: sync.stage },
+              ':apply': { S: 'apply' },
+            },
+            ReturnValues: 'UPDATED_OLD',
+          }),
+        ));
+      } catch (error) {
+        if (isConditionFailure(error)) return { result: 'superseded' };
+        throw error;
+      }
+      const held = readSyncAttribute(attributes?.['earlyReport']);
+      if (
+        held?.revision !== delivered.revision ||
+        held.status === undefined ||
+        held.stage !== 'apply' ||
+        held.message === undefined ||
+        held.updatedAt === undefined
+      ) {
+        return { result: 'written' };
+      }
+      return { result: 'written', heldReport: held as SyncStatus };
+    },
+
+    async holdEarlyReport(key, report) {
       return conditionalUpdate(ddb, {
         TableName: tableName,
         Key: keyOf(key),
-        UpdateExpression: 'SET #sync = :sync, #delivered = :delivered',
-        ConditionExpression: `${SYNC_CONDITION} AND ${DELIVERY_CONDITION}`,
-        ExpressionAttributeNames: { ...KEY_NAMES, '#stage': 'stage', '#delivered': 'delivered' },
+        UpdateExpression: 'SET #early = :report',
+        ConditionExpression: EARLY_REPORT_CONDITION,
+        ExpressionAttributeNames: {
+          ...KEY_NAMES,
+          '#stage': 'stage',
+          '#delivered': 'delivered',
+          '#early': 'earlyReport',
+        },
         ExpressionAttributeValues: {
-          ':sync': syncValue(sync),
-          ':delivered': {
-            M: { revision: { N: delivered.revision }, digest: { S: delivered.digest }, at: { S: delivered.at } },
-          },
-          ':revision': { N: sync.revision },
-          ':stage': { S: sync.stage },
+          ':report': syncValue(report),
+          ':revision': { N: report.revision },
           ':apply': { S: 'apply' },
         },
       });

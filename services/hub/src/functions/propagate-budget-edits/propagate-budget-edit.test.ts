@@ -56,17 +56,29 @@ class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'r
   /** Item contents; a valid item when not set. */
   readonly contents = new Map<string, Record<string, unknown>>();
   readonly delivered = new Map<string, DeliveryRecord>();
-  async write(key: BudgetItemKey, sync: SyncStatus) {
+  /** Spokes' reports held before their delivery was recorded (`earlyReport`). */
+  readonly held = new Map<string, SyncStatus>();
+  async write(key: BudgetItemKey, sync: SyncStatus, options: { onlyIfDelivered?: boolean } = {}) {
+    if (
+      options.onlyIfDelivered &&
+      this.delivered.get(`${key.accountId}/${key.budgetName}`)?.revision !== sync.revision
+    ) {
+      return 'superseded' as const;
+    }
     this.writes.push({ ...key, ...sync });
     return 'written' as const;
   }
   async recordDelivery(key: BudgetItemKey, delivered: DeliveryRecord, sync: SyncStatus) {
     const id = `${key.accountId}/${key.budgetName}`;
     const before = this.delivered.get(id);
-    if (before && BigInt(before.revision) > BigInt(delivered.revision)) return 'superseded' as const;
+    if (before && BigInt(before.revision) > BigInt(delivered.revision)) return { result: 'superseded' as const };
     this.delivered.set(id, delivered);
     this.writes.push({ ...key, ...sync });
-    return 'written' as const;
+    const held = this.held.get(id);
+    this.held.delete(id);
+    return held?.revision === delivered.revision
+      ? { result: 'written' as const, heldReport: held }
+      : { result: 'written' as const };
   }
   async readContent(key: BudgetItemKey): Promise<Record<string, unknown> | undefined> {
     const id = `${key.accountId}/${key.budgetName}`;
@@ -172,6 +184,49 @@ describe('propagateBudgetEdit', () => {
       digest: parameterDigest(spokes.values.get('111111111111/research-compute') ?? ''),
       at: '2026-11-23T12:00:00.000Z',
     });
+  });
+
+  it('writes the report the spoke sent before the delivery was recorded over its own DELIVERED', async () => {
+    const { sync, deps } = setup();
+    const applied: SyncStatus = {
+      status: 'APPLIED',
+      stage: 'apply',
+      message: 'budget created',
+      revision: '100',
+      updatedAt: '2026-11-23T12:00:00.100Z',
+    };
+    sync.held.set('111111111111/research-compute', applied);
+
+    await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '100' }), deps);
+
+    expect(sync.writes.map((w) => w.status)).toEqual(['DELIVERED', 'APPLIED']);
+    expect(sync.writes[1]).toMatchObject(applied);
+    expect(sync.held.size).toBe(0);
+  });
+
+  it('drops a held report of another revision (the delivery takes it off the item, writes nothing of it)', async () => {
+    const { sync, deps } = setup();
+    sync.held.set('111111111111/research-compute', {
+      status: 'APPLIED',
+      stage: 'apply',
+      message: 'older',
+      revision: '90',
+      updatedAt: '2026-11-23T11:00:00.000Z',
+    });
+
+    await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '100' }), deps);
+
+    expect(sync.writes.map((w) => w.status)).toEqual(['DELIVERED']);
+    expect(sync.held.size).toBe(0);
+  });
+
+  it('ignores a change of only a held report (earlyReport, a system attribute)', () => {
+    const record = budgetItemRecord(
+      budgetItem({ earlyReport: { status: 'APPLIED', stage: 'apply', revision: 5, message: 'm', updatedAt: 't' } }),
+      { oldImage: budgetItem() },
+    );
+
+    expect(budgetEditFromRecord(record).kind).toBe('sync-only');
   });
 
   it.each(BAD_BUDGET_ITEMS)('rejects $name without touching the spoke', async ({ change, attribute }) => {

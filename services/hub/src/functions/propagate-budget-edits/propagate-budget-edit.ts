@@ -330,7 +330,8 @@ async function leaveOutOfReach(
 
 async function recordDelivery(deps: PropagateDeps, key: BudgetItemKey, revision: string, digest: string) {
   const at = deps.now().toISOString();
-  const result = await deps.syncStatus.recordDelivery(
+  const fields = { accountId: key.accountId, budgetName: key.budgetName, revision };
+  const recorded = await deps.syncStatus.recordDelivery(
     key,
     { revision, digest, at },
     {
@@ -341,13 +342,19 @@ async function recordDelivery(deps: PropagateDeps, key: BudgetItemKey, revision:
       updatedAt: at,
     },
   );
-  if (result === 'superseded') {
-    deps.logger.info('delivery not recorded: item deleted, or a newer delivery or status present', {
-      accountId: key.accountId,
-      budgetName: key.budgetName,
-      revision,
-    });
+  if (recorded.result === 'superseded') {
+    deps.logger.info('delivery not recorded: item deleted, or a newer delivery or status present', fields);
+    return;
   }
+  if (!recorded.heldReport) return;
+  // The spoke applied and reported before this record: its report waited on the item.
+  const written = await deps.syncStatus.write(key, recorded.heldReport, { onlyIfDelivered: true });
+  deps.logger.info(
+    written === 'written'
+      ? 'spoke status that arrived before the delivery record recorded'
+      : 'spoke status that arrived before the delivery record superseded',
+    { ...fields, status: recorded.heldReport.status },
+  );
 }
 
 async function recordDeliveryFailure(deps: PropagateDeps, key: BudgetItemKey, revision: string, error: unknown) {

@@ -95,6 +95,7 @@ function setup(
   const syncStatus: SyncStatusStore = {
     write: () => Promise.reject(new Error('not used')),
     recordDelivery: () => Promise.reject(new Error('not used')),
+    holdEarlyReport: () => Promise.reject(new Error('not used')),
     readState: async (key) => ({ exists: existing.has(`${key.accountId}/${key.budgetName}`) }),
     readContent: () => Promise.reject(new Error('not used')),
     requestRedelivery: async (key, _expected, message, _now, repair) => {

@@ -5,33 +5,23 @@ import { UndeliveredRevisionReportError } from './errors';
 export type { Logger };
 
 export interface RecordStatusDeps {
-  syncStatus: Pick<SyncStatusStore, 'write' | 'readState'>;
+  syncStatus: Pick<SyncStatusStore, 'write' | 'readState' | 'holdEarlyReport'>;
   /** The edit history, where the outcome of a deletion goes (docs/history.md). */
   history: Pick<EditHistoryStore, 'recordSpokeDeletionOutcome'>;
   alerts: AlertsTopic;
   /** Counts a refused report (the RefusedStatusReports metric, which raises an alarm). */
   countRefused(reason: 'malformed' | 'wrong-account'): void;
   logger: Logger;
-  /**
-   * How long a report for a revision not delivered yet waits for the hub's delivery record
-   * before it fails to Lambda's retries: the spoke can apply and report before
-   * propagate-budget-edits has written `delivered` (it writes it right after PutParameter), and
-   * Lambda's first retry of an asynchronous event comes after about a minute. Default: 4 more
-   * reads, 300 ms apart.
-   */
-  deliveryWait?: DeliveryWait;
 }
-
-export interface DeliveryWait {
-  attempts: number;
-  delayMs: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-const DEFAULT_DELIVERY_WAIT: DeliveryWait = { attempts: 4, delayMs: 300 };
 
 export type RecordOutcome =
   | { result: 'recorded'; status: SpokeStatusDetail['status'] }
+  /**
+   * A report of a revision the hub has not recorded as delivered yet (the spoke applied it before
+   * propagate-budget-edits wrote `delivered`, right after its PutParameter): held on the item
+   * (`earlyReport`); the hub writes it into `sync` when it records that delivery.
+   */
+  | { result: 'held'; status: SpokeStatusDetail['status'] }
   /** A late report: the item holds a newer delivery or status, or is gone. */
   | { result: 'superseded' }
   /**
@@ -88,23 +78,19 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
     return recordDeletion(detail, key, fields, deps);
   }
 
-  const wait = deps.deliveryWait ?? DEFAULT_DELIVERY_WAIT;
-  const sleep = wait.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const report = {
+    status: detail.status,
+    stage: 'apply',
+    message: detail.message,
+    revision: detail.revision,
+    updatedAt: detail.at,
+  } as const;
   let delivered: string | undefined;
-  for (let attempt = 0; ; attempt += 1) {
-    const written = await deps.syncStatus.write(
-      key,
-      {
-        status: detail.status,
-        stage: 'apply',
-        message: detail.message,
-        revision: detail.revision,
-        updatedAt: detail.at,
-      },
-      { onlyIfDelivered: true },
-    );
+  // Two rounds: a hold refused because the delivery was recorded in between is written then.
+  for (let round = 0; round < 2; round += 1) {
+    const written = await deps.syncStatus.write(key, report, { onlyIfDelivered: true });
     if (written === 'written') {
-      deps.logger.info('spoke status recorded', { ...fields, ...(attempt > 0 ? { waitedForDelivery: attempt } : {}) });
+      deps.logger.info('spoke status recorded', fields);
       await alertRepair(detail, deps);
       return { result: 'recorded', status: detail.status };
     }
@@ -122,14 +108,23 @@ export async function recordSpokeStatus(event: StatusEvent, deps: RecordStatusDe
       deps.logger.info('status not recorded: item deleted, or a newer delivery or status present', fields);
       return { result: 'superseded' };
     }
-    if (attempt >= wait.attempts) break;
-    // Not delivered yet as far as the item says: the hub's delivery record may be on its way.
-    await sleep(wait.delayMs);
+    // Not delivered yet as far as the item says: hold the report for the hub's delivery record.
+    if ((await deps.syncStatus.holdEarlyReport(key, report)) === 'written') {
+      deps.logger.info('spoke status held until the hub records its delivery', {
+        ...fields,
+        deliveredRevision: delivered,
+      });
+      await alertRepair(detail, deps);
+      return { result: 'held', status: detail.status };
+    }
   }
-  deps.logger.warn('report for a revision the hub has not delivered', { ...fields, deliveredRevision: delivered });
+  deps.logger.warn('report for a revision the hub has not delivered, and could not be held', {
+    ...fields,
+    deliveredRevision: delivered,
+  });
   throw new UndeliveredRevisionReportError(
     `account ${detail.accountId} reported ${detail.status} for revision ${detail.revision} of ${detail.budgetName}, ` +
-      `which the hub has not delivered there (delivered: ${delivered ?? 'none'})`,
+      `which the hub has not delivered there (delivered: ${delivered ?? 'none'}), and the report could not be held`,
   );
 }
 
