@@ -119,6 +119,18 @@ export const EARLY_REPORT_CONDITION =
 export const DELIVERY_CONDITION = '(attribute_not_exists(#delivered.#revision) OR #delivered.#revision <= :revision)';
 
 const KEY_NAMES = { '#sync': 'sync', '#revision': 'revision' };
+/** The names of a delivery's and a held report's expressions (DynamoDB refuses unused names). */
+const DELIVERY_NAMES = { ...KEY_NAMES, '#stage': 'stage', '#delivered': 'delivered', '#early': 'earlyReport' };
+
+/** The values of SYNC_CONDITION for a status, with the status itself as `:sync`. */
+function syncConditionValues(sync: SyncStatus): Record<string, AttributeValue> {
+  return {
+    ':sync': syncValue(sync),
+    ':revision': { N: sync.revision },
+    ':stage': { S: sync.stage },
+    ':apply': { S: 'apply' },
+  };
+}
 
 function keyOf(key: BudgetItemKey): Record<string, AttributeValue> {
   return { accountId: { S: key.accountId }, budgetName: { S: key.budgetName } };
@@ -225,12 +237,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
           '#stage': 'stage',
           ...(options.onlyIfDelivered ? { '#delivered': 'delivered' } : {}),
         },
-        ExpressionAttributeValues: {
-          ':sync': syncValue(sync),
-          ':revision': { N: sync.revision },
-          ':stage': { S: sync.stage },
-          ':apply': { S: 'apply' },
-        },
+        ExpressionAttributeValues: syncConditionValues(sync),
       });
     },
 
@@ -245,20 +252,12 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
             Key: keyOf(key),
             UpdateExpression: 'SET #sync = :sync, #delivered = :delivered REMOVE #early',
             ConditionExpression: `${SYNC_CONDITION} AND ${DELIVERY_CONDITION}`,
-            ExpressionAttributeNames: {
-              ...KEY_NAMES,
-              '#stage': 'stage',
-              '#delivered': 'delivered',
-              '#early': 'earlyReport',
-            },
+            ExpressionAttributeNames: DELIVERY_NAMES,
             ExpressionAttributeValues: {
-              ':sync': syncValue(sync),
+              ...syncConditionValues(sync),
               ':delivered': {
                 M: { revision: { N: delivered.revision }, digest: { S: delivered.digest }, at: { S: delivered.at } },
               },
-              ':revision': { N: sync.revision },
-              ':stage': { S: sync.stage },
-              ':apply': { S: 'apply' },
             },
             ReturnValues: 'UPDATED_OLD',
           }),
@@ -286,12 +285,7 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
         Key: keyOf(key),
         UpdateExpression: 'SET #early = :report',
         ConditionExpression: EARLY_REPORT_CONDITION,
-        ExpressionAttributeNames: {
-          ...KEY_NAMES,
-          '#stage': 'stage',
-          '#delivered': 'delivered',
-          '#early': 'earlyReport',
-        },
+        ExpressionAttributeNames: DELIVERY_NAMES,
         ExpressionAttributeValues: {
           ':report': syncValue(report),
           ':revision': { N: report.revision },

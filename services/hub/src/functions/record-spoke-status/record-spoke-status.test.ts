@@ -55,6 +55,17 @@ function setup(
   return { deps, writes, deletions, alerts, refused, held };
 }
 
+/** The status the report of `detail` becomes on the item. */
+const reportedStatus = {
+  accountId: '111111111111',
+  budgetName: 'research',
+  status: 'APPLIED',
+  stage: 'apply',
+  revision: '1100000000017454423020',
+  message: 'budget 100 USD monthly applied',
+  updatedAt: '2026-11-23T12:00:00.000Z',
+};
+
 const delivered = (revision: string): ItemSystemState => ({
   exists: true,
   delivered: { revision, digest: 'd', at: '2026-11-23T11:00:00.000Z' },
@@ -65,18 +76,7 @@ describe('recordSpokeStatus', () => {
     const { deps, writes } = setup();
     const outcome = await recordSpokeStatus({ account: '111111111111', detail }, deps);
     expect(outcome).toEqual({ result: 'recorded', status: 'APPLIED' });
-    expect(writes).toEqual([
-      {
-        accountId: '111111111111',
-        budgetName: 'research',
-        status: 'APPLIED',
-        stage: 'apply',
-        revision: '1100000000017454423020',
-        message: 'budget 100 USD monthly applied',
-        updatedAt: '2026-11-23T12:00:00.000Z',
-        onlyIfDelivered: true,
-      },
-    ]);
+    expect(writes).toEqual([{ ...reportedStatus, onlyIfDelivered: true }]);
   });
 
   it('refuses and counts a report about another account', async () => {
@@ -129,17 +129,7 @@ describe('recordSpokeStatus', () => {
     });
 
     expect(writes).toHaveLength(1);
-    expect(held).toEqual([
-      {
-        accountId: '111111111111',
-        budgetName: 'research',
-        status: 'APPLIED',
-        stage: 'apply',
-        revision: '1100000000017454423020',
-        message: 'budget 100 USD monthly applied',
-        updatedAt: '2026-11-23T12:00:00.000Z',
-      },
-    ]);
+    expect(held).toEqual([reportedStatus]);
   });
 
   it('writes the report when the delivery is recorded between its first write and its hold', async () => {
