@@ -1,4 +1,4 @@
-import { ColdStartGate, defaultMaxConcurrentColdStarts } from './cold-start-gate';
+import { ColdStartGate, defaultMaxConcurrentColdStarts, type ColdStartPermit } from './cold-start-gate';
 
 /** Lets every promise reaction that is ready run. */
 const flush = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -65,6 +65,29 @@ describe('ColdStartGate', () => {
     (await gate.acquire()).release();
 
     expect(gate.active).toBe(0);
+  });
+
+  it('lets the lanes take turns: the hub’s cold starts do not wait behind the member accounts’ queue', async () => {
+    const gate = new ColdStartGate(1, Date.now, (account) => (account.startsWith('hub') ? 'management' : 'members'));
+    let current = await gate.acquire('m0');
+    const granted: string[] = [];
+    const permits = new Map<string, Promise<ColdStartPermit>>();
+    for (const account of ['m1', 'm2', 'm3', 'hub1', 'm4', 'hub2']) permits.set(account, gate.acquire(account));
+    for (const [account, permit] of permits) void permit.then(() => granted.push(account));
+    await flush();
+    expect(gate.queued).toBe(6);
+
+    // Each release hands the place to the next lane that has a cold start waiting.
+    for (let i = 0; i < 6; i += 1) {
+      current.release();
+      await flush();
+      current = await (permits.get(granted[granted.length - 1] as string) as Promise<ColdStartPermit>);
+    }
+    current.release();
+
+    expect(granted).toEqual(['m1', 'hub1', 'm2', 'hub2', 'm3', 'm4']);
+    expect(gate.active).toBe(0);
+    expect(gate.queued).toBe(0);
   });
 
   it('refuses a limit that is not a positive integer', () => {

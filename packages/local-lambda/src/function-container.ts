@@ -279,7 +279,7 @@ export class FunctionContainer {
       if (this.stopped) throw new Error(`${this.spec.functionName}: the container is stopped`);
       credentials = await this.options.credentials();
       credentialsMs = Date.now() - slotAcquired;
-      permit = await this.options.coldStarts?.acquire();
+      permit = await this.options.coldStarts?.acquire(this.spec.account);
       if (this.stopped) throw new Error(`${this.spec.functionName}: the container is stopped`);
     } catch (error) {
       permit?.release();

@@ -71,13 +71,20 @@ export interface LocalLambdaRuntimeOptions {
   maxWorkerProcesses?: number;
   /**
    * At most this many cold starts (worker process started, bundle loaded) at once across all
-   * functions and accounts; the others wait their turn, first come first served (ColdStartGate).
+   * functions and accounts; the others wait their turn (ColdStartGate, coldStartLaneOf).
    * A cold start is CPU work that Lambda runs on hardware of its own and this machine on its
    * cores: unbounded, hundreds at once (a bulk edit of 500 spokes) would each take hundreds of
    * times as long and starve the warm invocations. The machine's cores (at least 2) when left
    * out (defaultMaxConcurrentColdStarts); 0 for no limit.
    */
   maxConcurrentColdStarts?: number;
+  /**
+   * The lane of an account's cold starts: waiting cold starts of different lanes take turns
+   * (ColdStartGate), e.g. the management account in a lane of its own, so that the hub's
+   * functions do not wait behind hundreds of member accounts'. One lane (first come, first served)
+   * when left out.
+   */
+  coldStartLaneOf?: (account: string) => string;
   /**
    * Spread the first firing of each `rate(…)` rule over its period (true, the default), as
    * EventBridge does not fire every account's rule at the same instant: a rule added at t first
@@ -169,7 +176,8 @@ export class LocalLambdaRuntime {
     this.region = options.region ?? DEFAULT_REGION;
     const slots = options.maxWorkerProcesses === undefined ? undefined : new WorkerSlotPool(options.maxWorkerProcesses);
     const maxColdStarts = options.maxConcurrentColdStarts ?? defaultMaxConcurrentColdStarts();
-    this.coldStartGate = maxColdStarts === 0 ? undefined : new ColdStartGate(maxColdStarts);
+    this.coldStartGate =
+      maxColdStarts === 0 ? undefined : new ColdStartGate(maxColdStarts, Date.now, options.coldStartLaneOf);
     this.workDir = resolve(options.workDir ?? '.local-cloud');
     mkdirSync(join(this.workDir, 'logs'), { recursive: true });
     this.log = runtimeLog(this.workDir);

@@ -419,6 +419,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         // Each warm function process takes some 80 MB: hundreds of spokes would not fit.
         maxWorkerProcesses: DEFAULT_MAX_WORKER_PROCESSES,
         deferredInvocation: isWaitingGuardianCheck,
+        // The hub's cold starts take turns with the member accounts' instead of queueing behind
+        // hundreds of them: on AWS the management account's functions start on hardware of their own.
+        coldStartLaneOf: (account) => (account === MOTO_DEFAULT_ACCOUNT_ID ? 'management account' : 'member accounts'),
         ...options.runtime,
         endpoint,
         accounts: [MOTO_DEFAULT_ACCOUNT_ID, ...memberAccounts, ...outside],
