@@ -37,10 +37,18 @@ export type ItemSystemState =
  * the item's held report off it (`earlyReport`, see holdEarlyReport), returned as `heldReport` when
  * it was of the revision just delivered: the caller writes it into `sync` (the hub's DELIVERED
  * must not stay over an APPLIED the spoke sent first). A held report of another revision is
- * dropped: an older one is moot once a newer revision is delivered, and deliveries of an item are
- * recorded in order (one stream shard), so a newer one cannot be of this spoke's making.
+ * dropped and returned as `droppedReport`: an older one is moot once a newer revision is
+ * delivered; deliveries of an item are recorded in order (one stream shard), so a newer one is of
+ * no delivery of the hub's: forged in the member account (the caller says so).
  */
-export type DeliveryWriteResult = { result: 'superseded' } | { result: 'written'; heldReport?: SyncStatus };
+export type DeliveryWriteResult =
+  | { result: 'superseded' }
+  | {
+      result: 'written';
+      heldReport?: SyncStatus;
+      /** A held report of another revision, taken off the item with nothing written of it. */
+      droppedReport?: Partial<SyncStatus>;
+    };
 
 /** Reads and writes the system attributes (`sync`, `delivered`, `repair`) of budget items in the hub table. */
 export interface SyncStatusStore {
@@ -58,9 +66,9 @@ export interface SyncStatusStore {
   /**
    * Holds a spoke's report (stage apply) of a revision the hub has not recorded as delivered yet
    * (the spoke can apply and report before propagate-budget-edits writes `delivered`, right after
-   * its PutParameter): `earlyReport`, only while the item's `delivered.revision` is older than the
-   * report's, its `sync` is not newer nor already the spoke's at that revision, and no newer report
-   * is held. 'superseded' when any of these fails (the delivery may just have been recorded: write
+   * its PutParameter): `earlyReport`, only while the item's `delivered.revision` and `sync.revision`
+   * are both older than the report's (the hub writes no status of a revision before it delivers
+   * it; one it REJECTED it never delivers), and no newer report is held. 'superseded' when any of these fails (the delivery may just have been recorded: write
    * the report then) or the item is gone. A held report counts for nothing until the hub delivers
    * exactly its revision, and every recorded delivery takes it off: a member account that holds a
    * forged report of a far revision only makes its next early report wait for Lambda's retry.
@@ -111,15 +119,14 @@ export const DELIVERED_CONDITION = '#delivered.#revision = :revision';
 /** A report held early: the delivery not recorded yet, nothing newer (see holdEarlyReport). */
 export const EARLY_REPORT_CONDITION =
   'attribute_exists(accountId) AND (attribute_not_exists(#delivered.#revision) OR #delivered.#revision < :revision)' +
-  ' AND (attribute_not_exists(#sync.#revision) OR #sync.#revision < :revision' +
-  ' OR (#sync.#revision = :revision AND (attribute_not_exists(#sync.#stage) OR #sync.#stage <> :apply)))' +
+  ' AND (attribute_not_exists(#sync.#revision) OR #sync.#revision < :revision)' +
   ' AND (attribute_not_exists(#early.#revision) OR #early.#revision <= :revision)';
 
 /** A delivery: never behind an earlier one. */
 export const DELIVERY_CONDITION = '(attribute_not_exists(#delivered.#revision) OR #delivered.#revision <= :revision)';
 
 const KEY_NAMES = { '#sync': 'sync', '#revision': 'revision' };
-/** The names of a delivery's and a held report's expressions (DynamoDB refuses unused names). */
+/** The names of a delivery's expressions (DynamoDB refuses unused names). */
 const DELIVERY_NAMES = { ...KEY_NAMES, '#stage': 'stage', '#delivered': 'delivered', '#early': 'earlyReport' };
 
 /** The values of SYNC_CONDITION for a status, with the status itself as `:sync`. */
@@ -267,14 +274,15 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
         throw error;
       }
       const held = readSyncAttribute(attributes?.['earlyReport']);
+      if (!held) return { result: 'written' };
       if (
-        held?.revision !== delivered.revision ||
+        held.revision !== delivered.revision ||
         held.status === undefined ||
         held.stage !== 'apply' ||
         held.message === undefined ||
         held.updatedAt === undefined
       ) {
-        return { result: 'written' };
+        return { result: 'written', droppedReport: held };
       }
       return { result: 'written', heldReport: held as SyncStatus };
     },
@@ -285,11 +293,10 @@ export function createSyncStatusStore(ddb: DynamoDBClient, tableName: string): S
         Key: keyOf(key),
         UpdateExpression: 'SET #early = :report',
         ConditionExpression: EARLY_REPORT_CONDITION,
-        ExpressionAttributeNames: DELIVERY_NAMES,
+        ExpressionAttributeNames: { ...KEY_NAMES, '#delivered': 'delivered', '#early': 'earlyReport' },
         ExpressionAttributeValues: {
           ':report': syncValue(report),
           ':revision': { N: report.revision },
-          ':apply': { S: 'apply' },
         },
       });
     },

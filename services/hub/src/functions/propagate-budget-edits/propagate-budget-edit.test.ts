@@ -76,9 +76,10 @@ class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'r
     this.writes.push({ ...key, ...sync });
     const held = this.held.get(id);
     this.held.delete(id);
-    return held?.revision === delivered.revision
+    if (!held) return { result: 'written' as const };
+    return held.revision === delivered.revision
       ? { result: 'written' as const, heldReport: held }
-      : { result: 'written' as const };
+      : { result: 'written' as const, droppedReport: held };
   }
   async readContent(key: BudgetItemKey): Promise<Record<string, unknown> | undefined> {
     const id = `${key.accountId}/${key.budgetName}`;
@@ -205,7 +206,7 @@ describe('propagateBudgetEdit', () => {
   });
 
   it('drops a held report of another revision (the delivery takes it off the item, writes nothing of it)', async () => {
-    const { sync, deps } = setup();
+    const { sync, deps, alerts } = setup();
     sync.held.set('111111111111/research-compute', {
       status: 'APPLIED',
       stage: 'apply',
@@ -218,6 +219,28 @@ describe('propagateBudgetEdit', () => {
 
     expect(sync.writes.map((w) => w.status)).toEqual(['DELIVERED']);
     expect(sync.held.size).toBe(0);
+    expect(alerts).toEqual([]);
+  });
+
+  it('tells the central team of a held report of a revision beyond the one delivered (made in the member account)', async () => {
+    const { sync, deps, alerts } = setup();
+    sync.held.set('111111111111/research-compute', {
+      status: 'APPLIED',
+      stage: 'apply',
+      message: 'forged',
+      revision: '9'.repeat(38),
+      updatedAt: '2026-11-23T11:00:00.000Z',
+    });
+
+    await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '100' }), deps);
+
+    expect(sync.writes.map((w) => w.status)).toEqual(['DELIVERED']);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        subject: 'org-budgets: 111111111111/research-compute: a report of a revision the hub never delivered',
+        message: expect.stringContaining(`reported APPLIED for revision ${'9'.repeat(38)}`),
+      }),
+    ]);
   });
 
   it('ignores a change of only a held report (earlyReport, a system attribute)', () => {

@@ -346,6 +346,22 @@ async function recordDelivery(deps: PropagateDeps, key: BudgetItemKey, revision:
     deps.logger.info('delivery not recorded: item deleted, or a newer delivery or status present', fields);
     return;
   }
+  const dropped = recorded.droppedReport;
+  if (dropped?.revision !== undefined && compareRevisions(dropped.revision, revision) > 0) {
+    // Deliveries of an item are recorded in order: no delivery of the hub's had that revision.
+    deps.logger.warn('a report of a revision the hub never delivered was held on the item; dropped', {
+      ...fields,
+      reportedRevision: dropped.revision,
+      reportedStatus: dropped.status,
+    });
+    await deps.alerts.publish(
+      `org-budgets: ${key.accountId}/${key.budgetName}: a report of a revision the hub never delivered`,
+      `Account ${key.accountId} reported ${dropped.status ?? 'a status'} for revision ${dropped.revision} of budget ` +
+        `${key.budgetName}, ahead of revision ${revision} the hub has just delivered. The hub had recorded no delivery ` +
+        `of that revision: the report was made up in the member account, or the hub is running an older edit again. ` +
+        `It counted for nothing and was dropped; if this repeats for the account, look at what runs there.`,
+    );
+  }
   if (!recorded.heldReport) return;
   // The spoke applied and reported before this record: its report waited on the item.
   const written = await deps.syncStatus.write(key, recorded.heldReport, { onlyIfDelivered: true });
