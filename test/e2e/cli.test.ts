@@ -140,6 +140,25 @@ describe('set', () => {
     );
     await cloud.settled();
   });
+
+  it('sets an organization default on an OU and waits until every account below it has it APPLIED', async () => {
+    const ou = cloud.organization.spokeOuId;
+
+    const run = await cli(['set', ou, 'baseline', '--amount', '300', '--timeout', '240']);
+    const invalid = await cli(['set', ou, 'baseline', '--amount', '0']);
+
+    expect(run).toMatchObject({ code: 0, stdout: expect.stringContaining(`APPLIED ${ou}/baseline: APPLIED in all 2`) });
+    expect([amountOf(lab, 'baseline'), amountOf(shop, 'baseline')]).toEqual([300, 300]);
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).toMatchObject({ inheritedFrom: ou });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toContain('nothing written: amount must be greater than 0, got 0');
+    expect(await cloud.getItem({ accountId: ou, budgetName: 'baseline' })).toMatchObject({ amount: 300 });
+
+    // Leave the table as the other tests expect it: the default and its copies gone.
+    await cloud.deleteItem({ accountId: ou, budgetName: 'baseline' });
+    await cloud.settled();
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).toBeUndefined();
+  });
 });
 
 describe('list and status', () => {

@@ -93,7 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
   program
     .command('set')
     .description('create a budget or change the attributes given, then wait for it to apply')
-    .argument('<account>', 'account id (or exact account name)')
+    .argument('<account>', 'account id (or exact account name), or an OU or root id for an organization default')
     .argument('<budget>', 'budget name')
     .option('--amount <amount>', 'amount per period, a plain number such as 1500 or 1500.50')
     .option('--currency <code>', 'currency code (USD by default)')

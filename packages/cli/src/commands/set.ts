@@ -1,7 +1,7 @@
 import { queryBudgetItemImages } from '@org-budgets/aws';
-import { validateBudgetItem } from '@org-budgets/contracts';
+import { isDefaultTarget } from '@org-budgets/contracts';
 import { parseAmountCell, parseEmailsCell, parseThresholdsCell } from '../budget-row';
-import { tableEntry, type TableEntry } from '../budget-table';
+import { tableEntry, validateItem, type TableEntry } from '../budget-table';
 import { CliError, type CliContext } from '../context';
 import { startSpinner } from '../progress';
 import {
@@ -27,7 +27,10 @@ export interface SetOptions {
   timeout: number;
 }
 
-/** The account id an argument names (id or account name), and the items of that account. */
+/**
+ * The id an argument names (an account id or exact name, or an OU or root id for an organization
+ * default), and the items of that id.
+ */
 async function accountItems(context: CliContext, account: string): Promise<{ accountId: string; items: TableEntry[] }> {
   const directory = await context.directory();
   const resolved = directory.resolveAccount(account);
@@ -52,6 +55,9 @@ function caseTwin(items: readonly TableEntry[], budgetName: string): TableEntry 
  * `set ACCOUNT BUDGET --amount …`: creates the item or changes the attributes given (the others
  * stay), validated by the contract first with the hub's messages; written only if the item is
  * still as read; then waits for the hub and the member account and exits 1 on REJECTED or FAILED.
+ * With an OU or root id instead of an account, the item is an organization default: validated as
+ * the hub validates one, and waited for until every account below it has it APPLIED (the status
+ * expand-org-defaults writes on it) or one FAILED.
  */
 export async function setBudget(
   context: CliContext,
@@ -91,7 +97,7 @@ export async function setBudget(
   }
   if (options.notes !== undefined) desired['notes'] = options.notes;
   if (problems.length > 0) throw new CliError(problems.join('\n'));
-  const validation = validateBudgetItem(desired);
+  const validation = validateItem(desired);
   if (!validation.valid) {
     throw new CliError(
       `${existing ? 'the budget would be' : 'the new budget is'} invalid, nothing written: ${validation.message}` +
@@ -114,7 +120,10 @@ export async function setBudget(
     );
     return 0;
   }
-  const spinner = startSpinner(context.io, `${accountId}/${budgetName}: waiting for the hub and the member account`);
+  const spinner = startSpinner(
+    context.io,
+    `${accountId}/${budgetName}: waiting for the hub and ${isDefaultTarget(accountId) ? 'every member account below it' : 'the member account'}`,
+  );
   const outcomes = await waitForOutcomes(context, [result.written], { timeoutMs: options.timeout * 1000 });
   const outcome = outcomes.values().next().value as EditOutcome;
   const line = `${accountId}/${budgetName}: ${outcome.status}${outcome.message ? ` — ${outcome.message}` : ''}`;
