@@ -199,6 +199,10 @@ describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
   const requireFromHub = createRequire(join(REPO_ROOT, 'services', 'hub', 'package.json'));
   const plugins = requireFromHub(join(REPO_ROOT, 'scripts', 'esbuild-plugins.cjs')) as unknown[] & {
     withZodNamespaceImport(source: string): string | undefined;
+    withSdkDeepExports(source: string, packageDir: (name: string) => string): string | undefined;
+  };
+  const esbuild = requireFromHub('esbuild') as {
+    build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
   };
 
   it("rewrites `import { z } from 'zod'` lines as namespace imports, and leaves every other source alone", () => {
@@ -211,9 +215,6 @@ describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
   });
 
   it('keeps only the zod a bundle uses: a fraction of what the named import keeps', async () => {
-    const esbuild = requireFromHub('esbuild') as {
-      build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
-    };
     const dir = await mkdtemp(join(tmpdir(), 'org-budgets-plugin-'));
     try {
       const entry = join(dir, 'fixture.ts');
@@ -242,5 +243,87 @@ describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  describe('aws-sdk-lazy-modules', () => {
+    const awsNodeModules = join(REPO_ROOT, 'packages', 'aws', 'node_modules');
+    const requireFromAws = createRequire(join(REPO_ROOT, 'packages', 'aws', 'package.json'));
+    const packageDir = (name: string) => join(requireFromAws.resolve(`${name}/package.json`), '..');
+
+    it("rewrites a lazy module's exports as exports from the modules of the package's ES build that declare them", () => {
+      const rewritten = plugins.withSdkDeepExports(
+        "// comment\nexport { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';\n",
+        packageDir,
+      );
+      const root = join(packageDir('@aws-sdk/client-scheduler'), 'dist-es');
+      expect(rewritten).toBe(
+        '// comment\n' +
+          `export { ConflictException } from ${JSON.stringify(join(root, 'models', 'errors.js'))};\n` +
+          `export { CreateScheduleCommand } from ${JSON.stringify(join(root, 'commands', 'CreateScheduleCommand.js'))};\n` +
+          `export { SchedulerClient } from ${JSON.stringify(join(root, 'SchedulerClient.js'))};\n`,
+      );
+      expect(
+        plugins.withSdkDeepExports("import { SNSClient } from '@aws-sdk/client-sns';\n", packageDir),
+      ).toBeUndefined();
+      expect(() =>
+        plugins.withSdkDeepExports("export { PublishEverythingCommand } from '@aws-sdk/client-sns';\n", packageDir),
+      ).toThrow('@aws-sdk/client-sns: PublishEverythingCommand is declared in none of');
+    });
+
+    const build = async (files: Record<string, string>) => {
+      const dir = await mkdtemp(join(tmpdir(), 'org-budgets-plugin-'));
+      try {
+        for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+        const { outputFiles } = await esbuild.build({
+          entryPoints: [join(dir, 'entry.ts')],
+          nodePaths: [awsNodeModules],
+          bundle: true,
+          write: false,
+          platform: 'node',
+          format: 'cjs',
+          mainFields: ['module', 'main'],
+          logLevel: 'silent',
+          plugins,
+        });
+        return outputFiles[0]!.text;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    };
+    const LAZY_MODULE = "export { PublishCommand, SNSClient } from '@aws-sdk/client-sns';\n";
+
+    it('bundles only the client and commands a lazy module names, and gives them when it is imported', async () => {
+      const code = await build({
+        'sns-sdk.ts': LAZY_MODULE,
+        'entry.ts': "export const publish = async () => (await import('./sns-sdk')).PublishCommand;\n",
+      });
+      // Another command of SNS, and the aggregated client that would bring every command.
+      expect(code).not.toContain('SubscribeCommand');
+      expect(code).not.toMatch(/class SNS extends/);
+      const dir = await mkdtemp(join(tmpdir(), 'org-budgets-plugin-'));
+      try {
+        await writeFile(join(dir, 'bundle.cjs'), code);
+        const loaded = createRequire(join(dir, 'bundle.cjs'))('./bundle.cjs') as {
+          publish(): Promise<{ name: string }>;
+        };
+        expect((await loaded.publish()).name).toBe('PublishCommand');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('fails a build that imports the same client package on first use and through its index', async () => {
+      await expect(
+        build({
+          'sns-sdk.ts': LAZY_MODULE,
+          'entry.ts':
+            "import { SNSClient } from '@aws-sdk/client-sns';\n" +
+            'export const client = new SNSClient({});\n' +
+            "export const publish = async () => (await import('./sns-sdk')).PublishCommand;\n",
+        }),
+      ).rejects.toThrow(
+        /@aws-sdk\/client-sns is imported on first use by .*sns-sdk\.ts and through its index by .*entry\.ts/,
+      );
+    });
   });
 });
