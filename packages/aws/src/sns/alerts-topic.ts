@@ -1,4 +1,5 @@
-import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { loadSnsSdk } from './lazy-sns';
 
 /** The hub's alerts topic: what the central team hears (email subscription, or any SNS consumer). */
 export interface AlertsTopic {
@@ -8,9 +9,14 @@ export interface AlertsTopic {
 /** SNS subjects stop at 100 characters. */
 const MAX_SUBJECT = 100;
 
-export function createAlertsTopic(sns: SNSClient, topicArn: string): AlertsTopic {
+/**
+ * The alerts topic. Its PublishCommand (and SNS's schemas) is imported at the first alert, not at
+ * load; give it `lazySnsClient(...)` so that the client's module waits as well.
+ */
+export function createAlertsTopic(sns: Pick<SNSClient, 'send'>, topicArn: string): AlertsTopic {
   return {
     async publish(subject, message) {
+      const { PublishCommand } = await loadSnsSdk();
       await sns.send(
         new PublishCommand({
           TopicArn: topicArn,

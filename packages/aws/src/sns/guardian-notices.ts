@@ -1,5 +1,6 @@
-import { PublishCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import type { Logger } from '../logger';
+import { loadSnsSdk } from './lazy-sns';
 
 /** A notice of the cost guardian: what it says (the guardian's `NoticeMessage`). */
 export interface GuardianNoticeMessage {
@@ -30,9 +31,14 @@ export function recipientFilterPolicy(email: string): string {
   return JSON.stringify({ recipients: [email] });
 }
 
-export function createGuardianNotices(sns: SNSClient, topicArn: string, logger: Logger): GuardianNotices {
+/**
+ * The notices topic. Its commands (and SNS's schemas) are imported at the first notice, not at
+ * load; give it `lazySnsClient(...)` so that the client's module waits as well.
+ */
+export function createGuardianNotices(sns: Pick<SNSClient, 'send'>, topicArn: string, logger: Logger): GuardianNotices {
   return {
     async publish(notice, budget) {
+      const { PublishCommand } = await loadSnsSdk();
       await sns.send(
         new PublishCommand({
           TopicArn: topicArn,
@@ -50,6 +56,7 @@ export function createGuardianNotices(sns: SNSClient, topicArn: string, logger: 
     },
 
     async subscribeEmails(emails) {
+      const { SubscribeCommand } = await loadSnsSdk();
       const failures: string[] = [];
       for (const email of emails) {
         try {

@@ -2,7 +2,6 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import middy from '@middy/core';
 import {
@@ -12,6 +11,7 @@ import {
   createSpokeCredentials,
   createSpokeParameters,
   createSyncStatusStore,
+  lazySnsClient,
 } from '@org-budgets/aws';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { historyWorkFromRecord } from '../../lib/edit-history';
@@ -53,7 +53,8 @@ export function createPropagateHandler(config: PropagateHandlerConfig, overrides
   const deps: PropagateDeps = {
     spokeParameters: createSpokeParameters(credentials, awsClientConfig()),
     syncStatus: createSyncStatusStore(ddb, config.tableName),
-    alerts: createAlertsTopic(new SNSClient(clientConfig), config.alertsTopicArn),
+    // Alerts are rare: SNS is loaded at the first one, not at the cold start.
+    alerts: createAlertsTopic(lazySnsClient(clientConfig), config.alertsTopicArn),
     now: overrides.now ?? (() => new Date()),
     logger,
   };

@@ -2,7 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { STSClient } from '@aws-sdk/client-sts';
 import middy from '@middy/core';
 import {
@@ -11,6 +10,7 @@ import {
   createSpokeCredentials,
   createSpokeParameters,
   createSyncStatusStore,
+  lazySnsClient,
   listOrganizationAccounts,
   scanBudgetItems,
 } from '@org-budgets/aws';
@@ -59,7 +59,8 @@ export function createReconcileHandler(
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
   const clientConfig = awsClientConfig();
   const ddb = new DynamoDBClient(clientConfig);
-  const alerts = createAlertsTopic(new SNSClient(clientConfig), config.ALERTS_TOPIC_ARN);
+  // An alert only when the run repaired or missed something: SNS is loaded then, not at the cold start.
+  const alerts = createAlertsTopic(lazySnsClient(clientConfig), config.ALERTS_TOPIC_ARN);
   const organizations = new OrganizationsClient(clientConfig);
   const credentials = createSpokeCredentials(new STSClient(clientConfig), {
     partition: config.PARTITION,

@@ -3,7 +3,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
-import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import {
   awsClientConfig,
@@ -11,6 +10,7 @@ import {
   createBudgetSpendStore,
   createGuardianNotices,
   createLockdownPolicies,
+  lazySnsClient,
 } from '@org-budgets/aws';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { RecordSpendConfig } from './config';
@@ -36,7 +36,8 @@ export function createRecordSpendHandler(
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-hub' });
   const metrics = overrides.metrics ?? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'org-budgets-hub' });
   const clientConfig = awsClientConfig();
-  const sns = new SNSClient(clientConfig);
+  // Alerts and lockdown notices are rare: SNS is loaded at the first one, not at the cold start.
+  const sns = lazySnsClient(clientConfig);
   const items = createBudgetSpendStore(new DynamoDBClient(clientConfig), config.tableName);
   // Organizations' endpoint is global (us-east-1 in the commercial partition); the SDK resolves it.
   const policies = createLockdownPolicies(new OrganizationsClient(clientConfig));

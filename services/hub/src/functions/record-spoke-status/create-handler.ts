@@ -2,9 +2,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { awsClientConfig, createAlertsTopic, createEditHistoryStore, createSyncStatusStore } from '@org-budgets/aws';
+import {
+  awsClientConfig,
+  createAlertsTopic,
+  createEditHistoryStore,
+  createSyncStatusStore,
+  lazySnsClient,
+} from '@org-budgets/aws';
 import type { EventBridgeEvent } from 'aws-lambda';
 import type { RecordStatusConfig } from './config';
 import { recordSpokeStatus, type RecordOutcome } from './record-spoke-status';
@@ -23,7 +28,8 @@ export function createRecordStatusHandler(
   const ddb = new DynamoDBClient(clientConfig);
   const syncStatus = createSyncStatusStore(ddb, config.TABLE_NAME);
   const history = createEditHistoryStore(ddb, config.HISTORY_TABLE_NAME);
-  const alerts = createAlertsTopic(new SNSClient(clientConfig), config.ALERTS_TOPIC_ARN);
+  // Alerts are rare: SNS is loaded at the first one, not at the cold start.
+  const alerts = createAlertsTopic(lazySnsClient(clientConfig), config.ALERTS_TOPIC_ARN);
   return middy<EventBridgeEvent<string, unknown>, RecordOutcome>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event) => {

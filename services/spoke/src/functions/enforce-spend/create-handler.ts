@@ -6,7 +6,6 @@ import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
@@ -20,6 +19,7 @@ import {
   getBudgetParameter,
   checkWaitMs as waitMsForCheck,
   isGuardianCheck,
+  lazySnsClient,
   readGuardianCheck,
   readBudgetParameters,
 } from '@org-budgets/aws';
@@ -50,8 +50,9 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
   const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
   const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
+  // Notices are rare: SNS is loaded at the first notice or subscription, not at the cold start.
   const notices = createGuardianNotices(
-    new SNSClient({ ...awsClientConfig(), ...clientConfig }),
+    lazySnsClient({ ...awsClientConfig(), ...clientConfig }),
     config.noticesTopicArn,
     logger,
   );
