@@ -15,6 +15,7 @@ export * from './dynamodb/stream-image';
 export * from './dynamodb/sync-status';
 export * from './eventbridge/status-events';
 export * from './lambda/guardian-checks';
+export * from './lambda/lazy-clients';
 export * from './organizations/lockdown-policies';
 export * from './organizations/organization-accounts';
 export * from './sns/alerts-topic';

@@ -3,6 +3,7 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-
 import { mockClient } from 'aws-sdk-client-mock';
 import { GuardianCheckUnreadableError } from '../errors';
 import 'aws-sdk-client-mock-jest';
+import { lazyLambdaClient, lazySchedulerClient } from './lazy-clients';
 import {
   checkScheduleName,
   createGuardianChecks,
@@ -130,6 +131,72 @@ describe('createGuardianChecks', () => {
     scheduler.on(CreateScheduleCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
 
     await expect(checks().request('team a', 600, 'r')).rejects.toThrow('denied');
+  });
+});
+
+describe('createGuardianChecks with the clients imported on first use (lazyLambdaClient, lazySchedulerClient)', () => {
+  const lazyChecks = () =>
+    createGuardianChecks(
+      lazyLambdaClient({ region: 'us-east-1' }),
+      {
+        functionArn: FUNCTION_ARN,
+        delayFunctionArn: DELAY_ARN,
+        schedules: { ...SCHEDULES, client: lazySchedulerClient({ region: 'us-east-1' }) },
+      },
+      () => NOW,
+    );
+
+  it('invokes and schedules as with clients created at load', async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+
+    await lazyChecks().request('team a', 0, 'now');
+    await lazyChecks().request('team a', 600, 'later');
+
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { FunctionName: FUNCTION_ARN, InvocationType: 'Event' });
+    expect(scheduler).toHaveReceivedCommandWith(CreateScheduleCommand, {
+      Target: expect.objectContaining({ Arn: DELAY_ARN }),
+    });
+  });
+
+  it.each([
+    ['Lambda', './lambda-sdk', 0],
+    ['Scheduler', './scheduler-sdk', 600],
+    ['Scheduler client', './scheduler-client-sdk', 600],
+  ])('fails the request, loudly, when the %s module cannot be loaded', async (_client, sdkModule, delaySeconds) => {
+    let isolated: {
+      checks: typeof createGuardianChecks;
+      lambda: typeof lazyLambdaClient;
+      scheduler: typeof lazySchedulerClient;
+    };
+    jest.isolateModules(() => {
+      jest.doMock(sdkModule, () => {
+        throw new Error(`Cannot find module ${sdkModule}`);
+      });
+      /* eslint-disable @typescript-eslint/no-require-imports -- a fresh module registry with the SDK module failing */
+      const lazy = require('./lazy-clients') as typeof import('./lazy-clients');
+      isolated = {
+        checks: (require('./guardian-checks') as typeof import('./guardian-checks')).createGuardianChecks,
+        lambda: lazy.lazyLambdaClient,
+        scheduler: lazy.lazySchedulerClient,
+      };
+      /* eslint-enable @typescript-eslint/no-require-imports */
+    });
+    const failing = isolated!.checks(
+      isolated!.lambda({ region: 'us-east-1' }),
+      {
+        functionArn: FUNCTION_ARN,
+        delayFunctionArn: DELAY_ARN,
+        schedules: { ...SCHEDULES, client: isolated!.scheduler({ region: 'us-east-1' }) },
+      },
+      () => NOW,
+    );
+
+    await expect(failing.request('team a', delaySeconds, 'r')).rejects.toThrow(`Cannot find module ${sdkModule}`);
+    await expect(failing.request('team a', delaySeconds, 'r')).rejects.toThrow(`Cannot find module ${sdkModule}`);
+    expect(lambda).not.toHaveReceivedAnyCommand();
+    expect(scheduler).not.toHaveReceivedAnyCommand();
+    jest.dontMock(sdkModule);
   });
 });
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { ConflictException, CreateScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GuardianCheckUnreadableError } from '../errors';
+import { loadLambdaSdk, loadSchedulerSdk } from './lazy-clients';
 
 /**
  * Checks of one budget by enforce-spend between its scheduled runs: at once when a job starts near
@@ -22,6 +23,10 @@ import { GuardianCheckUnreadableError } from '../errors';
  * Failures: an invocation that fails after Lambda's retries goes to its function's OnFailure
  * destination; a schedule that cannot invoke goes to the schedule's dead-letter queue. All are the
  * spoke's dead-letter queue, which alarms. A request that cannot be made throws.
+ *
+ * The commands (and the Lambda and Scheduler schemas) are imported at the first request, not at
+ * load; give it `lazyLambdaClient(...)` and `lazySchedulerClient(...)` so that the clients'
+ * modules wait as well. A module that cannot be loaded fails the request.
  */
 export interface GuardianChecks {
   request(budgetName: string, delaySeconds: number, reason: string): Promise<void>;
@@ -93,6 +98,7 @@ export function createGuardianChecks(
           `a check of "${budgetName}" in ${delay} s needs a schedule, and this function has no schedules configured (checks within ${MAX_WAIT_SECONDS} s only)`,
         );
       }
+      const { ConflictException, CreateScheduleCommand } = await loadSchedulerSdk();
       try {
         await schedules.client.send(
           new CreateScheduleCommand({
@@ -128,6 +134,7 @@ export async function invokeWithCheck(
   functionArn: string,
   check: GuardianCheckEvent,
 ): Promise<void> {
+  const { InvokeCommand } = await loadLambdaSdk();
   const { StatusCode, FunctionError } = await lambda.send(
     new InvokeCommand({
       FunctionName: functionArn,

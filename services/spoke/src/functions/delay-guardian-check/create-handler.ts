@@ -1,8 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
-import { awsClientConfig, invokeWithCheck, readGuardianCheck } from '@org-budgets/aws';
+import { awsClientConfig, invokeWithCheck, lazyLambdaClient, readGuardianCheck } from '@org-budgets/aws';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context } from 'aws-lambda';
 import type { DelayGuardianCheckConfig } from './config';
@@ -23,7 +22,9 @@ export interface HandlerOverrides {
 export function createDelayGuardianCheckHandler(config: DelayGuardianCheckConfig, overrides: HandlerOverrides = {}) {
   const logger = overrides.logger ?? new Logger({ serviceName: 'org-budgets-spoke' });
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
-  const lambda = new LambdaClient({ ...awsClientConfig(), ...clientConfig });
+  // packages/aws imports Lambda's client and InvokeCommand on first use (the guardian's other
+  // functions need them rarely): here at the first invocation, which always forwards its check.
+  const lambda = lazyLambdaClient({ ...awsClientConfig(), ...clientConfig });
   const sleep = overrides.sleep ?? ((ms: number) => new Promise<void>((resolveSleep) => setTimeout(resolveSleep, ms)));
 
   return middy<unknown, { waitedMs: number }>()

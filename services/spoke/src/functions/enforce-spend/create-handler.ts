@@ -4,8 +4,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { BudgetsClient } from '@aws-sdk/client-budgets';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import {
@@ -19,6 +17,8 @@ import {
   getBudgetParameter,
   checkWaitMs as waitMsForCheck,
   isGuardianCheck,
+  lazyLambdaClient,
+  lazySchedulerClient,
   lazySnsClient,
   readGuardianCheck,
   readBudgetParameters,
@@ -50,7 +50,8 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const clientConfig = overrides.credentials ? { credentials: overrides.credentials } : {};
   const ssm = new SSMClient({ ...awsClientConfig(), ...clientConfig });
   const budgetsClient = new BudgetsClient({ ...awsClientConfig({ retryMode: 'adaptive' }), ...clientConfig });
-  // Notices are rare: SNS is loaded at the first notice or subscription, not at the cold start.
+  // Notices and follow-up checks are rare: SNS, Lambda and Scheduler are loaded at the first
+  // notice or check, not at the cold start.
   const notices = createGuardianNotices(
     lazySnsClient({ ...awsClientConfig(), ...clientConfig }),
     config.noticesTopicArn,
@@ -59,11 +60,11 @@ export function createEnforceSpendHandler(config: EnforceSpendConfig, overrides:
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  const checks = createGuardianChecks(new LambdaClient({ ...awsClientConfig(), ...clientConfig }), {
+  const checks = createGuardianChecks(lazyLambdaClient({ ...awsClientConfig(), ...clientConfig }), {
     functionArn: config.checks.functionArn,
     delayFunctionArn: config.checks.delayFunctionArn,
     schedules: {
-      client: new SchedulerClient({ ...awsClientConfig(), ...clientConfig }),
+      client: lazySchedulerClient({ ...awsClientConfig(), ...clientConfig }),
       roleArn: config.checks.schedulerRoleArn,
       deadLetterQueueArn: config.checks.deadLetterQueueArn,
       namePrefix: config.checks.scheduleNamePrefix,

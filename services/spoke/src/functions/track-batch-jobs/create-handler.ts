@@ -2,7 +2,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import middy from '@middy/core';
 import {
   awsClientConfig,
@@ -10,6 +9,7 @@ import {
   createGuardianLedger,
   createGuardianWatches,
   createQueueCapacityResolver,
+  lazyLambdaClient,
 } from '@org-budgets/aws';
 import { parseBatchJobEvent, resolvePriceBook } from '@org-budgets/guardian';
 import type { AwsCredentialIdentity } from '@smithy/types';
@@ -34,8 +34,9 @@ export function createTrackBatchJobsHandler(config: TrackBatchJobsConfig, overri
   const dynamodb = new DynamoDBClient({ ...awsClientConfig(), ...clientConfig });
   const ledger = createGuardianLedger(dynamodb, config.ledgerTableName);
   const watches = createGuardianWatches(dynamodb, config.ledgerTableName);
-  // Its checks are due at once or within the debounce window: invocations, no schedules.
-  const checks = createGuardianChecks(new LambdaClient({ ...awsClientConfig(), ...clientConfig }), {
+  // Its checks are due at once or within the debounce window: invocations, no schedules. Checks
+  // are rare: Lambda is loaded at the first one, not at the cold start.
+  const checks = createGuardianChecks(lazyLambdaClient({ ...awsClientConfig(), ...clientConfig }), {
     functionArn: config.checkFunctionArn,
     delayFunctionArn: config.checkDelayFunctionArn,
   });
