@@ -297,7 +297,7 @@ async function main(): Promise<void> {
       `
 org-budgets end to end on the local cloud (${accounts} member accounts; latency ${latency.map((r) => `${r.service} ${r.delayMs} ms`).join(', ')})
   machine           ${availableParallelism()} cores; other processes on it are not this bench's (see the load averages)
-  local runtime     at most ${options['max-workers']} worker processes; ${gate ? `at most ${gate.max} cold starts at once, the rest queued first come first served (longest queue ${gate.peakWaiting})` : 'cold starts not limited'}
+  local runtime     at most ${options['max-workers']} worker processes; ${gate ? `at most ${gate.max} cold starts at once, the rest queued, the management account's and the member accounts' in turn (longest queue ${gate.peakWaiting})` : 'cold starts not limited'}
   schedules         ${schedules ? "on time: the spokes' rate(5 minutes) guardian and hourly checks, the hub's hourly reconciler; each rate rule's first firing spread over its period" : "off during the runs (the spokes' rate(5 minutes) guardian and hourly checks and the hub's hourly reconciler fire only when fired): only the edits and what they set off run"}
   deploy            start ${seconds(t['total'])}: hub serverless deploy ${seconds(t['hub deploy'])}, spoke StackSet build ${seconds(t['spoke build'])} (alongside),
                     organization ${seconds(t['organization'])}, StackSet rollout ${seconds(t['spoke rollout'])}, runtime start ${seconds(t['runtime start'])}
