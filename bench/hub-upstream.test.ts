@@ -9,7 +9,12 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { identifyCall } from '@org-budgets/aws-emulator';
 import type { HttpRequest } from '@smithy/types';
 import { Readable } from 'node:stream';
-import { LatencyOnlyState, parseSetAssignments, renderAssumeRole } from './hub-upstream';
+import { budgetParameterName } from '@org-budgets/contracts';
+import { budgetItemRecord, streamEvent } from '@org-budgets/test-fixtures';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { Context } from 'aws-lambda';
+import { createPropagateHandler } from '../services/hub/src/functions/propagate-budget-edits/create-handler';
+import { LatencyOnlyState, parseUpdateExpression, renderAssumeRole, startLatencyOnlyUpstream } from './hub-upstream';
 
 const NOW = new Date('2026-12-03T12:00:00Z');
 const settings = { tableName: 'bench-table', spokeRoleName: 'spoke', externalId: 'ext-id' };
@@ -123,6 +128,26 @@ describe('the latency-only upstream, as SDK clients see it', () => {
 
     expect(state.getItem(key)).toEqual({ ...key, sync: { M: { status: { S: 'DELIVERED' } } }, delivered: { N: '7' } });
     await expect(update('gone')).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+  });
+
+  it('removes what REMOVE names and returns the old values of what changed with UPDATED_OLD', async () => {
+    const state = new LatencyOnlyState(settings);
+    state.putItem({ ...key, earlyReport: { M: { status: { S: 'APPLIED' } } } });
+    const { ddb } = clients(state);
+
+    const answer = await ddb.send(
+      new UpdateItemCommand({
+        TableName: 'bench-table',
+        Key: key,
+        UpdateExpression: 'SET #sync = :sync REMOVE #early',
+        ExpressionAttributeNames: { '#sync': 'sync', '#early': 'earlyReport' },
+        ExpressionAttributeValues: { ':sync': { M: { status: { S: 'DELIVERED' } } } },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+    );
+
+    expect(answer.Attributes).toEqual({ earlyReport: { M: { status: { S: 'APPLIED' } } } });
+    expect(state.getItem(key)).toEqual({ ...key, sync: { M: { status: { S: 'DELIVERED' } } } });
   });
 
   it('issues spoke credentials whose SSM calls act in that account', async () => {
@@ -246,15 +271,84 @@ describe('renderAssumeRole', () => {
   });
 });
 
-describe('parseSetAssignments', () => {
+describe('parseUpdateExpression', () => {
   it('reads a SET list of placeholders', () => {
-    expect(parseSetAssignments('SET #sync = :sync, plain = :v')).toEqual([
-      { name: '#sync', value: ':sync' },
-      { name: 'plain', value: ':v' },
-    ]);
+    expect(parseUpdateExpression('SET #sync = :sync, plain = :v')).toEqual({
+      assignments: [
+        { name: '#sync', value: ':sync' },
+        { name: 'plain', value: ':v' },
+      ],
+      removals: [],
+    });
   });
 
-  it.each(['REMOVE #repair', 'SET a = :a ADD b :b', 'SET a = if_not_exists(a, :a)'])('refuses %s', (expression) => {
-    expect(() => parseSetAssignments(expression)).toThrow(/only "SET #name = :value/);
+  it('reads the REMOVE list after it (the hub takes a held report off with its delivery)', () => {
+    expect(parseUpdateExpression('SET #sync = :sync, #delivered = :delivered REMOVE #early, other')).toEqual({
+      assignments: [
+        { name: '#sync', value: ':sync' },
+        { name: '#delivered', value: ':delivered' },
+      ],
+      removals: ['#early', 'other'],
+    });
+  });
+
+  it.each(['REMOVE #repair', 'SET a = :a ADD b :b', 'SET a = if_not_exists(a, :a)', 'SET a = :a REMOVE b.c'])(
+    'refuses %s',
+    (expression) => {
+      expect(() => parseUpdateExpression(expression)).toThrow(/only "SET #name = :value/);
+    },
+  );
+});
+
+describe('the latency-only upstream under the hub’s own handler', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('answers every call propagate-budget-edits makes: its edits end DELIVERED with their parameters', async () => {
+    const upstream = await startLatencyOnlyUpstream({ ...settings, latency: [], inWorker: false });
+    try {
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: upstream.endpoint,
+        AWS_REGION: region,
+        AWS_ACCESS_KEY_ID: 'management-account',
+        AWS_SECRET_ACCESS_KEY: 'management-account',
+        POWERTOOLS_LOG_LEVEL: 'ERROR',
+      });
+      delete process.env['AWS_SESSION_TOKEN'];
+      delete process.env['AWS_PROFILE'];
+      const budgets = ['111111111111', '222222222222', '333333333333'].map((accountId, i) => ({
+        accountId,
+        budgetName: 'compute',
+        amount: 100 + i,
+      }));
+      await upstream.putItems(budgets.map((budget) => marshall(budget)));
+      const handler = createPropagateHandler({
+        tableName: settings.tableName,
+        spokeRoleName: settings.spokeRoleName,
+        spokeExternalId: settings.externalId,
+        partition: 'aws',
+        alertsTopicArn: `arn:aws:sns:${region}:123456789012:alerts`,
+        maxConcurrency: 2,
+      });
+      const records = budgets.map((budget, i) => budgetItemRecord(budget, { sequenceNumber: String(100 + i) }));
+
+      const response = await handler(streamEvent(...records), {
+        functionName: 'propagate',
+        awsRequestId: 'test',
+        getRemainingTimeInMillis: () => 60_000,
+      } as unknown as Context);
+
+      expect(response.batchItemFailures).toEqual([]);
+      const checks = budgets.map(({ accountId }) => ({
+        accountId,
+        budgetName: 'compute',
+        parameterName: budgetParameterName('compute'),
+      }));
+      expect(await upstream.countDelivered(checks)).toBe(3);
+    } finally {
+      await upstream.stop();
+    }
   });
 });

@@ -6,7 +6,7 @@
  * CPU, no queue in front of one Python thread, so calls overlap as freely as they do on AWS.
  *
  * It keeps just enough state for the answers to stay true: the table's items (UpdateItem's
- * `SET #a = :v` assignments are applied, an update of an item that is gone fails its
+ * `SET #a = :v` assignments (and `REMOVE #b`) are applied, an update of an item that is gone fails its
  * `attribute_exists(accountId)` condition; the hub's other conditions are not evaluated, which is
  * exact for the bench, where each item is edited once), the sessions AssumeRole issued (an SSM
  * call is answered in the account of its caller's key, an unknown key is refused), and each
@@ -138,7 +138,7 @@ export class LatencyOnlyState {
     this.table(body);
     const names = (body['ExpressionAttributeNames'] ?? {}) as Record<string, string>;
     const values = (body['ExpressionAttributeValues'] ?? {}) as Item;
-    const assignments = parseSetAssignments(text(body, 'UpdateExpression'));
+    const { assignments, removals } = parseUpdateExpression(text(body, 'UpdateExpression'));
     const key = body['Key'] as Item;
     const existing = this.getItem(key);
     const condition = body['ConditionExpression'];
@@ -146,6 +146,8 @@ export class LatencyOnlyState {
       throw new StubError('ConditionalCheckFailedException', 'The conditional request failed');
     }
     const item: Item = existing ?? structuredClone(key);
+    // UPDATED_OLD: the old values of the attributes this update sets or removes.
+    const old: Item = {};
     for (const { name, value } of assignments) {
       const attribute = values[value];
       if (attribute === undefined) {
@@ -154,10 +156,18 @@ export class LatencyOnlyState {
           `An expression attribute value used in expression is not defined: ${value}`,
         );
       }
-      item[resolveName(name, names)] = attribute;
+      const resolved = resolveName(name, names);
+      if (item[resolved] !== undefined) old[resolved] = item[resolved];
+      item[resolved] = attribute;
+    }
+    for (const name of removals) {
+      const resolved = resolveName(name, names);
+      if (item[resolved] !== undefined) old[resolved] = item[resolved];
+      delete item[resolved];
     }
     this.items.set(itemKey(item), item);
-    return jsonAnswer(call, {}, requestId);
+    const returnOld = body['ReturnValues'] === 'UPDATED_OLD' && Object.keys(old).length > 0;
+    return jsonAnswer(call, returnOld ? { Attributes: old } : {}, requestId);
   }
 
   private assumeRoleCall(body: Record<string, string | undefined>, now: Date, requestId: string): StubAnswer {
@@ -273,20 +283,30 @@ function resolveName(name: string, names: Record<string, string>): string {
   return resolved;
 }
 
-/** `SET #a = :a, b = :b` → its assignments; any other update expression is refused (ValidationException). */
-export function parseSetAssignments(expression: string): { name: string; value: string }[] {
-  const match = /^\s*SET\s+(.+)$/i.exec(expression);
+/**
+ * `SET #a = :a, b = :b` with an optional `REMOVE #c, d` → its assignments and removals; any other
+ * update expression is refused (ValidationException).
+ */
+export function parseUpdateExpression(expression: string): {
+  assignments: { name: string; value: string }[];
+  removals: string[];
+} {
+  const match = /^\s*SET\s+(.+?)(?:\s+REMOVE\s+(.+))?$/i.exec(expression);
   const assignments = match?.[1]?.split(',').map((part) => /^\s*(#?[\w]+)\s*=\s*(:[\w]+)\s*$/.exec(part));
-  if (!assignments || assignments.some((a) => a === null)) {
+  const removals = match?.[2]?.split(',').map((part) => /^\s*(#?[\w]+)\s*$/.exec(part)) ?? [];
+  if (!assignments || assignments.some((a) => a === null) || removals.some((r) => r === null)) {
     throw new StubError(
       'ValidationException',
-      `the latency-only upstream applies only "SET #name = :value, ..." updates, got: ${expression}`,
+      `the latency-only upstream applies only "SET #name = :value, ... [REMOVE #name, ...]" updates, got: ${expression}`,
     );
   }
-  return assignments.map((a) => ({
-    name: (a as RegExpExecArray)[1] as string,
-    value: (a as RegExpExecArray)[2] as string,
-  }));
+  return {
+    assignments: assignments.map((a) => ({
+      name: (a as RegExpExecArray)[1] as string,
+      value: (a as RegExpExecArray)[2] as string,
+    })),
+    removals: removals.map((r) => (r as RegExpExecArray)[1] as string),
+  };
 }
 
 /** A JSON-protocol answer, in the content type the call came in (DynamoDB 1.0, SSM 1.1). */
