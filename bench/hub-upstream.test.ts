@@ -14,7 +14,13 @@ import { budgetItemRecord, streamEvent } from '@org-budgets/test-fixtures';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
 import { createPropagateHandler } from '../services/hub/src/functions/propagate-budget-edits/create-handler';
-import { LatencyOnlyState, parseUpdateExpression, renderAssumeRole, startLatencyOnlyUpstream } from './hub-upstream';
+import {
+  LatencyOnlyState,
+  parseUpdateExpression,
+  renderAssumeRole,
+  startLatencyOnlyUpstream,
+  useUpstreamEnvironment,
+} from './hub-upstream';
 
 const NOW = new Date('2026-12-03T12:00:00Z');
 const settings = { tableName: 'bench-table', spokeRoleName: 'spoke', externalId: 'ext-id' };
@@ -309,15 +315,8 @@ describe('the latency-only upstream under the hub’s own handler', () => {
   it('answers every call propagate-budget-edits makes: its edits end DELIVERED with their parameters', async () => {
     const upstream = await startLatencyOnlyUpstream({ ...settings, latency: [], inWorker: false });
     try {
-      Object.assign(process.env, {
-        AWS_ENDPOINT_URL: upstream.endpoint,
-        AWS_REGION: region,
-        AWS_ACCESS_KEY_ID: 'management-account',
-        AWS_SECRET_ACCESS_KEY: 'management-account',
-        POWERTOOLS_LOG_LEVEL: 'ERROR',
-      });
-      delete process.env['AWS_SESSION_TOKEN'];
-      delete process.env['AWS_PROFILE'];
+      useUpstreamEnvironment(upstream.endpoint, region);
+      process.env['POWERTOOLS_LOG_LEVEL'] = 'ERROR';
       const budgets = ['111111111111', '222222222222', '333333333333'].map((accountId, i) => ({
         accountId,
         budgetName: 'compute',

@@ -409,6 +409,21 @@ export interface LatencyOnlyServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Points the AWS SDK clients this process creates from now on at `endpoint` (AWS_ENDPOINT_URL, as
+ * they find the front door), as the management account, with no session or profile left over.
+ */
+export function useUpstreamEnvironment(endpoint: string, region: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: 'management-account',
+    AWS_SECRET_ACCESS_KEY: 'management-account',
+  });
+  delete process.env['AWS_SESSION_TOKEN'];
+  delete process.env['AWS_PROFILE'];
+}
+
 /** Serves `state` over HTTP on a free loopback port, each answer after its injected delay. */
 export async function serveLatencyOnly(
   state: LatencyOnlyState,

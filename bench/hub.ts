@@ -25,7 +25,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Context, DynamoDBRecord } from 'aws-lambda';
 import { createPropagateHandler } from '../services/hub/src/functions/propagate-budget-edits/create-handler';
 import { HubSandbox, SPOKE_EXTERNAL_ID, SPOKE_ROLE_NAME } from '../test/support/hub-sandbox';
-import { startLatencyOnlyUpstream } from './hub-upstream';
+import { startLatencyOnlyUpstream, useUpstreamEnvironment } from './hub-upstream';
 import { callsPerRecord, latencyBoundLimit, latencyPerRecordMs, renderRows, type BenchRow } from './hub-report';
 import { numberOptions } from './options';
 
@@ -135,14 +135,7 @@ async function runLatencyOnly(maxConcurrency: number): Promise<BenchRow> {
   });
   try {
     // The handler's SDK clients find the upstream as they find the front door: AWS_ENDPOINT_URL.
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: upstream.endpoint,
-      AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: 'management-account',
-      AWS_SECRET_ACCESS_KEY: 'management-account',
-    });
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
+    useUpstreamEnvironment(upstream.endpoint, REGION);
     // The same items as on moto, and their INSERT records as the stream delivers them; the
     // warm-up's items are in accounts of their own.
     const budgets = accounts.map((accountId, i) => item(accountId, i));

@@ -95,6 +95,11 @@ class FakeTable implements Pick<SyncStatusStore, 'write' | 'recordDelivery' | 'r
   }
 }
 
+/** A spoke's APPLIED report of `revision`, as held on the item before its delivery was recorded. */
+function heldReport(revision: string, message: string): SyncStatus {
+  return { status: 'APPLIED', stage: 'apply', message, revision, updatedAt: '2026-11-23T11:00:00.000Z' };
+}
+
 function setup() {
   const spokes = new FakeSpokes();
   const sync = new FakeTable();
@@ -189,13 +194,7 @@ describe('propagateBudgetEdit', () => {
 
   it('writes the report the spoke sent before the delivery was recorded over its own DELIVERED', async () => {
     const { sync, deps } = setup();
-    const applied: SyncStatus = {
-      status: 'APPLIED',
-      stage: 'apply',
-      message: 'budget created',
-      revision: '100',
-      updatedAt: '2026-11-23T12:00:00.100Z',
-    };
+    const applied = heldReport('100', 'budget created');
     sync.held.set('111111111111/research-compute', applied);
 
     await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '100' }), deps);
@@ -207,13 +206,7 @@ describe('propagateBudgetEdit', () => {
 
   it('drops a held report of another revision (the delivery takes it off the item, writes nothing of it)', async () => {
     const { sync, deps, alerts } = setup();
-    sync.held.set('111111111111/research-compute', {
-      status: 'APPLIED',
-      stage: 'apply',
-      message: 'older',
-      revision: '90',
-      updatedAt: '2026-11-23T11:00:00.000Z',
-    });
+    sync.held.set('111111111111/research-compute', heldReport('90', 'older'));
 
     await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '100' }), deps);
 
@@ -224,13 +217,7 @@ describe('propagateBudgetEdit', () => {
 
   it('tells the central team of a held report of a revision beyond the one delivered (made in the member account)', async () => {
     const { sync, deps, alerts } = setup();
-    sync.held.set('111111111111/research-compute', {
-      status: 'APPLIED',
-      stage: 'apply',
-      message: 'forged',
-      revision: '9'.repeat(38),
-      updatedAt: '2026-11-23T11:00:00.000Z',
-    });
+    sync.held.set('111111111111/research-compute', heldReport('9'.repeat(38), 'forged'));
 
     await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '100' }), deps);
 
