@@ -97,6 +97,85 @@ describe('readBudget', () => {
     expect(rounds).toEqual([1, 2, 3, 1, 2]);
   });
 
+  it('reads in one round trip when given the notifications the budget has: their subscribers come with the budget', async () => {
+    let inFlight = 0;
+    const rounds: number[] = [];
+    const slow =
+      <T>(answer: T) =>
+      async () => {
+        inFlight += 1;
+        rounds.push(inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        return answer;
+      };
+    budgets.on(DescribeBudgetCommand).callsFake(slow({ Budget: awsBudget }));
+    budgets.on(ListTagsForResourceCommand).callsFake(slow({ ResourceTags: [] }));
+    // AWS reports the notification without ThresholdType: the same notification as the hinted one.
+    const { ThresholdType: _omitted, ...actual80Bare } = actual80;
+    budgets.on(DescribeNotificationsForBudgetCommand).callsFake(slow({ Notifications: [actual80Bare, forecast100] }));
+    budgets.on(DescribeSubscribersForNotificationCommand).callsFake(slow({ Subscribers: [topic] }));
+
+    const current = await spoke().readBudget('team-a', { notifications: [actual80, forecast100, actual80] });
+
+    // Five calls in flight together (the hint's duplicate read once), none after.
+    expect(rounds).toEqual([1, 2, 3, 4, 5]);
+    expect(current).toMatchObject({
+      notifications: [
+        { Notification: actual80Bare, Subscribers: [topic] },
+        { Notification: forecast100, Subscribers: [topic] },
+      ],
+    });
+  });
+
+  it('reads in a second round the subscribers of notifications the hint missed or did not find', async () => {
+    const actual90: BudgetNotification = { ...actual80, Threshold: 90 };
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
+    budgets.on(ListTagsForResourceCommand).resolves({ ResourceTags: [] });
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: [actual80, actual90] });
+    // The hinted 80% answers NotFound once (created between the calls), then its subscribers.
+    budgets
+      .on(DescribeSubscribersForNotificationCommand, { Notification: actual80 })
+      .rejectsOnce(notFound())
+      .resolves({ Subscribers: [email('late@example.com')] });
+    budgets.on(DescribeSubscribersForNotificationCommand, { Notification: forecast100 }).rejects(notFound());
+    budgets
+      .on(DescribeSubscribersForNotificationCommand, { Notification: actual90 })
+      .resolves({ Subscribers: [topic] });
+
+    const current = await spoke().readBudget('team-a', { notifications: [actual80, forecast100] });
+
+    expect(current).toMatchObject({
+      notifications: [
+        { Notification: actual80, Subscribers: [email('late@example.com')] },
+        { Notification: actual90, Subscribers: [topic] },
+      ],
+    });
+    expect(budgets).toHaveReceivedCommandTimes(DescribeSubscribersForNotificationCommand, 4);
+  });
+
+  it('reads a missing budget as absent though the hinted subscriber reads find nothing', async () => {
+    budgets.on(DescribeBudgetCommand).rejects(notFound());
+    budgets.on(ListTagsForResourceCommand).rejects(notFound());
+    budgets.on(DescribeNotificationsForBudgetCommand).rejects(notFound());
+    budgets.on(DescribeSubscribersForNotificationCommand).rejects(notFound());
+
+    await expect(spoke().readBudget('team-a', { notifications: [actual80] })).resolves.toEqual({ exists: false });
+  });
+
+  it('fails a hinted subscriber read that fails for another reason than NotFound', async () => {
+    budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
+    budgets.on(ListTagsForResourceCommand).resolves({ ResourceTags: [] });
+    budgets.on(DescribeNotificationsForBudgetCommand).resolves({ Notifications: [actual80] });
+    budgets.on(DescribeSubscribersForNotificationCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+
+    await expect(spoke().readBudget('team-a', { notifications: [actual80] })).rejects.toMatchObject({
+      name: 'BudgetsCallError',
+      operation: 'DescribeSubscribersForNotification',
+      awsErrorName: 'ThrottlingException',
+    });
+  });
+
   it('reads the budget, its tags from the budget ARN, and every notification with its subscribers across pages', async () => {
     budgets.on(DescribeBudgetCommand).resolves({ Budget: awsBudget });
     budgets.on(ListTagsForResourceCommand).resolves({ ResourceTags: [{ Key: 'org-budgets:managed', Value: 'true' }] });

@@ -23,6 +23,7 @@ import {
 import {
   APPLIED_REVISION_TAG_KEY,
   isManaged,
+  notificationKey,
   type BudgetCall,
   type BudgetNotification,
   type BudgetPlan,
@@ -57,8 +58,18 @@ export interface BudgetSpend {
 }
 
 /** One spoke account's AWS Budgets, through a client that already holds that account's credentials. */
+/** What the caller expects of the budget, so that the read can ask for it in its first round. */
+export interface ReadBudgetHints {
+  /**
+   * The notifications the budget should have (the desired ones): their subscribers are read
+   * together with the budget. A notification the budget turns out to have beyond these (or one
+   * created between the calls) has its subscribers read in a second round.
+   */
+  notifications?: readonly BudgetNotification[];
+}
+
 export interface SpokeBudgets {
-  readBudget(budgetName: string): Promise<CurrentBudgetState>;
+  readBudget(budgetName: string, hints?: ReadBudgetHints): Promise<CurrentBudgetState>;
   /** Makes the calls of an `apply` plan in order; a `refuse` plan fails with BudgetPlanRefusedError. */
   applyPlan(plan: BudgetPlan): Promise<void>;
   readSpend(budgetName: string): Promise<BudgetSpend>;
@@ -163,6 +174,28 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
     return subscribers;
   }
 
+  /**
+   * The subscribers of each hinted notification that exists, by notificationKey (read before the
+   * notifications are known: a hinted one the budget lacks, or the budget itself missing, is left out).
+   */
+  async function hintedSubscribers(
+    budgetName: string,
+    hinted: readonly BudgetNotification[],
+  ): Promise<Map<string, BudgetSubscriber[]>> {
+    const unique = [...new Map(hinted.map((n) => [notificationKey(n), n] as const))];
+    const found = await Promise.all(
+      unique.map(async ([key, notification]) => {
+        try {
+          return [[key, await listSubscribers(budgetName, notification)] as const];
+        } catch (error) {
+          if (error instanceof BudgetsCallError && isNotFound(error.cause)) return [];
+          throw error;
+        }
+      }),
+    );
+    return new Map(found.flat());
+  }
+
   async function send(budgetCall: BudgetCall): Promise<unknown> {
     const AccountId = accountId;
     switch (budgetCall.operation) {
@@ -188,20 +221,22 @@ export function createSpokeBudgets(client: BudgetsClient, accountId: string, par
   }
 
   return {
-    async readBudget(budgetName) {
-      // Two round trips whatever the budget holds: the budget, its tags and its notifications at
-      // once, then every notification's subscribers at once. apply-budget is on the edit's path.
-      const [budget, tags, listed] = await Promise.all([
+    async readBudget(budgetName, hints = {}) {
+      // apply-budget is on the edit's path: one round trip when the budget has the notifications
+      // it should (the budget, its tags, its notifications and the hinted notifications'
+      // subscribers at once), a second for the subscribers of any other notification it has.
+      const [budget, tags, listed, known] = await Promise.all([
         describeBudget(budgetName),
         listTags(budgetName),
         listNotifications(budgetName),
+        hintedSubscribers(budgetName, hints.notifications ?? []),
       ]);
       // Absent, or deleted between the calls.
       if (!budget || !tags || !listed) return { exists: false };
       const notifications: NotificationWithSubscribers[] = await Promise.all(
         listed.flatMap(toNotification).map(async (notification) => ({
           Notification: notification,
-          Subscribers: await listSubscribers(budgetName, notification),
+          Subscribers: known.get(notificationKey(notification)) ?? (await listSubscribers(budgetName, notification)),
         })),
       );
       return { exists: true, budget: toCurrentBudget(budget, budgetName), tags, notifications };

@@ -49,9 +49,14 @@ describe('@org-budgets/budgets adapter on the emulated Budgets', () => {
     ),
   );
 
-  /** Applies the plan for `wanted`, then checks that the next plan has nothing left to do. */
+  /**
+   * Applies the plan for `wanted`, then checks that the next plan has nothing left to do. The first
+   * read is told which notifications to expect (as apply-budget reads: their subscribers at once,
+   * NotFound for those the budget lacks), the second is not.
+   */
   async function converge(wanted: ReturnType<typeof desired>): Promise<string[]> {
-    const plan = planBudgetReconciliation(wanted, await spoke.readBudget('team-a'));
+    const hints = { notifications: wanted.notifications.map((entry) => entry.Notification) };
+    const plan = planBudgetReconciliation(wanted, await spoke.readBudget('team-a', hints));
     if (plan.action !== 'apply') throw new Error(plan.reason);
     await spoke.applyPlan(plan);
     const again = planBudgetReconciliation(wanted, await spoke.readBudget('team-a'));

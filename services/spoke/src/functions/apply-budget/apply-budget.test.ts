@@ -59,7 +59,8 @@ describe('applyBudget', () => {
     expect(create?.operation === 'CreateBudget' && create.input.ResourceTags).toEqual(
       expect.arrayContaining([MANAGED, revisionTag('10')]),
     );
-    expect(budgets.revisions).toEqual(['10']);
+    // No TagResource after it: CreateBudget carries the revision tag.
+    expect(budgets.revisions).toEqual([]);
     expect(statuses).toEqual([
       expect.objectContaining({ accountId: ACCOUNT, budgetName: 'research', revision: '10', status: 'APPLIED' }),
     ]);
@@ -153,6 +154,37 @@ describe('applyBudget', () => {
     ]);
     expect(statuses[0]).not.toHaveProperty('deletion');
     expect(budgets.revisions).toEqual([]);
+  });
+
+  it('reads the budget expecting the notifications the parameter asks for (their subscribers in the first round)', async () => {
+    const { deps, budgets } = setup(stored(budgetParameter('16', { alertAt: [50, 80], forecastAlertAt: [100] })));
+
+    await applyBudget('research', deps);
+
+    expect(budgets.hintedNotifications).toEqual([
+      [
+        'ACTUAL|GREATER_THAN|50|PERCENTAGE',
+        'ACTUAL|GREATER_THAN|80|PERCENTAGE',
+        'FORECASTED|GREATER_THAN|100|PERCENTAGE',
+      ],
+    ]);
+  });
+
+  it('writes the revision tag alongside an update, and fails the round when the update fails', async () => {
+    const budgets = new FakeBudgets();
+    const { deps, statuses, world } = setup(stored(budgetParameter('17', { amount: 300 })), budgets);
+    world.seed(budgetParameter('16'), [MANAGED, revisionTag('16')]);
+    budgets.failWith = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+    await expect(applyBudget('research', deps)).rejects.toThrow('Rate exceeded');
+
+    // The tag is a hint (it may name a revision whose change failed): the round reports FAILED and
+    // Lambda's retry plans from the budget's content, not from the tag.
+    expect(budgets.revisions).toEqual(['17']);
+    expect(statuses).toEqual([expect.objectContaining({ status: 'FAILED', revision: '17' })]);
+    budgets.failWith = undefined;
+    await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'applied', revision: '17' });
+    expect(world.amountOf('research')).toBe('300');
   });
 
   it('rethrows the Budgets error even when the failure report cannot be sent', async () => {

@@ -135,24 +135,30 @@ async function applyRound(
   const parameter = current.parameter;
   const { revision } = parameter;
   const step = await withFailureReport(deps, budgetName, revision, {}, async (): Promise<Round> => {
-    const state = await deps.budgets.readBudget(budgetName);
     const desired = desiredBudget(parameter, { alertTopicArn: deps.alertTopicArn });
     desired.tags.push({ Key: APPLIED_REVISION_TAG_KEY, Value: revision });
+    const state = await deps.budgets.readBudget(budgetName, {
+      notifications: desired.notifications.map((entry) => entry.Notification),
+    });
     const plan = planBudgetReconciliation(desired, state);
     if (plan.action === 'refuse') {
       deps.logger.warn('budget not managed by org-budgets; left alone', { budgetName, revision, reason: plan.reason });
       return { kind: 'done', outcome: { result: 'refused', revision, reason: plan.reason } };
     }
     const drift = plan.calls.length > 0 ? describeBudgetDrift(desired, state) : [];
-    if (plan.calls.length > 0) {
-      if (verify) deps.logger.warn('budget differs from its parameter; restoring it', { budgetName, revision, drift });
-      await deps.budgets.applyPlan(plan);
+    if (verify && plan.calls.length > 0) {
+      deps.logger.warn('budget differs from its parameter; restoring it', { budgetName, revision, drift });
     }
     const tagged = appliedRevisionOf(state);
-    if (plan.calls.length > 0 || tagged !== revision) {
-      if (plan.calls.length === 0) deps.logger.info('revision tag corrected', { budgetName, revision, tagged });
-      await deps.budgets.recordAppliedRevision(budgetName, revision);
-    }
+    // The revision tag goes alongside the changes, not after them (one round trip less on the
+    // edit's path): it is a hint (docs/convergence.md), and a failed change fails the round,
+    // which is reported and retried. A new budget is created with it.
+    const retag = plan.calls[0]?.operation !== 'CreateBudget' && (plan.calls.length > 0 || tagged !== revision);
+    if (plan.calls.length === 0 && retag) deps.logger.info('revision tag corrected', { budgetName, revision, tagged });
+    await allSettledOrThrow([
+      ...(plan.calls.length > 0 ? [deps.budgets.applyPlan(plan)] : []),
+      ...(retag ? [deps.budgets.recordAppliedRevision(budgetName, revision)] : []),
+    ]);
     return { kind: 'applied', parameter, calls: plan.calls.map(describeBudgetCall), drift };
   });
   if (step.kind === 'done' && step.outcome.result === 'refused') {
@@ -290,6 +296,13 @@ async function finishDeleted(
     ...(repaired ? { repaired } : {}),
   });
   return { result: 'deleted', revision, ...(repaired ? { repaired } : {}) };
+}
+
+/** Waits for every call to end, then throws the first failure (none left running behind a report). */
+async function allSettledOrThrow(calls: Promise<void>[]): Promise<void> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 function repairedNote(found: string[]): string {

@@ -5,6 +5,7 @@ import {
   DescribeBudgetCommand,
   DescribeBudgetsCommand,
   DescribeNotificationsForBudgetCommand,
+  DescribeSubscribersForNotificationCommand,
   ListTagsForResourceCommand,
   NotFoundException,
   TagResourceCommand,
@@ -70,6 +71,7 @@ beforeEach(() => {
   // Read together with the budget: a missing budget has neither tags nor notifications.
   budgets.on(ListTagsForResourceCommand).rejects(notFound());
   budgets.on(DescribeNotificationsForBudgetCommand).rejects(notFound());
+  budgets.on(DescribeSubscribersForNotificationCommand).rejects(notFound());
   budgets.on(DescribeBudgetsCommand).resolves({ Budgets: [] });
   budgets.on(CreateBudgetCommand).resolves({});
   budgets.on(DeleteBudgetCommand).resolves({});

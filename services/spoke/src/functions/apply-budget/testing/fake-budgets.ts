@@ -1,4 +1,4 @@
-import type { CurrentBudgetParameter, SpokeBudgets } from '@org-budgets/aws';
+import type { CurrentBudgetParameter, ReadBudgetHints, SpokeBudgets } from '@org-budgets/aws';
 import {
   desiredBudget,
   isManaged,
@@ -164,8 +164,12 @@ export class FakeBudgets implements SpokeBudgets {
 
   constructor(readonly world: BudgetsWorld = new BudgetsWorld()) {}
 
-  async readBudget(budgetName: string) {
+  /** The notifications each read was told to expect (ReadBudgetHints), in order. */
+  readonly hintedNotifications: string[][] = [];
+
+  async readBudget(budgetName: string, hints: ReadBudgetHints = {}) {
     this.reads.push(budgetName);
+    this.hintedNotifications.push((hints.notifications ?? []).map(notificationKey));
     const failure = this.failing.get(budgetName);
     if (failure) throw failure;
     return this.world.read(budgetName);
