@@ -1,6 +1,6 @@
 import type { CurrentBudgetParameter } from '@org-budgets/aws';
-import type { SpokeStatusDetail } from '@org-budgets/contracts';
-import { applyBudget, type ApplyBudgetDeps } from './apply-budget';
+import type { BudgetParameter, SpokeStatusDetail } from '@org-budgets/contracts';
+import { applyBudget, NotificationHints, type ApplyBudgetDeps } from './apply-budget';
 import { ParameterKeptChangingError } from './errors';
 import {
   ACCOUNT,
@@ -168,6 +168,94 @@ describe('applyBudget', () => {
         'FORECASTED|GREATER_THAN|100|PERCENTAGE',
       ],
     ]);
+  });
+
+  describe('in a warm container (notification hints kept)', () => {
+    /** Runs with hints kept, recording the order of parameter and budget reads. */
+    function warmSetup(first: BudgetParameter) {
+      const store = new ParameterStore(stored(first));
+      const budgets = new FakeBudgets();
+      const { deps, statuses, world } = setup(store, budgets);
+      deps.notificationHints = new NotificationHints();
+      const reads: string[] = [];
+      const readBudget = budgets.readBudget.bind(budgets);
+      budgets.readBudget = (name, hints) => {
+        reads.push('budget');
+        return readBudget(name, hints);
+      };
+      deps.readParameter = () => {
+        reads.push('parameter');
+        return store.read();
+      };
+      return { deps, statuses, world, budgets, store, reads };
+    }
+
+    it('keeps the hints of the 100 budgets planned last', () => {
+      const hints = new NotificationHints();
+      for (let i = 0; i <= 100; i++) hints.set(`budget-${i}`, []);
+      hints.set('budget-1', []);
+      hints.set('budget-101', []);
+
+      expect(hints.get('budget-0')).toBeUndefined();
+      expect(hints.get('budget-1')).toEqual([]);
+      expect(hints.get('budget-2')).toBeUndefined();
+      expect(hints.get('budget-101')).toEqual([]);
+    });
+
+    it('reads the budget while the parameter is read, with the notifications it planned last', async () => {
+      const { deps, budgets, store, reads } = warmSetup(budgetParameter('20', { alertAt: [50] }));
+      await applyBudget('research', deps);
+      expect(reads).toEqual(['parameter', 'budget', 'parameter']);
+
+      store.current = stored(budgetParameter('21', { alertAt: [50], amount: 400 }));
+      reads.length = 0;
+      await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'applied', revision: '21' });
+
+      // The budget's read went out before the parameter's, with the last plan's notifications.
+      expect(reads).toEqual(['budget', 'parameter', 'parameter']);
+      expect(budgets.hintedNotifications[1]).toEqual(budgets.hintedNotifications[0]);
+    });
+
+    it('applies what the parameter says when the hints are out of date', async () => {
+      const { deps, store, world, budgets } = warmSetup(budgetParameter('22', { alertAt: [50, 80] }));
+      await applyBudget('research', deps);
+
+      store.current = stored(budgetParameter('23', { alertAt: [60] }));
+      await applyBudget('research', deps);
+
+      expect(budgets.hintedNotifications[1]).toEqual([
+        'ACTUAL|GREATER_THAN|50|PERCENTAGE',
+        'ACTUAL|GREATER_THAN|80|PERCENTAGE',
+        'FORECASTED|GREATER_THAN|100|PERCENTAGE',
+      ]);
+      const actual = world.read('research');
+      expect(
+        actual.exists &&
+          actual.notifications
+            .filter((n) => n.Notification.NotificationType === 'ACTUAL')
+            .map((n) => n.Notification.Threshold),
+      ).toEqual([60]);
+    });
+
+    it('reports FAILED when the budget read made beside the parameter fails', async () => {
+      const { deps, statuses, budgets, store } = warmSetup(budgetParameter('24'));
+      await applyBudget('research', deps);
+      store.current = stored(budgetParameter('25', { amount: 500 }));
+      budgets.failing.set('research', Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+
+      await expect(applyBudget('research', deps)).rejects.toThrow('Rate exceeded');
+      expect(statuses.at(-1)).toMatchObject({ status: 'FAILED', revision: '25' });
+    });
+
+    it('leaves the budget read unused when the parameter is unreadable, its failure unheard', async () => {
+      const { deps, statuses, budgets, store } = warmSetup(budgetParameter('26'));
+      await applyBudget('research', deps);
+      store.current = unreadable('not JSON', '27');
+      budgets.failing.set('research', new Error('budgets down'));
+
+      await expect(applyBudget('research', deps)).resolves.toMatchObject({ result: 'unreadable', revision: '27' });
+      expect(statuses.at(-1)).toMatchObject({ status: 'FAILED', revision: '27' });
+    });
   });
 
   it('writes the revision tag alongside an update, and fails the round when the update fails', async () => {

@@ -10,6 +10,7 @@ import {
   displayBudgetAmount,
   planBudgetDeletion,
   planBudgetReconciliation,
+  type BudgetNotification,
   type CurrentBudgetState,
 } from '@org-budgets/budgets';
 
@@ -35,6 +36,13 @@ export interface ApplyBudgetDeps {
   /** Apply-then-re-read rounds before ParameterKeptChangingError; DEFAULT_MAX_ROUNDS when left out. */
   maxRounds?: number;
   /**
+   * The notifications each budget was last planned with, kept by the container across
+   * invocations: when a budget has an entry, its read starts together with the parameter's, with
+   * these as its hints (ReadBudgetHints), one round trip less on a warm edit's path. Only which
+   * reads go first depends on it: the budget is read whole either way. Left out, nothing is kept.
+   */
+  notificationHints?: NotificationHints;
+  /**
    * Sends the hub the budget's spend for the revision it matches (./report-spend.ts), after every
    * apply and at every scheduled check; left out, no spend is reported.
    */
@@ -57,6 +65,24 @@ export type ApplyOutcome =
   | { result: 'unreadable'; revision: string; reason: string }
   | { result: 'deleted'; revision: string; repaired?: string }
   | { result: 'absent' };
+
+/** Budgets a container keeps notification hints for; beyond it the oldest entry goes. */
+const MAX_HINTED_BUDGETS = 100;
+
+/** The notifications each budget was last planned with (ApplyBudgetDeps.notificationHints). */
+export class NotificationHints {
+  private readonly byBudget = new Map<string, BudgetNotification[]>();
+
+  get(budgetName: string): BudgetNotification[] | undefined {
+    return this.byBudget.get(budgetName);
+  }
+
+  set(budgetName: string, notifications: BudgetNotification[]): void {
+    this.byBudget.delete(budgetName);
+    this.byBudget.set(budgetName, notifications);
+    if (this.byBudget.size > MAX_HINTED_BUDGETS) this.byBudget.delete(this.byBudget.keys().next().value as string);
+  }
+}
 
 /** What one round did to the budget, before the parameter is read again. */
 type Round =
@@ -90,9 +116,17 @@ export async function applyBudget(
   const maxRounds = deps.maxRounds ?? DEFAULT_MAX_ROUNDS;
   const found: string[] = [];
   const calls: string[] = [];
+  // A budget planned before in this container: read it while the parameter is read.
+  const hinted = deps.notificationHints?.get(budgetName);
+  let prefetched: Promise<CurrentBudgetState> | undefined = hinted
+    ? deps.budgets.readBudget(budgetName, { notifications: hinted })
+    : undefined;
+  // Its failure counts where the round awaits it (reported there); not before, nor when unused.
+  prefetched?.catch(() => undefined);
   let current = await deps.readParameter(budgetName);
   for (let round = 1; round <= maxRounds; round += 1) {
-    const step = await applyRound(budgetName, current, deps, verify);
+    const step = await applyRound(budgetName, current, deps, verify, prefetched);
+    prefetched = undefined;
     if (step.kind === 'done') return step.outcome;
     found.push(...step.drift);
     if (step.kind === 'applied') calls.push(...step.calls);
@@ -122,8 +156,10 @@ async function applyRound(
   current: CurrentBudgetParameter,
   deps: ApplyBudgetDeps,
   verify: boolean,
+  /** The budget as read alongside the parameter (first round only), else read here. */
+  prefetched: Promise<CurrentBudgetState> | undefined,
 ): Promise<Round> {
-  if (!current.exists) return deleteRound(budgetName, deps, verify);
+  if (!current.exists) return deleteRound(budgetName, deps, verify, prefetched);
   if (!current.valid) {
     const revision = current.revision ?? NO_REVISION;
     const reason = `the budget parameter in account ${deps.accountId} is unreadable: ${current.message}`;
@@ -137,9 +173,9 @@ async function applyRound(
   const step = await withFailureReport(deps, budgetName, revision, {}, async (): Promise<Round> => {
     const desired = desiredBudget(parameter, { alertTopicArn: deps.alertTopicArn });
     desired.tags.push({ Key: APPLIED_REVISION_TAG_KEY, Value: revision });
-    const state = await deps.budgets.readBudget(budgetName, {
-      notifications: desired.notifications.map((entry) => entry.Notification),
-    });
+    const notifications = desired.notifications.map((entry) => entry.Notification);
+    deps.notificationHints?.set(budgetName, notifications);
+    const state = await (prefetched ?? deps.budgets.readBudget(budgetName, { notifications }));
     const plan = planBudgetReconciliation(desired, state);
     if (plan.action === 'refuse') {
       deps.logger.warn('budget not managed by org-budgets; left alone', { budgetName, revision, reason: plan.reason });
@@ -167,7 +203,12 @@ async function applyRound(
   return step;
 }
 
-async function deleteRound(budgetName: string, deps: ApplyBudgetDeps, verify: boolean): Promise<Round> {
+async function deleteRound(
+  budgetName: string,
+  deps: ApplyBudgetDeps,
+  verify: boolean,
+  prefetched: Promise<CurrentBudgetState> | undefined,
+): Promise<Round> {
   let revision = NO_REVISION;
   return withFailureReport(
     deps,
@@ -175,7 +216,7 @@ async function deleteRound(budgetName: string, deps: ApplyBudgetDeps, verify: bo
     () => revision,
     { deletion: true },
     async () => {
-      const state = await deps.budgets.readBudget(budgetName);
+      const state = await (prefetched ?? deps.budgets.readBudget(budgetName));
       revision = appliedRevisionOf(state) ?? NO_REVISION;
       const plan = planBudgetDeletion(state);
       if (plan.action === 'refuse') {

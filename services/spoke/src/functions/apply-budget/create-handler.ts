@@ -17,7 +17,7 @@ import {
 import { budgetNameFromParameterName } from '@org-budgets/contracts';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { applyBudget, type ApplyBudgetDeps, type ApplyOutcome } from './apply-budget';
+import { applyBudget, NotificationHints, type ApplyBudgetDeps, type ApplyOutcome } from './apply-budget';
 import type { ApplyBudgetConfig } from './config';
 import { reportSpend } from './report-spend';
 import { verifyBudgets, type VerifySummary } from './verify-budgets';
@@ -54,6 +54,8 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
   const sendSpend = createSpendSender(events, config.statusEventBus);
   const ledger = config.ledgerTableName;
   const ddb = ledger ? new DynamoDBClient({ ...awsClientConfig(), ...clientConfig }) : undefined;
+  // Kept by the container: a warm edit reads its budget while it reads the parameter.
+  const notificationHints = new NotificationHints();
 
   return middy<ParameterChangeEvent | ScheduledEvent, ApplyBudgetResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -66,6 +68,7 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
         alertTopicArn: config.alertTopicArn,
         readParameter: (name) => getBudgetParameter(ssm, name),
         budgets,
+        notificationHints,
         sendStatus,
         reportSpend: (budgetName, revision, { guardianOn }) =>
           reportSpend(budgetName, revision, {
