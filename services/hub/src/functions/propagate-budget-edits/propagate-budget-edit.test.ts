@@ -355,7 +355,28 @@ describe('propagateBudgetEdit', () => {
     const outcome = await propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '22' }), deps);
 
     expect(outcome).toEqual({ result: 'superseded' });
-    expect(spokes.calls).toEqual([]);
+    // Only the read made beside the item's state (unused): nothing written or deleted.
+    expect(spokes.calls).toEqual(['get 111111111111/research-compute']);
+  });
+
+  it('records the delivery failure when the read of what the spoke holds fails', async () => {
+    const { spokes, sync, deps } = setup();
+    spokes.failWith = Object.assign(new Error('not authorized'), { name: 'AccessDenied' });
+
+    await expect(propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '23' }), deps)).rejects.toThrow(
+      'not authorized',
+    );
+    expect(sync.writes.at(-1)).toMatchObject({ status: 'FAILED', stage: 'deliver' });
+  });
+
+  it('leaves a failed read of what the spoke holds unheard when the item is gone', async () => {
+    const { spokes, sync, deps } = setup();
+    sync.deleted.add('111111111111/research-compute');
+    spokes.failWith = new Error('throttled');
+
+    await expect(propagate(budgetItemRecord(budgetItem(), { sequenceNumber: '24' }), deps)).resolves.toEqual({
+      result: 'superseded',
+    });
   });
 
   it('treats a duplicate record as delivered without writing the parameter again', async () => {

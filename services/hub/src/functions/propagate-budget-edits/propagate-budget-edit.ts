@@ -179,6 +179,10 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
     return { result: 'rejected', message: validation.message };
   }
 
+  // What the spoke holds is read while the item's state is: both are needed before the write
+  // (one round trip less on the edit's path); it goes unused when the edit is stale or gone.
+  const holding = deps.spokeParameters.get(key.accountId, key.budgetName);
+  holding.catch(() => undefined); // awaited below, where its failure is recorded; unheard when unused
   const state = await deps.syncStatus.readState(key);
   if (!state.exists) {
     deps.logger.info('item deleted since this edit; its removal follows', fields);
@@ -196,7 +200,7 @@ export async function propagateBudgetEdit(edit: BudgetEdit, deps: PropagateDeps)
   const value = serializeBudgetParameter(toBudgetParameter(validation.item, revision, edit.at ?? deps.now()));
   const digest = parameterDigest(value);
   try {
-    const current = await deps.spokeParameters.get(key.accountId, key.budgetName);
+    const current = await holding;
     const currentDigest = current.exists ? parameterDigest(current.value) : undefined;
     if (currentDigest === digest) {
       // A repeated record; record the delivery again in case the first write-back was lost.
