@@ -37,6 +37,13 @@ export const spokeStatusDetailSchema = onFirstUse(() =>
      * check) and restored it: what it found. The hub alerts the central team with it.
      */
     repaired: z.string().max(1000).optional(),
+    /**
+     * Set on an APPLIED report when the spoke found nothing for its cost guardian to do about the
+     * change: the budget's guardian is off and holds no state from when it was on. The spoke's
+     * enforce-spend rule then does not run (applied-status-pattern.json); absent, it runs. The
+     * hub ignores it.
+     */
+    guardianIdle: z.literal(true).optional(),
   }),
 );
 export type SpokeStatusDetail = z.infer<typeof spokeStatusDetailSchema>;

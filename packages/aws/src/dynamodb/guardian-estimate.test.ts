@@ -1,7 +1,7 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { readLatestGuardianEstimate } from './guardian-estimate';
+import { guardianHoldsState, readLatestGuardianEstimate } from './guardian-estimate';
 
 const ddb = mockClient(DynamoDBClient);
 const read = () => readLatestGuardianEstimate(new DynamoDBClient({ region: 'us-east-1' }), 'ledger', 'research');
@@ -29,5 +29,25 @@ describe('readLatestGuardianEstimate', () => {
   it('is undefined before the guardian ran', async () => {
     ddb.on(QueryCommand).resolves({ Items: [] });
     await expect(read()).resolves.toBeUndefined();
+  });
+});
+
+describe('guardianHoldsState', () => {
+  const holds = () => guardianHoldsState(new DynamoDBClient({ region: 'us-east-1' }), 'ledger', 'research');
+
+  it('is true when the budget has a guardian state item', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [{ pk: { S: 'BUDGET#research' } }] });
+
+    await expect(holds()).resolves.toBe(true);
+    expect(ddb).toHaveReceivedCommandWith(QueryCommand, {
+      TableName: 'ledger',
+      KeyConditionExpression: 'pk = :pk AND sk = :guardian',
+      ExpressionAttributeValues: { ':pk': { S: 'BUDGET#research' }, ':guardian': { S: 'GUARDIAN' } },
+    });
+  });
+
+  it('is false when it has none', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [] });
+    await expect(holds()).resolves.toBe(false);
   });
 });

@@ -37,3 +37,20 @@ export async function readLatestGuardianEstimate(
   }
   return undefined;
 }
+
+/**
+ * Whether the cost guardian holds state for a budget (its `BUDGET#<name>` / `GUARDIAN` item: the
+ * guardian was on for it and has not let go yet). A Query of that one key, which the role that
+ * reads the runs may make.
+ */
+export async function guardianHoldsState(ddb: DynamoDBClient, tableName: string, budgetName: string): Promise<boolean> {
+  const { Items } = await ddb.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk = :guardian',
+      ExpressionAttributeValues: { ':pk': { S: `BUDGET#${budgetName}` }, ':guardian': { S: 'GUARDIAN' } },
+      ProjectionExpression: 'pk',
+    }),
+  );
+  return (Items ?? []).length > 0;
+}

@@ -258,6 +258,65 @@ describe('applyBudget', () => {
     });
   });
 
+  describe('guardianIdle on the APPLIED report (the spoke’s enforce-spend does not run for it)', () => {
+    const warnings: string[] = [];
+    function withGuardian(mode: 'off' | 'notify', holds: () => Promise<boolean>) {
+      const { deps, statuses } = setup(stored(budgetParameter('30', { guardian: { mode } })));
+      const asked: string[] = [];
+      deps.guardianHoldsState = (name) => {
+        asked.push(name);
+        return holds();
+      };
+      deps.logger = { ...deps.logger, warn: (message: string) => void warnings.push(message) };
+      return { deps, statuses, asked };
+    }
+
+    it('is set when the guardian is off and holds no state for the budget', async () => {
+      const { deps, statuses, asked } = withGuardian('off', async () => false);
+
+      await applyBudget('research', deps);
+
+      expect(asked).toEqual(['research']);
+      expect(statuses).toEqual([expect.objectContaining({ status: 'APPLIED', guardianIdle: true })]);
+    });
+
+    it('is not set while the guardian holds state from when it was on (enforce-spend lets go of it)', async () => {
+      const { deps, statuses } = withGuardian('off', async () => true);
+
+      await applyBudget('research', deps);
+
+      expect(statuses).toEqual([expect.objectContaining({ status: 'APPLIED' })]);
+      expect(statuses[0]).not.toHaveProperty('guardianIdle');
+    });
+
+    it('is not set, nor asked, while the guardian is on', async () => {
+      const { deps, statuses, asked } = withGuardian('notify', async () => false);
+
+      await applyBudget('research', deps);
+
+      expect(asked).toEqual([]);
+      expect(statuses[0]).not.toHaveProperty('guardianIdle');
+    });
+
+    it('is not set when the question fails (never skipped on a guess), and says so', async () => {
+      const { deps, statuses } = withGuardian('off', () => Promise.reject(new Error('throttled')));
+
+      await applyBudget('research', deps);
+
+      expect(statuses).toEqual([expect.objectContaining({ status: 'APPLIED' })]);
+      expect(statuses[0]).not.toHaveProperty('guardianIdle');
+      expect(warnings).toContain('could not tell whether the cost guardian holds state; enforce-spend will run');
+    });
+
+    it('is not set when the function cannot ask (no guardian ledger)', async () => {
+      const { deps, statuses } = setup(stored(budgetParameter('31')));
+
+      await applyBudget('research', deps);
+
+      expect(statuses[0]).not.toHaveProperty('guardianIdle');
+    });
+  });
+
   it('writes the revision tag alongside an update, and fails the round when the update fails', async () => {
     const budgets = new FakeBudgets();
     const { deps, statuses, world } = setup(stored(budgetParameter('17', { amount: 300 })), budgets);

@@ -43,6 +43,14 @@ export interface ApplyBudgetDeps {
    */
   notificationHints?: NotificationHints;
   /**
+   * Whether the cost guardian holds state for the budget (it was on, and has not let go). Asked
+   * when the applied parameter's guardian is off: with no state held, the APPLIED report says
+   * `guardianIdle` and the spoke's enforce-spend does not run for it. Left out, or when the
+   * question fails, the report does not say it and enforce-spend runs (it is never skipped on a
+   * guess).
+   */
+  guardianHoldsState?(budgetName: string): Promise<boolean>;
+  /**
    * Sends the hub the budget's spend for the revision it matches (./report-spend.ts), after every
    * apply and at every scheduled check; left out, no spend is reported.
    */
@@ -87,7 +95,14 @@ export class NotificationHints {
 /** What one round did to the budget, before the parameter is read again. */
 type Round =
   | { kind: 'done'; outcome: ApplyOutcome }
-  | { kind: 'applied'; parameter: BudgetParameter; calls: string[]; drift: string[] }
+  | {
+      kind: 'applied';
+      parameter: BudgetParameter;
+      calls: string[];
+      drift: string[];
+      /** Nothing for the cost guardian to do about this parameter (see ApplyBudgetDeps.guardianHoldsState). */
+      guardianIdle: Promise<boolean>;
+    }
   | { kind: 'deleted'; revision: string; drift: string[] };
 
 /**
@@ -143,7 +158,7 @@ export async function applyBudget(
       continue;
     }
     return step.kind === 'applied'
-      ? finishApplied(budgetName, step.parameter, calls, found, deps, verify)
+      ? finishApplied(budgetName, step, calls, found, deps, verify)
       : finishDeleted(budgetName, step.revision, found, deps, verify);
   }
   const error = new ParameterKeptChangingError(budgetName, maxRounds);
@@ -170,6 +185,8 @@ async function applyRound(
 
   const parameter = current.parameter;
   const { revision } = parameter;
+  // Asked beside the budget's read, not after it: it is not on the edit's path.
+  const guardianIdle = isGuardianIdle(budgetName, parameter, deps);
   const step = await withFailureReport(deps, budgetName, revision, {}, async (): Promise<Round> => {
     const desired = desiredBudget(parameter, { alertTopicArn: deps.alertTopicArn });
     desired.tags.push({ Key: APPLIED_REVISION_TAG_KEY, Value: revision });
@@ -195,7 +212,7 @@ async function applyRound(
       ...(plan.calls.length > 0 ? [deps.budgets.applyPlan(plan)] : []),
       ...(retag ? [deps.budgets.recordAppliedRevision(budgetName, revision)] : []),
     ]);
-    return { kind: 'applied', parameter, calls: plan.calls.map(describeBudgetCall), drift };
+    return { kind: 'applied', parameter, calls: plan.calls.map(describeBudgetCall), drift, guardianIdle };
   });
   if (step.kind === 'done' && step.outcome.result === 'refused') {
     await report(deps, { budgetName, revision, status: 'FAILED', message: step.outcome.reason });
@@ -265,15 +282,34 @@ async function withFailureReport(
   }
 }
 
+/**
+ * True only when the parameter's guardian is off and the guardian is known to hold no state for
+ * the budget; a failed question is logged and answers false (enforce-spend then runs).
+ */
+async function isGuardianIdle(budgetName: string, parameter: BudgetParameter, deps: ApplyBudgetDeps): Promise<boolean> {
+  if (parameter.guardian.mode !== 'off' || !deps.guardianHoldsState) return false;
+  try {
+    return !(await deps.guardianHoldsState(budgetName));
+  } catch (error) {
+    deps.logger.warn('could not tell whether the cost guardian holds state; enforce-spend will run', {
+      budgetName,
+      error,
+    });
+    return false;
+  }
+}
+
 async function finishApplied(
   budgetName: string,
-  parameter: BudgetParameter,
+  step: Extract<Round, { kind: 'applied' }>,
   calls: string[],
   found: string[],
   deps: ApplyBudgetDeps,
   verify: boolean,
 ): Promise<ApplyOutcome> {
+  const { parameter } = step;
   const { revision } = parameter;
+  const idle = (await step.guardianIdle) ? { guardianIdle: true as const } : {};
   if (calls.length === 0) {
     if (verify) {
       await sendSpend(parameter, deps, verify);
@@ -286,6 +322,7 @@ async function finishApplied(
       revision,
       status: 'APPLIED',
       message: describeApplied(parameter, 'already applied'),
+      ...idle,
     });
     await sendSpend(parameter, deps, verify);
     return { result: 'already-applied', revision };
@@ -298,6 +335,7 @@ async function finishApplied(
     status: 'APPLIED',
     message: describeApplied(parameter, verify ? `restored, ${calls.length} change(s)` : `${calls.length} change(s)`),
     ...(repaired ? { repaired } : {}),
+    ...idle,
   });
   await sendSpend(parameter, deps, verify);
   return { result: 'applied', revision, calls, ...(repaired ? { repaired } : {}) };
@@ -386,7 +424,10 @@ function revisionOf(current: CurrentBudgetParameter): string {
 
 async function report(
   deps: ApplyBudgetDeps,
-  detail: Pick<SpokeStatusDetail, 'budgetName' | 'revision' | 'status' | 'message' | 'repaired' | 'deletion'>,
+  detail: Pick<
+    SpokeStatusDetail,
+    'budgetName' | 'revision' | 'status' | 'message' | 'repaired' | 'deletion' | 'guardianIdle'
+  >,
 ): Promise<void> {
   await deps.sendStatus({
     accountId: deps.accountId,

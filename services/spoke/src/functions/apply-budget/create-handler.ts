@@ -11,6 +11,7 @@ import {
   createSpendSender,
   createStatusSender,
   getBudgetParameter,
+  guardianHoldsState,
   listBudgetParameterNames,
   readLatestGuardianEstimate,
 } from '@org-budgets/aws';
@@ -69,6 +70,7 @@ export function createApplyBudgetHandler(config: ApplyBudgetConfig, overrides: H
         readParameter: (name) => getBudgetParameter(ssm, name),
         budgets,
         notificationHints,
+        ...(ddb && ledger ? { guardianHoldsState: (name: string) => guardianHoldsState(ddb, ledger, name) } : {}),
         sendStatus,
         reportSpend: (budgetName, revision, { guardianOn }) =>
           reportSpend(budgetName, revision, {
