@@ -10,9 +10,12 @@ import {
   GUARDED_QUEUES,
   UNGUARDED_QUEUE,
   describeJobs,
+  guardianBudget,
   guardianLedger,
+  itemKeyString,
   playGuardianAct,
   type GuardianActResult,
+  type ItemEdit,
   type LocalCloud,
 } from '@org-budgets/sandbox';
 import { report, startE2eCloud } from './support';
@@ -32,6 +35,18 @@ afterAll(async () => {
 });
 
 const [disabledStep, terminatedStep, raisedStep] = [0, 1, 2];
+
+/** enforce-spend's invocations so far in the act's account, whatever started them. */
+const enforceSpendRuns = () =>
+  cloud.runtime
+    .invocations()
+    .filter((run) => run.account === act.accountId && run.functionName.endsWith('-enforceSpend')).length;
+
+/** Waits for the edit's item to be APPLIED. */
+async function applied(edit: ItemEdit): Promise<void> {
+  const outcomes = await cloud.waitForSync([edit.key], { since: edit.at, timeoutMs: 60_000 });
+  expect(outcomes.get(itemKeyString(edit.key))?.status).toBe('APPLIED');
+}
 
 describe('the cost guardian on the local cloud', () => {
   it('past 80%: disables both guarded queues, leaves the unguarded one, and tells the lab once', () => {
@@ -113,6 +128,24 @@ describe('the cost guardian on the local cloud', () => {
     const state = ledger.find((item) => item['sk'] === 'GUARDIAN');
     expect(state?.['summary']).toMatchObject({ heldQueues: [], over: false, terminationRequests: 0 });
     expect(state?.['lease']).toBeUndefined();
+  });
+
+  it('guardian turned off: enforce-spend runs once more and lets go of the budget (no guardianIdle on that report)', async () => {
+    const before = enforceSpendRuns();
+    await applied(await cloud.putItem({ ...guardianBudget(act.accountId, 20), guardian: { mode: 'off' } }));
+    await cloud.settled(120_000);
+
+    expect(enforceSpendRuns()).toBeGreaterThan(before);
+    const ledger = await guardianLedger(cloud, act.accountId);
+    expect(ledger.find((item) => item['sk'] === 'GUARDIAN')).toBeUndefined();
+  });
+
+  it('guardian off and holding nothing: an edit sets off no enforce-spend run (its report says guardianIdle)', async () => {
+    const before = enforceSpendRuns();
+    await applied(await cloud.putItem({ ...guardianBudget(act.accountId, 25), guardian: { mode: 'off' } }));
+    await cloud.settled(120_000);
+
+    expect(enforceSpendRuns()).toBe(before);
   });
 
   it('dead-letters nothing', async () => {
