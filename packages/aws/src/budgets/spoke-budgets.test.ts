@@ -62,6 +62,25 @@ const awsBudget = {
 
 beforeEach(() => budgets.reset());
 
+/**
+ * Answers that stay in flight for a turn of the event loop, recording how many calls were in
+ * flight as each began: [1, 2, 3, 1, 2] is three calls together, then two.
+ */
+function inFlightRecorder() {
+  let inFlight = 0;
+  const rounds: number[] = [];
+  const slow =
+    <T>(answer: T) =>
+    async () => {
+      inFlight += 1;
+      rounds.push(inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight -= 1;
+      return answer;
+    };
+  return { rounds, slow };
+}
+
 describe('readBudget', () => {
   it('reads a missing budget as absent in one round trip (budget, tags and notifications at once)', async () => {
     budgets.on(DescribeBudgetCommand).rejects(notFound());
@@ -75,17 +94,7 @@ describe('readBudget', () => {
   });
 
   it('reads in two round trips: the budget, tags and notifications together, then every subscriber list together', async () => {
-    let inFlight = 0;
-    const rounds: number[] = [];
-    const slow =
-      <T>(answer: T) =>
-      async () => {
-        inFlight += 1;
-        rounds.push(inFlight);
-        await new Promise((resolve) => setImmediate(resolve));
-        inFlight -= 1;
-        return answer;
-      };
+    const { rounds, slow } = inFlightRecorder();
     budgets.on(DescribeBudgetCommand).callsFake(slow({ Budget: awsBudget }));
     budgets.on(ListTagsForResourceCommand).callsFake(slow({ ResourceTags: [] }));
     budgets.on(DescribeNotificationsForBudgetCommand).callsFake(slow({ Notifications: [actual80, forecast100] }));
@@ -98,17 +107,7 @@ describe('readBudget', () => {
   });
 
   it('reads in one round trip when given the notifications the budget has: their subscribers come with the budget', async () => {
-    let inFlight = 0;
-    const rounds: number[] = [];
-    const slow =
-      <T>(answer: T) =>
-      async () => {
-        inFlight += 1;
-        rounds.push(inFlight);
-        await new Promise((resolve) => setImmediate(resolve));
-        inFlight -= 1;
-        return answer;
-      };
+    const { rounds, slow } = inFlightRecorder();
     budgets.on(DescribeBudgetCommand).callsFake(slow({ Budget: awsBudget }));
     budgets.on(ListTagsForResourceCommand).callsFake(slow({ ResourceTags: [] }));
     // AWS reports the notification without ThresholdType: the same notification as the hinted one.
