@@ -171,8 +171,21 @@ describe('planImport', () => {
         row: 4,
         column: 'budgetName',
         message:
-          '"Prod" differs only by case from "prod" of row 3 (same account): budget names differ by case only by mistake; use one spelling',
+          '"Prod" differs only by case from "prod" of row 3 (same account or OU): budget names differ by case only by mistake; use one spelling',
       },
+    ]);
+  });
+
+  it('names an organization default’s OU as an OU, not an account, in a case twin', () => {
+    const result = plan(`accountId,budgetName,amount\nou-ab12-research,Baseline,5\n`, [
+      item('ou-ab12-research', 'baseline', { amount: 200 }),
+    ]);
+
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        row: 2,
+        message: expect.stringContaining('the existing budget "baseline" of OU ou-ab12-research:'),
+      }),
     ]);
   });
 

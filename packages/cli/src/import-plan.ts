@@ -1,4 +1,5 @@
 import type { BudgetItem, OptOutItem } from '@org-budgets/contracts';
+import { describeTarget } from '@org-budgets/contracts';
 import type { CsvColumn, CsvProblem, CsvRow } from './budget-csv';
 import { columnOfAttribute, rowToItemInput } from './budget-row';
 import { CONTENT_ATTRIBUTES, keyText, validateItem, type ItemKey, type TableEntry } from './budget-table';
@@ -116,7 +117,11 @@ export function planImport(input: {
     const text = keyText(key);
     const earlier = seen.get(text);
     if (earlier !== undefined) {
-      problem(row.row, 'budgetName', `repeats the budget ${budgetName} of account ${accountId} of row ${earlier}`);
+      problem(
+        row.row,
+        'budgetName',
+        `repeats the budget ${budgetName} of ${describeTarget(String(accountId))} of row ${earlier}`,
+      );
       continue;
     }
     seen.set(text, row.row);
@@ -126,7 +131,7 @@ export function planImport(input: {
       problem(
         row.row,
         'budgetName',
-        `"${budgetName}" differs only by case from "${caseTwin.name}" of row ${caseTwin.row} (same account): ` +
+        `"${budgetName}" differs only by case from "${caseTwin.name}" of row ${caseTwin.row} (same account or OU): ` +
           `budget names differ by case only by mistake; use one spelling`,
       );
       continue;
@@ -137,7 +142,7 @@ export function planImport(input: {
       problem(
         row.row,
         'budgetName',
-        `"${budgetName}" differs only by case from the existing budget "${tableTwin.key.budgetName}" of account ${accountId}: ` +
+        `"${budgetName}" differs only by case from the existing budget "${tableTwin.key.budgetName}" of ${describeTarget(String(accountId))}: ` +
           `write it "${tableTwin.key.budgetName}" to change that budget (to rename it, delete the old one first)`,
       );
       continue;

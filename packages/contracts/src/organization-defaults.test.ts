@@ -1,6 +1,7 @@
 import {
   budgetTargetKind,
   defaultTargetSchema,
+  describeTarget,
   classifyBudgetItem,
   inheritedItem,
   isDefaultTarget,
@@ -23,6 +24,17 @@ describe('budgetTargetKind', () => {
   ])('%p is %p', (id, kind) => {
     expect(budgetTargetKind(id)).toBe(kind);
     expect(isDefaultTarget(id)).toBe(kind === 'ou' || kind === 'root');
+  });
+});
+
+describe('describeTarget', () => {
+  it.each([
+    ['111111111111', 'account 111111111111'],
+    ['ou-ab12-cdef3456', 'OU ou-ab12-cdef3456'],
+    ['r-ab12', 'the root r-ab12'],
+    ['not-an-id', 'account not-an-id'],
+  ])('names %p as %p', (id, text) => {
+    expect(describeTarget(id)).toBe(text);
   });
 });
 

@@ -28,6 +28,14 @@ export function isDefaultTarget(id: unknown): boolean {
   return kind === 'ou' || kind === 'root';
 }
 
+/** How messages name a target: `account 123456789012`, `OU ou-…` or `the root r-…` (as given when it names none). */
+export function describeTarget(id: string): string {
+  const kind = budgetTargetKind(id);
+  if (kind === 'ou') return `OU ${id}`;
+  if (kind === 'root') return `the root ${id}`;
+  return `account ${id}`;
+}
+
 /** An OU id or the root id (the target of an organization default, or an item's `inheritedFrom`). */
 export const defaultTargetSchema = onFirstUse(() =>
   z

@@ -1,5 +1,5 @@
 import { queryBudgetItemImages } from '@org-budgets/aws';
-import { isDefaultTarget } from '@org-budgets/contracts';
+import { describeTarget, isDefaultTarget } from '@org-budgets/contracts';
 import { parseAmountCell, parseEmailsCell, parseThresholdsCell } from '../budget-row';
 import { tableEntry, validateItem, type TableEntry } from '../budget-table';
 import { CliError, type CliContext } from '../context';
@@ -70,7 +70,7 @@ export async function setBudget(
   const twin = caseTwin(items, budgetName);
   if (!existing && twin) {
     throw new CliError(
-      `"${budgetName}" differs only by case from the existing budget "${twin.key.budgetName}" of account ${accountId}: ` +
+      `"${budgetName}" differs only by case from the existing budget "${twin.key.budgetName}" of ${describeTarget(accountId)}: ` +
         `write "${twin.key.budgetName}" to change it (to rename it, delete the old one first)`,
     );
   }
