@@ -308,6 +308,20 @@ describe('applyBudget', () => {
       expect(warnings).toContain('could not tell whether the cost guardian holds state; enforce-spend will run');
     });
 
+    it('is asked by the hourly check only when it reports (not for a budget in sync)', async () => {
+      const { deps, statuses, asked } = withGuardian('off', async () => false);
+      await applyBudget('research', deps);
+      expect(asked).toEqual(['research']);
+
+      await expect(applyBudget('research', deps, { verify: true })).resolves.toMatchObject({ result: 'in-sync' });
+      expect(asked).toEqual(['research']);
+
+      (deps.budgets as FakeBudgets).world.budgets.delete('research');
+      await expect(applyBudget('research', deps, { verify: true })).resolves.toMatchObject({ result: 'applied' });
+      expect(asked).toEqual(['research', 'research']);
+      expect(statuses.at(-1)).toMatchObject({ status: 'APPLIED', guardianIdle: true, repaired: expect.any(String) });
+    });
+
     it('is not set when the function cannot ask (no guardian ledger)', async () => {
       const { deps, statuses } = setup(stored(budgetParameter('31')));
 

@@ -100,8 +100,11 @@ type Round =
       parameter: BudgetParameter;
       calls: string[];
       drift: string[];
-      /** Nothing for the cost guardian to do about this parameter (see ApplyBudgetDeps.guardianHoldsState). */
-      guardianIdle: Promise<boolean>;
+      /**
+       * Nothing for the cost guardian to do about this parameter (see
+       * ApplyBudgetDeps.guardianHoldsState): asked once, when a report needs it.
+       */
+      guardianIdle: () => Promise<boolean>;
     }
   | { kind: 'deleted'; revision: string; drift: string[] };
 
@@ -185,8 +188,10 @@ async function applyRound(
 
   const parameter = current.parameter;
   const { revision } = parameter;
-  // Asked beside the budget's read, not after it: it is not on the edit's path.
-  const guardianIdle = isGuardianIdle(budgetName, parameter, deps);
+  // After an edit, asked beside the budget's read, not after it: it is not on the edit's path.
+  // The hourly check asks only when it reports (a budget in sync sends no report).
+  const guardianIdle = once(() => isGuardianIdle(budgetName, parameter, deps));
+  if (!verify) void guardianIdle();
   const step = await withFailureReport(deps, budgetName, revision, {}, async (): Promise<Round> => {
     const desired = desiredBudget(parameter, { alertTopicArn: deps.alertTopicArn });
     desired.tags.push({ Key: APPLIED_REVISION_TAG_KEY, Value: revision });
@@ -309,12 +314,12 @@ async function finishApplied(
 ): Promise<ApplyOutcome> {
   const { parameter } = step;
   const { revision } = parameter;
-  const idle = (await step.guardianIdle) ? { guardianIdle: true as const } : {};
+  if (calls.length === 0 && verify) {
+    await sendSpend(parameter, deps, verify);
+    return { result: 'in-sync', revision };
+  }
+  const idle = (await step.guardianIdle()) ? { guardianIdle: true as const } : {};
   if (calls.length === 0) {
-    if (verify) {
-      await sendSpend(parameter, deps, verify);
-      return { result: 'in-sync', revision };
-    }
     // A repeated event, or an edit the budget already matched: reported in case a report was lost.
     deps.logger.info('budget already matches its parameter', { budgetName, revision });
     await report(deps, {
@@ -375,6 +380,12 @@ async function finishDeleted(
     ...(repaired ? { repaired } : {}),
   });
   return { result: 'deleted', revision, ...(repaired ? { repaired } : {}) };
+}
+
+/** `ask` started at the first call; every call gets the same answer. */
+function once<T>(ask: () => Promise<T>): () => Promise<T> {
+  let answer: Promise<T> | undefined;
+  return () => (answer ??= ask());
 }
 
 /** Waits for every call to end, then throws the first failure (none left running behind a report). */
