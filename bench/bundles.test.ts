@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -310,6 +311,54 @@ describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
       } finally {
         await rm(dir, { recursive: true, force: true });
       }
+    });
+
+    describe('lambda-credential-provider', () => {
+      const CLIENT =
+        "import { SNSClient } from '@aws-sdk/client-sns';\nexport const client = new SNSClient({ region: 'us-east-1' });\n";
+      /** Runs the bundle in a node process of its own with `env` and prints what its client's credentials resolve to. */
+      const credentialsIn = async (code: string, env: Record<string, string>) => {
+        const dir = await mkdtemp(join(tmpdir(), 'org-budgets-plugin-'));
+        try {
+          await writeFile(join(dir, 'bundle.cjs'), code);
+          const script =
+            "require('./bundle.cjs').client.config.credentials().then(" +
+            '(c) => console.log(`key ${c.accessKeyId} token ${c.sessionToken}`), (e) => console.log(`error ${e.message}`));';
+          const run = spawnSync(process.execPath, ['-e', script], {
+            cwd: dir,
+            env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+            encoding: 'utf8',
+          });
+          return run.stdout.trim();
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      };
+
+      it("leaves the SDK's profile, SSO and web identity providers (and their clients) out of a bundle", async () => {
+        const code = await build({ 'entry.ts': CLIENT });
+        for (const left of ['credential-provider-ini', 'credential-provider-sso', 'fromTokenFile', 'SSOOIDCClient']) {
+          expect({ left, found: code.includes(left) }).toEqual({ left, found: false });
+        }
+      });
+
+      it("gives a client the environment's credentials, as Lambda sets them", async () => {
+        const code = await build({ 'entry.ts': CLIENT });
+        await expect(
+          credentialsIn(code, {
+            AWS_ACCESS_KEY_ID: 'AKIDLAMBDA',
+            AWS_SECRET_ACCESS_KEY: 'secret',
+            AWS_SESSION_TOKEN: 'session',
+          }),
+        ).resolves.toBe('key AKIDLAMBDA token session');
+      });
+
+      it('fails with a message that says where credentials were looked for when there are none', async () => {
+        const code = await build({ 'entry.ts': CLIENT });
+        await expect(credentialsIn(code, { AWS_EC2_METADATA_DISABLED: 'true' })).resolves.toMatch(
+          /^error No AWS credentials: org-budgets functions read their execution role credentials from the environment/,
+        );
+      });
     });
 
     it('fails a build that imports the same client package on first use and through its index', async () => {

@@ -27,6 +27,14 @@
  * '@aws-sdk/client-lambda'` beside the lazy module): esbuild 0.28 then drops the index and the
  * call that initialises the wrapped client module with it, and the bundle fails at load
  * ("… is not a constructor"); the plugin fails such a build, naming the importing files.
+ *
+ * lambda-credential-provider: every client's runtime configuration imports the SDK's default
+ * credential chain (@aws-sdk/credential-provider-node), whose providers for profiles, SSO,
+ * `credential_process` and web identity token files bring the SSO, STS and sign-in clients (some
+ * 130 kB of each bundle) that a Lambda function, given its credentials in the environment, never
+ * runs. The plugin serves ./lambda-credential-provider.mjs for that package instead: the
+ * environment, then the SDK's remote provider (container endpoint, instance metadata), with the
+ * SDK's memoisation; its imports resolve from the replaced package's own directory.
  */
 const { existsSync, readFileSync } = require('node:fs');
 const { readFile } = require('node:fs/promises');
@@ -136,6 +144,32 @@ const awsSdkLazyModules = {
   },
 };
 
-module.exports = [zodNamespaceImport, awsSdkLazyModules];
+const CREDENTIAL_PROVIDER_NODE = /^@aws-sdk\/credential-provider-node$/;
+const LAMBDA_CREDENTIAL_PROVIDER = join(__dirname, 'lambda-credential-provider.mjs');
+
+const lambdaCredentialProvider = {
+  name: 'lambda-credential-provider',
+  setup(build) {
+    build.onResolve({ filter: CREDENTIAL_PROVIDER_NODE }, async (args) => {
+      if (args.pluginData?.lambdaCredentialProvider) return undefined;
+      const real = await build.resolve(args.path, {
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        kind: args.kind,
+        pluginData: { lambdaCredentialProvider: true },
+      });
+      if (real.errors.length > 0) return { errors: real.errors };
+      return { path: real.path, namespace: 'lambda-credential-provider' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lambda-credential-provider' }, async (args) => ({
+      contents: await readFile(LAMBDA_CREDENTIAL_PROVIDER, 'utf8'),
+      // Its imports are the package's own: resolved from the directory of the module it replaces.
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [zodNamespaceImport, awsSdkLazyModules, lambdaCredentialProvider];
 module.exports.withZodNamespaceImport = withZodNamespaceImport;
 module.exports.withSdkDeepExports = withSdkDeepExports;
