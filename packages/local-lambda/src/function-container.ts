@@ -460,13 +460,27 @@ class WorkerTimeoutError extends Error {
  * beyond that ends the least recently used idle warm container first (as Lambda reclaims idle
  * execution environments), or waits until one is idle. Keeps an organization of hundreds of
  * accounts, each with its own spoke function, within one machine's memory.
+ *
+ * With `laneOf` (the lanes of ColdStartGate: the management account in a lane of its own),
+ * a lane's cold start ends an idle container of its own lane, or of a lane that holds more slots
+ * than its own, never a smaller lane's (it waits for one of its own instead), and freed slots go
+ * to the waiting lanes in turn. On AWS one account's burst of cold starts does not end
+ * another account's warm environments; without lanes, 500 spokes starting at once would end the
+ * hub's containers and queue the hub's next cold start behind all of theirs.
  */
 export class WorkerSlotPool implements WorkerSlots {
   private readonly holders = new Set<FunctionContainer>();
-  private readonly waiting: { container: FunctionContainer; grant: () => void }[] = [];
+  /** Containers waiting for a slot, by lane, lanes in the order they first waited. */
+  private readonly waiting = new Map<string, { container: FunctionContainer; grant: () => void }[]>();
+  private waitingCount = 0;
+  /** The lane granted last: the next freed slot goes to a lane after it. */
+  private lastLane: string | undefined;
   private readonly recycling = new Set<FunctionContainer>();
 
-  constructor(readonly max: number) {
+  constructor(
+    readonly max: number,
+    private readonly laneOf: (account: string) => string = () => '',
+  ) {
     if (!Number.isInteger(max) || max < 1)
       throw new Error(`WorkerSlotPool: max must be a positive integer, got ${max}`);
   }
@@ -477,41 +491,86 @@ export class WorkerSlotPool implements WorkerSlots {
   }
 
   acquire(container: FunctionContainer): Promise<void> {
-    if (this.holders.size < this.max) {
+    if (this.holders.size < this.max && this.waitingCount === 0) {
       this.holders.add(container);
       return Promise.resolve();
     }
     return new Promise((grant) => {
-      this.waiting.push({ container, grant });
+      const lane = this.laneOf(container.spec.account);
+      const queue = this.waiting.get(lane) ?? [];
+      queue.push({ container, grant });
+      this.waiting.set(lane, queue);
+      this.waitingCount += 1;
+      this.grantFree();
       this.evict();
     });
   }
 
   release(container: FunctionContainer): void {
     if (!this.holders.delete(container)) return;
-    const next = this.waiting.shift();
-    if (next) {
-      this.holders.add(next.container);
-      next.grant();
-    }
+    this.grantFree();
   }
 
   idle(): void {
     this.evict();
   }
 
-  /** Recycles idle warm containers, least recently used first, while cold starts wait. */
-  private evict(): void {
-    while (this.waiting.length > this.recycling.size) {
-      let victim: FunctionContainer | undefined;
-      for (const holder of this.holders) {
-        if (!holder.warm || !holder.idle || this.recycling.has(holder)) continue;
-        if (!victim || holder.lastUsedAt < victim.lastUsedAt) victim = holder;
-      }
-      if (!victim) return;
-      const chosen = victim;
-      this.recycling.add(chosen);
-      void chosen.recycle().finally(() => this.recycling.delete(chosen));
+  /** Gives the free slots to waiting containers, one lane after another. */
+  private grantFree(): void {
+    while (this.holders.size < this.max && this.waitingCount > 0) {
+      const lanes = [...this.waiting.keys()];
+      const after = this.lastLane === undefined ? -1 : lanes.indexOf(this.lastLane);
+      const lane = [...lanes.slice(after + 1), ...lanes.slice(0, after + 1)][0] as string;
+      const queue = this.waiting.get(lane) as { container: FunctionContainer; grant: () => void }[];
+      const next = queue.shift() as { container: FunctionContainer; grant: () => void };
+      if (queue.length === 0) this.waiting.delete(lane);
+      this.waitingCount -= 1;
+      this.lastLane = lane;
+      this.holders.add(next.container);
+      next.grant();
     }
+  }
+
+  /**
+   * Recycles idle warm containers while cold starts wait, one for each waiting container: the
+   * least recently used idle container of its own lane, else of a lane that holds more slots
+   * than its own (a lane never takes the warm containers of a smaller one: it waits until one of
+   * its own is idle).
+   */
+  private evict(): void {
+    let pending = this.waitingCount - this.recycling.size;
+    if (pending <= 0) return;
+    const held = this.slotsByLane();
+    for (const [lane, queue] of this.waiting) {
+      const own = held.get(lane) ?? 0;
+      for (let i = 0; i < queue.length && pending > 0; i++) {
+        const victim = this.leastRecentlyUsedIdle((other) => other === lane || (held.get(other) ?? 0) > own);
+        if (!victim) break;
+        pending -= 1;
+        this.recycling.add(victim);
+        void victim.recycle().finally(() => this.recycling.delete(victim));
+      }
+      if (pending <= 0) return;
+    }
+  }
+
+  private slotsByLane(): Map<string, number> {
+    const held = new Map<string, number>();
+    for (const holder of this.holders) {
+      const lane = this.laneOf(holder.spec.account);
+      held.set(lane, (held.get(lane) ?? 0) + 1);
+    }
+    return held;
+  }
+
+  /** The least recently used idle warm container, not already ending, of a lane `eligible` accepts. */
+  private leastRecentlyUsedIdle(eligible: (lane: string) => boolean): FunctionContainer | undefined {
+    let victim: FunctionContainer | undefined;
+    for (const holder of this.holders) {
+      if (!holder.warm || !holder.idle || this.recycling.has(holder)) continue;
+      if (!eligible(this.laneOf(holder.spec.account))) continue;
+      if (!victim || holder.lastUsedAt < victim.lastUsedAt) victim = holder;
+    }
+    return victim;
   }
 }

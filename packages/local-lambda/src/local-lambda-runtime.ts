@@ -174,7 +174,10 @@ export class LocalLambdaRuntime {
 
   private constructor(private readonly options: LocalLambdaRuntimeOptions) {
     this.region = options.region ?? DEFAULT_REGION;
-    const slots = options.maxWorkerProcesses === undefined ? undefined : new WorkerSlotPool(options.maxWorkerProcesses);
+    const slots =
+      options.maxWorkerProcesses === undefined
+        ? undefined
+        : new WorkerSlotPool(options.maxWorkerProcesses, options.coldStartLaneOf);
     const maxColdStarts = options.maxConcurrentColdStarts ?? defaultMaxConcurrentColdStarts();
     this.coldStartGate =
       maxColdStarts === 0 ? undefined : new ColdStartGate(maxColdStarts, Date.now, options.coldStartLaneOf);
