@@ -154,8 +154,38 @@ describe('set', () => {
     expect(invalid.stderr).toContain('nothing written: amount must be greater than 0, got 0');
     expect(await cloud.getItem({ accountId: ou, budgetName: 'baseline' })).toMatchObject({ amount: 300 });
 
-    // Leave the table as the other tests expect it: the default and its copies gone.
+    // An account opts out of the default: its copy becomes an opt-out and its budget goes.
+    const refused = [
+      await cli(['set', lab, 'baseline', '--opt-out', '--amount', '5']),
+      await cli(['set', ou, 'baseline', '--opt-out']),
+    ];
+    const optOut = await cli(['set', 'member-1', 'baseline', '--opt-out', '--notes', 'paid centrally']);
+    expect(refused.map((r) => [r.code, r.stderr.trim()])).toEqual([
+      [
+        1,
+        'org-budgets: --opt-out takes no budget attributes (--amount given): an opt-out holds only accountId, budgetName, optOut and notes',
+      ],
+      [1, `org-budgets: --opt-out is for an account: OU ${ou} holds organization defaults (to stop one, delete it)`],
+    ]);
+    expect(optOut).toMatchObject({ code: 0, stdout: expect.stringContaining(`APPLIED ${lab}/baseline: opted out`) });
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).toEqual(
+      expect.objectContaining({ optOut: true, notes: 'paid centrally' }),
+    );
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).not.toHaveProperty('amount');
+    await cloud.settled();
+    expect([amountOf(lab, 'baseline'), amountOf(shop, 'baseline')]).toEqual([undefined, 300]);
+    // Given budget attributes, the opt-out becomes the account's own budget again.
+    const own = await cli(['set', lab, 'baseline', '--amount', '40']);
+    expect(own.code).toBe(0);
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).toEqual(
+      expect.objectContaining({ amount: 40, notes: 'paid centrally' }),
+    );
+    expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).not.toHaveProperty('optOut');
+
+    // Leave the table as the other tests expect it: the default, its copies and the account's own item gone.
     await cloud.deleteItem({ accountId: ou, budgetName: 'baseline' });
+    await cloud.settled();
+    await cloud.deleteItem({ accountId: lab, budgetName: 'baseline' });
     await cloud.settled();
     expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).toBeUndefined();
   });

@@ -102,6 +102,7 @@ export async function runCli(argv: readonly string[], io: CliIo, run: RunOptions
     .option('--alert-at <percents>', 'ACTUAL alert thresholds in percent, e.g. 50,80,100 ("none": no alerts)')
     .option('--forecast-alert-at <percents>', 'FORECASTED alert thresholds in percent, e.g. 100')
     .option('--notes <text>', 'free text kept with the budget')
+    .option('--opt-out', "the account's opt-out of the organization default of this name (no budget attributes)")
     .option('--no-wait', 'do not wait for the outcome')
     .option('--timeout <seconds>', 'how long to wait for the outcome', positiveSeconds, 120)
     .action(async (account: string, budget: string, options: SetOptions, command: Command) => {

@@ -22,6 +22,8 @@ export interface SetOptions {
   alertAt?: string;
   forecastAlertAt?: string;
   notes?: string;
+  /** Write the account's opt-out of an organization default of this name instead of a budget. */
+  optOut?: boolean;
   wait: boolean;
   /** Seconds. */
   timeout: number;
@@ -74,7 +76,11 @@ export async function setBudget(
         `write "${twin.key.budgetName}" to change it (to rename it, delete the old one first)`,
     );
   }
-  const desired: Record<string, unknown> = { ...(existing?.content ?? { accountId, budgetName }) };
+  if (options.optOut) return setOptOut(context, accountId, budgetName, existing, options);
+  // An opt-out given budget attributes becomes the account's own budget (its notes kept).
+  const optedOut = existing?.content['optOut'] === true;
+  const base = existing && !optedOut ? existing.content : { accountId, budgetName, ...notesOf(existing) };
+  const desired: Record<string, unknown> = { ...base };
   const problems: string[] = [];
   if (options.amount !== undefined) {
     const amount = parseAmountCell(options.amount);
@@ -100,8 +106,12 @@ export async function setBudget(
   const validation = validateItem(desired);
   if (!validation.valid) {
     throw new CliError(
-      `${existing ? 'the budget would be' : 'the new budget is'} invalid, nothing written: ${validation.message}` +
-        (existing || options.amount !== undefined ? '' : ' (a new budget needs --amount)'),
+      `${existing && !optedOut ? 'the budget would be' : 'the new budget is'} invalid, nothing written: ${validation.message}` +
+        ((existing && !optedOut) || options.amount !== undefined
+          ? ''
+          : optedOut
+            ? ' (the account opted out of this budget: its own budget needs --amount)'
+            : ' (a new budget needs --amount)'),
     );
   }
   if (existing?.normalized && JSON.stringify(existing.normalized) === JSON.stringify(validation.item)) {
@@ -110,6 +120,75 @@ export async function setBudget(
     );
     return 0;
   }
+  return writeAndWait(context, accountId, budgetName, desired, existing, options);
+}
+
+/** The budget attributes `set` takes as options, by option name: none of them goes with --opt-out. */
+const BUDGET_OPTIONS = [
+  ['amount', '--amount'],
+  ['currency', '--currency'],
+  ['period', '--period'],
+  ['emails', '--emails'],
+  ['alertAt', '--alert-at'],
+  ['forecastAlertAt', '--forecast-alert-at'],
+] as const;
+
+/**
+ * `set ACCOUNT BUDGET --opt-out [--notes …]`: the account's opt-out of the organization default
+ * of that name (docs/organization-defaults.md): the item becomes `optOut: true` (its notes kept
+ * or replaced), whatever it was (an inherited copy, the account's own budget); the hub removes the
+ * budget from the account and says `APPLIED: opted out`.
+ */
+async function setOptOut(
+  context: CliContext,
+  accountId: string,
+  budgetName: string,
+  existing: TableEntry | undefined,
+  options: SetOptions,
+): Promise<number> {
+  if (isDefaultTarget(accountId)) {
+    throw new CliError(
+      `--opt-out is for an account: ${describeTarget(accountId)} holds organization defaults (to stop one, delete it)`,
+    );
+  }
+  const given = BUDGET_OPTIONS.filter(([name]) => options[name] !== undefined).map(([, flag]) => flag);
+  if (given.length > 0) {
+    throw new CliError(
+      `--opt-out takes no budget attributes (${given.join(', ')} given): an opt-out holds only accountId, budgetName, optOut and notes`,
+    );
+  }
+  const desired: Record<string, unknown> = {
+    accountId,
+    budgetName,
+    optOut: true,
+    ...(options.notes === undefined ? notesOf(existing) : { notes: options.notes }),
+  };
+  const validation = validateItem(desired);
+  if (!validation.valid) throw new CliError(`the opt-out is invalid, nothing written: ${validation.message}`);
+  if (existing?.normalized && JSON.stringify(existing.normalized) === JSON.stringify(validation.item)) {
+    context.io.stdout.write(
+      `${accountId}/${budgetName} unchanged: opted out already (status ${existing.sync?.status ?? 'none'})\n`,
+    );
+    return 0;
+  }
+  return writeAndWait(context, accountId, budgetName, desired, existing, options);
+}
+
+/** The notes of the account's own item (an inherited copy's are the default's: not kept). */
+function notesOf(existing: TableEntry | undefined): { notes?: unknown } {
+  const notes = existing?.content['notes'];
+  return notes === undefined || existing?.content['inheritedFrom'] !== undefined ? {} : { notes };
+}
+
+/** Writes `desired` over `existing` (attributes it lacks removed) if the item is still as read, then waits unless told not to. */
+async function writeAndWait(
+  context: CliContext,
+  accountId: string,
+  budgetName: string,
+  desired: Record<string, unknown>,
+  existing: TableEntry | undefined,
+  options: SetOptions,
+): Promise<number> {
   const { accountId: _a, budgetName: _b, ...content } = desired;
   const remove = existing ? Object.keys(existing.content).filter((name) => desired[name] === undefined) : [];
   const result = await writeItem(context, { accountId, budgetName }, content, remove, existing?.image);
