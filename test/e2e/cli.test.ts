@@ -176,7 +176,7 @@ describe('set', () => {
     expect([amountOf(lab, 'baseline'), amountOf(shop, 'baseline')]).toEqual([undefined, 300]);
     // Given budget attributes, the opt-out becomes the account's own budget again.
     const own = await cli(['set', lab, 'baseline', '--amount', '40']);
-    expect(own.code).toBe(0);
+    expect(own).toMatchObject({ code: 0, stdout: expect.stringContaining(`APPLIED ${lab}/baseline: budget 40 USD`) });
     expect(await cloud.getItem({ accountId: lab, budgetName: 'baseline' })).toEqual(
       expect.objectContaining({ amount: 40, notes: 'paid centrally' }),
     );

@@ -59,7 +59,11 @@ export async function writeItem(
       target.ddb,
       target.tableName,
       key,
-      { set: contentToImage(editedBy ? { ...desired, editedBy } : desired), remove },
+      {
+        set: contentToImage(editedBy ? { ...desired, editedBy } : desired),
+        // The edit record is written anew: never also removed (DynamoDB refuses overlapping paths).
+        remove: editedBy ? remove.filter((name) => name !== 'editedBy') : remove,
+      },
       expected,
       CONTENT_ATTRIBUTES,
     );
