@@ -191,6 +191,92 @@ describe('createStreamReader on moto', () => {
   });
 });
 
+describe('createStreamReader: when it lists the shards', () => {
+  const arn = 'arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2026-12-04T00:00:00.000';
+
+  /** A stream of scripted shards: `records` per shard, `closed` shards end after their records. */
+  const scriptedStream = () => {
+    const shards: { id: string; parent?: string; records: string[]; closed: boolean }[] = [];
+    const calls: string[] = [];
+    const record = (id: string, seq: string) => ({
+      eventID: seq,
+      eventName: 'INSERT',
+      dynamodb: { Keys: { accountId: { S: id } }, SequenceNumber: seq, StreamViewType: 'KEYS_ONLY' },
+    });
+    const client = {
+      destroy: () => undefined,
+      send: (command: { constructor: { name: string }; input: Record<string, string | undefined> }) => {
+        const name = command.constructor.name.replace(/Command$/, '');
+        calls.push(name);
+        if (name === 'DescribeStream') {
+          return Promise.resolve({
+            StreamDescription: {
+              Shards: shards.map((shard) => ({
+                ShardId: shard.id,
+                ...(shard.parent ? { ParentShardId: shard.parent } : {}),
+              })),
+            },
+          });
+        }
+        if (name === 'GetShardIterator') return Promise.resolve({ ShardIterator: `${command.input.ShardId}#0` });
+        // GetRecords: the iterator says the shard and how many of its records were read.
+        const [id, at] = (command.input.ShardIterator as string).split('#');
+        const shard = shards.find((candidate) => candidate.id === id);
+        if (!shard) throw new Error(`no shard ${id}`);
+        const read = Number(at);
+        const page = shard.records.slice(read);
+        const ended = shard.closed && read + page.length === shard.records.length;
+        return Promise.resolve({
+          Records: page.map((seq) => record(shard.id, seq)),
+          ...(ended ? {} : { NextShardIterator: `${shard.id}#${read + page.length}` }),
+        });
+      },
+    };
+    return { shards, calls, client };
+  };
+
+  it('lists them when it opens, when a shard ends and after the refresh period, not before every read', async () => {
+    const stream = scriptedStream();
+    stream.shards.push({ id: 'A', records: ['1'], closed: false });
+    let clock = 0;
+    const reader = createStreamReader({
+      region,
+      streamArn: arn,
+      startingPosition: 'TRIM_HORIZON',
+      shardRefreshMs: 1_000,
+      now: () => clock,
+      streamsClient: stream.client,
+    });
+    const sequences = async () => (await reader.readAvailable()).map((r) => r.dynamodb?.SequenceNumber);
+    const describes = () => stream.calls.filter((call) => call === 'DescribeStream').length;
+
+    expect(await sequences()).toEqual(['1']);
+    expect(await sequences()).toEqual([]);
+    clock = 999;
+    expect(await sequences()).toEqual([]);
+    expect(describes()).toBe(1);
+
+    // A shard created while the known ones stay open is found after the period.
+    stream.shards.push({ id: 'B', records: ['5'], closed: false });
+    expect(await sequences()).toEqual([]);
+    clock = 1_000;
+    expect(await sequences()).toEqual(['5']);
+    expect(describes()).toBe(2);
+
+    // A shard that ends has its child listed by the next read, read from its start after the parent.
+    stream.shards[0]?.records.push('2');
+    stream.shards[0]!.closed = true;
+    stream.shards.push({ id: 'C', parent: 'A', records: ['3', '4'], closed: false });
+    expect(await sequences()).toEqual(['2']);
+    expect(describes()).toBe(2);
+    expect(await sequences()).toEqual(['3', '4']);
+    expect(describes()).toBe(3);
+    expect(await sequences()).toEqual([]);
+    expect(describes()).toBe(3);
+    reader.close();
+  });
+});
+
 describe('toLambdaRecord', () => {
   const arn = 'arn:aws:dynamodb:us-west-2:123456789012:table/ExampleTableWithStream/stream/2015-06-27T00:48:05.899';
 

@@ -26,6 +26,17 @@ export interface StreamReaderOptions {
    * mapping's StartingPosition). Shards found later are read from their start.
    */
   startingPosition: StartingPosition;
+  /**
+   * How often to look for new shards (DescribeStream) while every known shard stays open, in
+   * ms; 60 s. A shard that ends (read to its end) sends the next read to look at once: that is
+   * when DynamoDB's child shards matter. Lambda's poller does not describe the stream before
+   * every read either.
+   */
+  shardRefreshMs?: number;
+  /** The clock for `shardRefreshMs` (tests). */
+  now?: () => number;
+  /** The Streams client (tests); by default one made from the options above. */
+  streamsClient?: Pick<DynamoDBStreamsClient, 'send' | 'destroy'>;
 }
 
 export interface StreamReader {
@@ -55,6 +66,9 @@ interface ShardState {
   finished: boolean;
 }
 
+/** How often a reader lists the stream's shards while none has ended (StreamReaderOptions.shardRefreshMs). */
+export const DEFAULT_SHARD_REFRESH_MS = 60_000;
+
 /** GetRecords returns at most 1000 records per call. */
 const GET_RECORDS_LIMIT = 1000;
 
@@ -71,9 +85,13 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
   };
-  const streams = new DynamoDBStreamsClient(clientConfig);
+  const streams = options.streamsClient ?? new DynamoDBStreamsClient(clientConfig);
+  const now = options.now ?? Date.now;
+  const shardRefreshMs = options.shardRefreshMs ?? DEFAULT_SHARD_REFRESH_MS;
   let dynamodb: DynamoDBClient | undefined;
   const shards = new Map<string, ShardState>();
+  /** When the shards were last listed; undefined: list them before the next read. */
+  let listedAt: number | undefined;
   let streamArn: string | undefined;
   let opening: Promise<void> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
@@ -87,6 +105,7 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
   };
 
   const refreshShards = async (arn: string, initialPosition: StartingPosition): Promise<void> => {
+    const startedAt = now();
     let exclusiveStartShardId: string | undefined;
     do {
       const { StreamDescription } = await streams.send(
@@ -103,6 +122,7 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
       }
       exclusiveStartShardId = StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStartShardId);
+    listedAt = startedAt;
   };
 
   const fetchIterator = async (arn: string, shard: ShardState): Promise<string | undefined> => {
@@ -133,6 +153,12 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
     return opening;
   };
 
+  /** A shard read to its end: its children (if any) are listed before the next read. */
+  const finish = (shard: ShardState): void => {
+    shard.finished = true;
+    listedAt = undefined;
+  };
+
   const readShard = async (arn: string, shard: ShardState, limit: number): Promise<DynamoDBRecord[]> => {
     const region = arn.split(':')[3] ?? options.region;
     const out: DynamoDBRecord[] = [];
@@ -140,7 +166,7 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
     while (out.length < limit) {
       shard.iterator ??= await fetchIterator(arn, shard);
       if (shard.iterator === undefined) {
-        shard.finished = true;
+        finish(shard);
         break;
       }
       let page;
@@ -165,7 +191,7 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
       }
       shard.iterator = page.NextShardIterator;
       if (shard.iterator === undefined) {
-        shard.finished = true;
+        finish(shard);
         break;
       }
       // An empty page means we have caught up with the shard.
@@ -177,7 +203,7 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
   const readNow = async (maxRecords: number): Promise<DynamoDBRecord[]> => {
     await open();
     const arn = streamArn as string;
-    await refreshShards(arn, 'TRIM_HORIZON');
+    if (listedAt === undefined || now() - listedAt >= shardRefreshMs) await refreshShards(arn, 'TRIM_HORIZON');
     const out: DynamoDBRecord[] = [];
     for (const shard of orderParentsFirst([...shards.values()])) {
       if (out.length >= maxRecords) break;
