@@ -198,6 +198,7 @@ describe('createStreamReader: when it lists the shards', () => {
   const scriptedStream = () => {
     const shards: { id: string; parent?: string; records: string[]; closed: boolean }[] = [];
     const calls: string[] = [];
+    let onGetRecords: (shard: { records: string[] }) => void = () => undefined;
     const record = (id: string, seq: string) => ({
       eventID: seq,
       eventName: 'INSERT',
@@ -223,6 +224,7 @@ describe('createStreamReader: when it lists the shards', () => {
         const [id, at] = (command.input.ShardIterator as string).split('#');
         const shard = shards.find((candidate) => candidate.id === id);
         if (!shard) throw new Error(`no shard ${id}`);
+        onGetRecords(shard);
         const read = Number(at);
         const page = shard.records.slice(read);
         const ended = shard.closed && read + page.length === shard.records.length;
@@ -232,8 +234,34 @@ describe('createStreamReader: when it lists the shards', () => {
         });
       },
     };
-    return { shards, calls, client };
+    return {
+      shards,
+      calls,
+      client,
+      /** Runs before every GetRecords answers (a writer that keeps writing). */
+      beforeGetRecords: (hook: typeof onGetRecords) => (onGetRecords = hook),
+    };
   };
+
+  it('returns what a page brought while writes keep coming, not only once the stream falls quiet', async () => {
+    const stream = scriptedStream();
+    stream.shards.push({ id: 'A', records: [], closed: false });
+    let written = 0;
+    // Every read finds one more record written since the one before, five times.
+    stream.beforeGetRecords((shard) => {
+      if (written < 5) shard.records.push(String(++written));
+    });
+    const reader = createStreamReader({
+      region,
+      streamArn: arn,
+      startingPosition: 'TRIM_HORIZON',
+      streamsClient: stream.client,
+    });
+    const reads: (string | undefined)[][] = [];
+    for (let i = 0; i < 6; i++) reads.push((await reader.readAvailable()).map((r) => r.dynamodb?.SequenceNumber));
+    expect(reads).toEqual([['1'], ['2'], ['3'], ['4'], ['5'], []]);
+    reader.close();
+  });
 
   it('lists them when it opens, when a shard ends and after the refresh period, not before every read', async () => {
     const stream = scriptedStream();

@@ -46,7 +46,8 @@ export interface StreamReader {
    */
   open(): Promise<void>;
   /**
-   * Everything written to the stream since the last read (at most `maxRecords`), parent shards
+   * What the stream holds since the last read (at most `maxRecords`): from each shard, pages
+   * until one comes back short of the page size (what the shard held then), parent shards
    * before their children, in sequence order within a shard, in the shape Lambda delivers.
    * Calls are serialized: concurrent calls never return the same record twice.
    */
@@ -169,14 +170,10 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
         finish(shard);
         break;
       }
+      const requested = Math.min(GET_RECORDS_LIMIT, limit - out.length);
       let page;
       try {
-        page = await streams.send(
-          new GetRecordsCommand({
-            ShardIterator: shard.iterator,
-            Limit: Math.min(GET_RECORDS_LIMIT, limit - out.length),
-          }),
-        );
+        page = await streams.send(new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: requested }));
       } catch (error) {
         // Iterators expire after 15 minutes on AWS: take a new one from the last sequence number, once.
         if (!(error instanceof ExpiredIteratorException) || refetched) throw error;
@@ -194,8 +191,11 @@ export function createStreamReader(options: StreamReaderOptions): StreamReader {
         finish(shard);
         break;
       }
-      // An empty page means we have caught up with the shard.
-      if (records.length === 0) break;
+      // A page short of what was asked (an empty one included) had all the shard held when it was
+      // read: return now. Reading on until a page comes back empty would, while writes keep
+      // coming, hold every record back until the stream falls quiet (a watcher would then see
+      // them all at once, long after they were written).
+      if (records.length < requested) break;
     }
     return out;
   };
