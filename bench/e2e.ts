@@ -324,7 +324,8 @@ org-budgets end to end on the local cloud (${accounts} member accounts; latency 
   local runtime     at most ${options['max-workers']} worker processes; ${gate ? `at most ${gate.max} cold starts at once, the rest queued, the management account's and the member accounts' in turn (longest queue ${gate.peakWaiting})` : 'cold starts not limited'}
   schedules         ${schedules ? "on time: the spokes' rate(5 minutes) guardian and hourly checks, the hub's hourly reconciler; each rate rule's first firing spread over its period" : "off during the runs (the spokes' rate(5 minutes) guardian and hourly checks and the hub's hourly reconciler fire only when fired): only the edits and what they set off run"}
   deploy            start ${seconds(t['total'])}: hub serverless deploy ${seconds(t['hub deploy'])}, spoke StackSet build ${seconds(t['spoke build'])} (alongside),
-                    organization ${seconds(t['organization'])}, StackSet rollout ${seconds(t['spoke rollout'])}, runtime start ${seconds(t['runtime start'])}
+                    organization ${seconds(t['organization'])}, StackSet rollout ${seconds(t['spoke rollout'])}, runtime start ${seconds(t['runtime start'])},
+                    custom resources ${seconds(t['custom resources'])} (a Create to every spoke's GuardianQueuesRelease, each a cold start, as CloudFormation sends)
 
 1. latency run: ${latencyPlan}
   edit → APPLIED    all: ${formatPercentiles(percentilesOf(latencies.all))}${latencies.unresolved > 0 ? `; ${latencies.unresolved} not APPLIED within 120 s` : ''}

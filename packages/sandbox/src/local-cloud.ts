@@ -439,16 +439,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // CloudFormation sends each new stack instance's custom resources a Create; moto does not.
     const invokeAsync = (account: string, functionArn: string, event: unknown) =>
       runtime.invokeAsync(functionArn, event, { account });
-    await timed('custom resources', () => stackSet.sendCustomResourceRequests(memberAccounts, 'Create', invokeAsync));
-    detail(
-      `[stackset] custom resources created in ${memberAccounts.length} account(s) (${seconds(timings['custom resources'])})`,
-    );
     const inventory = runtime.inventory();
     progress(
       `local Lambda runtime: ${inventory.functions.length} function(s), ${inventory.streamMappings.length} stream mapping(s), ` +
         `${inventory.rules.length} rule(s) (${seconds(timings['runtime start'])})`,
     );
     for (const line of inventory.skipped) detail(`[runtime] skipped: ${line}`);
+    await timed('custom resources', () => stackSet.sendCustomResourceRequests(memberAccounts, 'Create', invokeAsync));
+    progress(
+      `custom resources: the spoke's answered Create in ${memberAccounts.length} account(s) (${seconds(timings['custom resources'])})`,
+    );
 
     const watcher = await SyncWatcher.start({ endpoint, region, credentials: MANAGEMENT_CREDENTIALS, tableName });
     cleanups.push({ name: 'sync watcher', run: () => watcher.stop() });
