@@ -1,4 +1,13 @@
-import { cpuRatioToFloor, median, ratioToFloor, renderInitReport, spreadOf, type InitRow } from './init-report';
+import {
+  cpuRatioToFloor,
+  median,
+  ratioToFloor,
+  renderInitReport,
+  sdkFloorSource,
+  sdkModulesOf,
+  spreadOf,
+  type InitRow,
+} from './init-report';
 
 describe('median and spreadOf', () => {
   it('take the middle value of an odd count, whatever the order', () => {
@@ -78,5 +87,69 @@ describe('renderInitReport', () => {
     expect(lines[2]).toMatch(/1\.00×\s+42\.0 ms\s+1\.00×\s+50\.0 ms$/);
     expect(text).toContain('CPU: user + system time of the same loads');
     expect(cpuRatioToFloor(row('a', [1]), floor)).toBeUndefined();
+  });
+});
+
+describe("a function's SDK alone", () => {
+  const pnpm = '../../../../node_modules/.pnpm';
+  const sources = [
+    `${pnpm}/@aws-sdk+client-ssm@3.1169.0/node_modules/@aws-sdk/client-ssm/dist-es/SSMClient.js`,
+    `${pnpm}/@aws-sdk+client-ssm@3.1169.0/node_modules/@aws-sdk/client-ssm/dist-es/commands/PutParameterCommand.js`,
+    `${pnpm}/@aws-sdk+client-ssm@3.1169.0/node_modules/@aws-sdk/client-ssm/dist-es/commands/GetParameterCommand.js`,
+    `${pnpm}/@aws-sdk+client-ssm@3.1169.0/node_modules/@aws-sdk/client-ssm/dist-es/models/errors.js`,
+    `${pnpm}/@aws-sdk+client-sts@3.1173.0/node_modules/@aws-sdk/client-sts/dist-es/commands/AssumeRoleCommand.js`,
+    `${pnpm}/@aws-sdk+nested-clients@3.1.0/node_modules/@aws-sdk/nested-clients/dist-es/submodules/sso/SSOClient.js`,
+    `${pnpm}/@smithy+core@3.0.0/node_modules/@smithy/core/dist-es/index.js`,
+    '../../../../packages/aws/src/ssm/ssm-sdk.ts',
+  ];
+
+  it("finds each client package's client class and commands in a source map's sources, nothing else", () => {
+    const modules = sdkModulesOf(sources);
+    expect([...modules.keys()]).toEqual(['@aws-sdk/client-ssm', '@aws-sdk/client-sts']);
+    expect(modules.get('@aws-sdk/client-ssm')).toEqual({
+      client: 'SSMClient',
+      commands: new Set(['PutParameterCommand', 'GetParameterCommand']),
+    });
+    expect(modules.get('@aws-sdk/client-sts')).toEqual({ commands: new Set(['AssumeRoleCommand']) });
+  });
+
+  it('writes a module that imports them, creates every client at load and keeps every command', () => {
+    expect(sdkFloorSource(sdkModulesOf(sources)).split('\n')).toEqual([
+      "import { SSMClient, GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';",
+      "import { AssumeRoleCommand } from '@aws-sdk/client-sts';",
+      'const clients = [new SSMClient({})];',
+      'const commands = [GetParameterCommand, PutParameterCommand, AssumeRoleCommand];',
+      'export const handler = async (i: number) => [clients.length, new commands[i]!({} as never)];',
+      '',
+    ]);
+  });
+
+  it('prints its CPU time and ratio to the floor beside each function that has one', () => {
+    const floor: InitRow = {
+      label: 'floor: one DynamoDBClient',
+      handlerBytes: 227_700,
+      handlerZippedBytes: 70_000,
+      load: spreadOf([60]),
+      cpu: spreadOf([50]),
+    };
+    const fn = (label: string, sdkCpu?: number): InitRow => ({
+      label,
+      handlerBytes: 535_900,
+      handlerZippedBytes: 150_000,
+      zipBytes: 427_600,
+      load: spreadOf([120]),
+      cpu: spreadOf([100]),
+      ...(sdkCpu === undefined ? {} : { sdkCpu: spreadOf([sdkCpu]) }),
+    });
+    const lines = renderInitReport({
+      rows: [fn('spoke/applyBudget', 71), fn('hub/other')],
+      floor,
+      goalRatio: 1.5,
+    }).split('\n');
+    expect(lines[0]).toMatch(/CPU median\s+× floor\s+its SDK alone\s+× floor\s+source maps on$/);
+    expect(lines[1]).toMatch(/100\.0 ms\s+2\.00×\s+71\.0 ms\s+1\.42×\s+—$/);
+    expect(lines[2]).toMatch(/100\.0 ms\s+2\.00×\s+—\s+—\s+—$/);
+    expect(lines[3]).toMatch(/50\.0 ms\s+1\.00×\s+—\s+—\s+—$/);
+    expect(lines.join('\n')).toContain('its SDK alone: the CPU time of loading a bundle of the AWS SDK clients');
   });
 });

@@ -39,6 +39,57 @@ export interface InitRow {
   cpu?: Spread;
   /** The same load with `node --enable-source-maps`; undefined when not measured. */
   loadWithSourceMaps?: Spread;
+  /**
+   * The CPU time of loading the function's AWS SDK alone (`sdkFloorSource`); undefined when not
+   * measured (the floor's row, or a bundle without a source map).
+   */
+  sdkCpu?: Spread;
+}
+
+/** The AWS SDK modules a bundle holds: per client package, its client class (when bundled) and commands. */
+export type SdkModules = Map<string, { client?: string; commands: Set<string> }>;
+
+const SDK_MODULE =
+  /(@aws-sdk\/client-[a-z0-9-]+)\/dist-es\/(?:commands\/([A-Za-z0-9]+Command)|([A-Za-z0-9]+Client))\.js$/;
+
+/** The SDK clients and commands of a bundle, from the `sources` of its source map. */
+export function sdkModulesOf(sources: readonly string[]): SdkModules {
+  const modules: SdkModules = new Map();
+  for (const source of sources) {
+    const match = SDK_MODULE.exec(source);
+    if (!match) continue;
+    const [, pkg, command, client] = match as unknown as [string, string, string | undefined, string | undefined];
+    const entry = modules.get(pkg) ?? { commands: new Set<string>() };
+    if (command) entry.commands.add(command);
+    if (client) entry.client = client;
+    modules.set(pkg, entry);
+  }
+  return modules;
+}
+
+/**
+ * A module that holds those SDK modules and nothing else: every client created at load (also one
+ * the function imports only on first use), every command kept by a reference.
+ */
+export function sdkFloorSource(modules: SdkModules): string {
+  const packages = [...modules.keys()].sort();
+  const imports = packages.map((pkg) => {
+    const { client, commands } = modules.get(pkg)!;
+    const names = [...(client ? [client] : []), ...[...commands].sort()];
+    return `import { ${names.join(', ')} } from '${pkg}';`;
+  });
+  const clients = packages.flatMap((pkg) => {
+    const client = modules.get(pkg)!.client;
+    return client ? [`new ${client}({})`] : [];
+  });
+  const commands = packages.flatMap((pkg) => [...modules.get(pkg)!.commands].sort());
+  return [
+    ...imports,
+    `const clients = [${clients.join(', ')}];`,
+    `const commands = [${commands.join(', ')}];`,
+    'export const handler = async (i: number) => [clients.length, new commands[i]!({} as never)];',
+    '',
+  ].join('\n');
 }
 
 export interface InitReport {
@@ -63,6 +114,9 @@ const ms = (value: number) => `${value.toFixed(1)} ms`;
 /** The figures as an aligned text table: one line a function, then the floor, then the goal. */
 export function renderInitReport(report: InitReport): string {
   const withCpu = report.floor.cpu !== undefined;
+  const withSdk = withCpu && report.rows.some((row) => row.sdkCpu !== undefined);
+  const sdkRatio = (row: InitRow) =>
+    row.sdkCpu && report.floor.cpu ? `${(row.sdkCpu.median / report.floor.cpu.median).toFixed(2)}×` : '—';
   const header = [
     'bundle',
     'handler.js',
@@ -72,6 +126,7 @@ export function renderInitReport(report: InitReport): string {
     'min–max',
     '× floor',
     ...(withCpu ? ['CPU median', '× floor'] : []),
+    ...(withSdk ? ['its SDK alone', '× floor'] : []),
     'source maps on',
   ];
   const line = (row: InitRow, ratio: string): string[] => [
@@ -85,6 +140,7 @@ export function renderInitReport(report: InitReport): string {
     ...(withCpu
       ? [row.cpu === undefined ? '—' : ms(row.cpu.median), `${(cpuRatioToFloor(row, report.floor) ?? NaN).toFixed(2)}×`]
       : []),
+    ...(withSdk ? [row.sdkCpu === undefined ? '—' : ms(row.sdkCpu.median), sdkRatio(row)] : []),
     row.loadWithSourceMaps === undefined ? '—' : ms(row.loadWithSourceMaps.median),
   ];
   const lines = [
@@ -113,6 +169,13 @@ export function renderInitReport(report: InitReport): string {
       ? [
           'CPU: user + system time of the same loads, all threads; on a busy machine it varies less than the load time, ' +
             'which also counts the waits for a CPU.',
+        ]
+      : []),
+    ...(withSdk
+      ? [
+          "its SDK alone: the CPU time of loading a bundle of the AWS SDK clients and commands the function's bundle holds " +
+            '(from its source map) and nothing else, every client created at load: what the function cannot weigh less than ' +
+            'without changing the SDK (for a client the function imports on first use, an upper bound).',
         ]
       : []),
   );

@@ -8,6 +8,9 @@
  * Also the CPU time of the same loads and its ratio to the floor's: on a shared machine it varies
  * less than the load time, which counts the waits for a CPU as well.
  * Also the load with `node --enable-source-maps` (what NODE_OPTIONS on a function would cost).
+ * And for each function, "its SDK alone": the CPU time of loading a bundle of only the AWS SDK
+ * clients and commands its bundle holds (read from its source map, every client created at load),
+ * as a multiple of the floor's: the part of the goal that the SDK's own modules already take.
  *
  * Packages hub and spoke first (scripts/compose-package.sh, offline), unless `--no-package`
  * (then the zips in services/<service>/.serverless are used as they are) or `--from DIR`: the
@@ -34,7 +37,7 @@ import {
   zipEntryData,
   type PackagedFunction,
 } from './bundles';
-import { renderInitReport, spreadOf, type InitRow } from './init-report';
+import { renderInitReport, sdkFloorSource, sdkModulesOf, spreadOf, type InitRow } from './init-report';
 
 const GOAL_RATIO = 1.5;
 /** The floor: one SDK client created at load, nothing else. */
@@ -154,8 +157,24 @@ async function unpackFunction(fn: PackagedFunction, workDir: string): Promise<Bu
  * `root` (imports and plugins resolved from the repository's services/hub).
  */
 async function buildFloor(root: string, workDir: string): Promise<Bundle> {
-  const serviceDir = join(REPO_ROOT, 'services', 'hub');
-  const statePath = join(root, 'services', 'hub', '.serverless', 'serverless-state.json');
+  return buildFromSource(root, workDir, 'floor', FLOOR_SOURCE, FLOOR_LABEL, 'hub');
+}
+
+/**
+ * Builds `source` (TypeScript) as a handler module `<name>/<name>.js` under `workDir`, with the
+ * service's esbuild and custom.esbuild options as packaged under `root` (imports and plugins
+ * resolved from the repository's services/<service>).
+ */
+async function buildFromSource(
+  root: string,
+  workDir: string,
+  name: string,
+  source: string,
+  label: string,
+  service: string,
+): Promise<Bundle> {
+  const serviceDir = join(REPO_ROOT, 'services', service);
+  const statePath = join(root, 'services', service, '.serverless', 'serverless-state.json');
   const state = JSON.parse(await readFile(statePath, 'utf8')) as {
     service: { custom?: { esbuild?: Record<string, unknown> } };
   };
@@ -165,24 +184,43 @@ async function buildFloor(root: string, workDir: string): Promise<Bundle> {
   if (typeof options['plugins'] === 'string')
     options['plugins'] = requireFromService(resolve(serviceDir, options['plugins']));
   const esbuild = requireFromService('esbuild') as Esbuild;
-  const dir = join(workDir, 'floor');
-  const file = join(dir, 'floor.js');
+  const dir = join(workDir, name);
+  const file = join(dir, `${name}.js`);
   await esbuild.build({
     ...options,
-    stdin: { contents: FLOOR_SOURCE, resolveDir: serviceDir, sourcefile: 'floor.ts', loader: 'ts' },
+    stdin: { contents: source, resolveDir: serviceDir, sourcefile: `${name}.ts`, loader: 'ts' },
     outfile: file,
     write: true,
     logLevel: 'error',
   });
   const code = await readFile(file);
   return {
-    label: FLOOR_LABEL,
+    label,
     dir,
     file,
     exportName: 'handler',
-    env: loadEnvironment({ environment: {}, functionName: 'floor' }, dir),
-    row: { label: FLOOR_LABEL, handlerBytes: code.length, handlerZippedBytes: deflateRawSync(code).length },
+    env: loadEnvironment({ environment: {}, functionName: name }, dir),
+    row: { label, handlerBytes: code.length, handlerZippedBytes: deflateRawSync(code).length },
   };
+}
+
+/**
+ * The bundle of `bundle`'s AWS SDK alone (sdkFloorSource of the SDK modules its source map
+ * lists); undefined when the artifact has no source map or no SDK client.
+ */
+async function buildSdkFloor(root: string, workDir: string, bundle: Bundle): Promise<Bundle | undefined> {
+  let sources: unknown;
+  try {
+    sources = (JSON.parse(await readFile(`${bundle.file}.map`, 'utf8')) as { sources?: unknown }).sources;
+  } catch {
+    log(`${bundle.label}: no source map beside ${bundle.file}, so no "its SDK alone" figure`);
+    return undefined;
+  }
+  const modules = sdkModulesOf(Array.isArray(sources) ? sources.filter((s): s is string => typeof s === 'string') : []);
+  if (modules.size === 0) return undefined;
+  const name = `sdk-of-${bundle.label.replace('/', '-')}`;
+  const service = bundle.label.slice(0, bundle.label.indexOf('/'));
+  return buildFromSource(root, workDir, name, sdkFloorSource(modules), `${bundle.label}: its SDK alone`, service);
 }
 
 const LOADER = `'use strict';
@@ -224,7 +262,13 @@ async function main(): Promise<void> {
     const functions = await readPackagedFunctions(root);
     const bundles = await Promise.all(functions.map((fn) => unpackFunction(fn, workDir)));
     const floor = await buildFloor(root, workDir);
-    const all = [...bundles, floor];
+    const sdkFloors = new Map<Bundle, Bundle>();
+    for (const bundle of bundles) {
+      const sdk = await buildSdkFloor(root, workDir, bundle);
+      if (sdk) sdkFloors.set(bundle, sdk);
+    }
+    const all = [...bundles, ...sdkFloors.values(), floor];
+    const sdkOnly = new Set(sdkFloors.values());
     const loader = join(workDir, 'load-handler.cjs');
     await writeFile(loader, LOADER);
 
@@ -238,7 +282,7 @@ async function main(): Promise<void> {
         const { elapsed, cpu } = loadOnce(loader, bundle, false);
         times.get(bundle)!.plain.push(elapsed);
         times.get(bundle)!.cpu.push(cpu);
-        if (sourceMaps) times.get(bundle)!.maps.push(loadOnce(loader, bundle, true).elapsed);
+        if (sourceMaps && !sdkOnly.has(bundle)) times.get(bundle)!.maps.push(loadOnce(loader, bundle, true).elapsed);
       }
       process.stderr.write(`\r[bench:init] round ${round}/${runs}`);
     }
@@ -253,10 +297,14 @@ async function main(): Promise<void> {
         ...(sourceMaps ? { loadWithSourceMaps: spreadOf(measured.maps) } : {}),
       };
     };
+    const functionRowOf = (bundle: Bundle): InitRow => {
+      const sdk = sdkFloors.get(bundle);
+      return { ...rowOf(bundle), ...(sdk ? { sdkCpu: spreadOf(times.get(sdk)!.cpu) } : {}) };
+    };
     process.stdout.write(
       `bench:init — node ${process.version}, ${new Date().toISOString().slice(0, 10)}` +
         `${values.from === undefined ? '' : `, bundles of ${root}`}\n\n` +
-        renderInitReport({ rows: bundles.map(rowOf), floor: rowOf(floor), goalRatio: GOAL_RATIO }),
+        renderInitReport({ rows: bundles.map(functionRowOf), floor: rowOf(floor), goalRatio: GOAL_RATIO }),
     );
   } finally {
     await rm(workDir, { recursive: true, force: true });
