@@ -76,6 +76,8 @@ interface Esbuild {
 
 interface Bundle {
   label: string;
+  /** The service (hub or spoke) whose esbuild options built it. */
+  service: string;
   /** The directory it runs in (the unzipped artifact), its module and the export to find. */
   dir: string;
   file: string;
@@ -139,6 +141,7 @@ async function unpackFunction(fn: PackagedFunction, workDir: string): Promise<Bu
   }
   return {
     label: fn.id,
+    service: fn.service,
     dir,
     file: join(dir, sizes.handlerFile),
     exportName: fn.handler.slice(fn.handler.lastIndexOf('.') + 1),
@@ -160,11 +163,41 @@ async function buildFloor(root: string, workDir: string): Promise<Bundle> {
   return buildFromSource(root, workDir, 'floor', FLOOR_SOURCE, FLOOR_LABEL, 'hub');
 }
 
+interface ServiceBuild {
+  serviceDir: string;
+  esbuild: Esbuild;
+  options: Record<string, unknown>;
+}
+
+const serviceBuilds = new Map<string, Promise<ServiceBuild>>();
+
 /**
- * Builds `source` (TypeScript) as a handler module `<name>/<name>.js` under `workDir`, with the
- * service's esbuild and custom.esbuild options as packaged under `root` (imports and plugins
- * resolved from the repository's services/<service>).
+ * The service's esbuild and its custom.esbuild options as packaged under `root`, plugins loaded
+ * (imports and plugins resolved from the repository's services/<service>); read once a run.
  */
+function serviceBuildOf(root: string, service: string): Promise<ServiceBuild> {
+  const key = `${root}\0${service}`;
+  let build = serviceBuilds.get(key);
+  if (!build) {
+    build = (async () => {
+      const serviceDir = join(REPO_ROOT, 'services', service);
+      const statePath = join(root, 'services', service, '.serverless', 'serverless-state.json');
+      const state = JSON.parse(await readFile(statePath, 'utf8')) as {
+        service: { custom?: { esbuild?: Record<string, unknown> } };
+      };
+      const options: Record<string, unknown> = { ...state.service.custom?.esbuild };
+      for (const name of SERVERLESS_ESBUILD_OPTIONS) delete options[name];
+      const requireFromService = createRequire(join(serviceDir, 'package.json'));
+      if (typeof options['plugins'] === 'string')
+        options['plugins'] = requireFromService(resolve(serviceDir, options['plugins']));
+      return { serviceDir, esbuild: requireFromService('esbuild') as Esbuild, options };
+    })();
+    serviceBuilds.set(key, build);
+  }
+  return build;
+}
+
+/** Builds `source` (TypeScript) as a handler module `<name>/<name>.js` under `workDir` with serviceBuildOf's esbuild. */
 async function buildFromSource(
   root: string,
   workDir: string,
@@ -173,17 +206,7 @@ async function buildFromSource(
   label: string,
   service: string,
 ): Promise<Bundle> {
-  const serviceDir = join(REPO_ROOT, 'services', service);
-  const statePath = join(root, 'services', service, '.serverless', 'serverless-state.json');
-  const state = JSON.parse(await readFile(statePath, 'utf8')) as {
-    service: { custom?: { esbuild?: Record<string, unknown> } };
-  };
-  const options: Record<string, unknown> = { ...state.service.custom?.esbuild };
-  for (const name of SERVERLESS_ESBUILD_OPTIONS) delete options[name];
-  const requireFromService = createRequire(join(serviceDir, 'package.json'));
-  if (typeof options['plugins'] === 'string')
-    options['plugins'] = requireFromService(resolve(serviceDir, options['plugins']));
-  const esbuild = requireFromService('esbuild') as Esbuild;
+  const { serviceDir, esbuild, options } = await serviceBuildOf(root, service);
   const dir = join(workDir, name);
   const file = join(dir, `${name}.js`);
   await esbuild.build({
@@ -196,6 +219,7 @@ async function buildFromSource(
   const code = await readFile(file);
   return {
     label,
+    service,
     dir,
     file,
     exportName: 'handler',
@@ -219,8 +243,14 @@ async function buildSdkFloor(root: string, workDir: string, bundle: Bundle): Pro
   const modules = sdkModulesOf(Array.isArray(sources) ? sources.filter((s): s is string => typeof s === 'string') : []);
   if (modules.size === 0) return undefined;
   const name = `sdk-of-${bundle.label.replace('/', '-')}`;
-  const service = bundle.label.slice(0, bundle.label.indexOf('/'));
-  return buildFromSource(root, workDir, name, sdkFloorSource(modules), `${bundle.label}: its SDK alone`, service);
+  return buildFromSource(
+    root,
+    workDir,
+    name,
+    sdkFloorSource(modules),
+    `${bundle.label}: its SDK alone`,
+    bundle.service,
+  );
 }
 
 const LOADER = `'use strict';
