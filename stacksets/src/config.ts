@@ -1,16 +1,25 @@
 import { parsePriceOverrides } from '@org-budgets/guardian';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { REPO_ROOT } from './package-service';
 
 export const DEFAULT_CONFIG_PATH = join(REPO_ROOT, 'stacksets', 'config.json');
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as us-east-1');
+// zod/mini registers no locale (classic zod registers English when it builds its first schema):
+// without one, every message the schemas below leave to zod would read "Invalid input". (The
+// functions get it from packages/contracts/src/zod-helpers.ts; this tooling sets it itself rather
+// than count on what else it loads.) `en` by name: `z.locales.en` would keep every locale.
+if (!z.config().localeError) z.config(en());
+
+const accountId = z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id'));
+const region = z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name such as us-east-1'));
 const ouId = z
   .string()
-  .regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'must be an OU id (ou-…) or the root id (r-…)');
+  .check(
+    z.regex(/^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$/, 'must be an OU id (ou-…) or the root id (r-…)'),
+  );
 const arnAccount = (arn: string): string | undefined => arn.split(':')[4];
 
 /**
@@ -18,89 +27,82 @@ const arnAccount = (arn: string): string | undefined => arn.split(':')[4];
  * operationPreferences(); the API's names, in camelCase.
  */
 const OperationPreferencesSchema = z
-  .object({
-    regionConcurrencyType: z.enum(['SEQUENTIAL', 'PARALLEL']).optional(),
-    regionOrder: z.array(region).optional(),
-    maxConcurrentPercentage: z.number().int().min(1).max(100).optional(),
-    maxConcurrentCount: z.number().int().min(1).optional(),
-    failureTolerancePercentage: z.number().int().min(0).max(100).optional(),
-    failureToleranceCount: z.number().int().min(0).optional(),
-    concurrencyMode: z.enum(['STRICT_FAILURE_TOLERANCE', 'SOFT_FAILURE_TOLERANCE']).optional(),
+  .strictObject({
+    regionConcurrencyType: z.optional(z.enum(['SEQUENTIAL', 'PARALLEL'])),
+    regionOrder: z.optional(z.array(region)),
+    maxConcurrentPercentage: z.optional(z.number().check(z.int(), z.gte(1), z.lte(100))),
+    maxConcurrentCount: z.optional(z.number().check(z.int(), z.gte(1))),
+    failureTolerancePercentage: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100))),
+    failureToleranceCount: z.optional(z.number().check(z.int(), z.gte(0))),
+    concurrencyMode: z.optional(z.enum(['STRICT_FAILURE_TOLERANCE', 'SOFT_FAILURE_TOLERANCE'])),
   })
-  .strict()
-  .refine((p) => p.maxConcurrentPercentage === undefined || p.maxConcurrentCount === undefined, {
-    message: 'set maxConcurrentPercentage or maxConcurrentCount, not both',
-  })
-  .refine((p) => p.failureTolerancePercentage === undefined || p.failureToleranceCount === undefined, {
-    message: 'set failureTolerancePercentage or failureToleranceCount, not both',
-  });
+  .check(
+    z.refine((p) => p.maxConcurrentPercentage === undefined || p.maxConcurrentCount === undefined, {
+      message: 'set maxConcurrentPercentage or maxConcurrentCount, not both',
+    }),
+    z.refine((p) => p.failureTolerancePercentage === undefined || p.failureToleranceCount === undefined, {
+      message: 'set failureTolerancePercentage or failureToleranceCount, not both',
+    }),
+  );
 
 export const RolloutConfigSchema = z
-  .object({
-    $comment: z.string().optional(),
+  .strictObject({
+    $comment: z.optional(z.string()),
     /** Name of the StackSet in the management account. */
-    stackSetName: z
-      .string()
-      .regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/)
-      .default('org-budgets-spoke'),
+    stackSetName: z._default(z.string().check(z.regex(/^[a-zA-Z][-a-zA-Z0-9]{0,127}$/)), 'org-budgets-spoke'),
     /** Region where the StackSet itself lives (its instances go to targets.regions). */
-    stackSetRegion: region.default('us-east-1'),
+    stackSetRegion: z._default(region, 'us-east-1'),
     /** SELF in the management account; DELEGATED_ADMIN from a delegated administrator account. */
-    callAs: z.enum(['SELF', 'DELEGATED_ADMIN']).default('SELF'),
-    targets: z
-      .object({
-        organizationalUnitIds: z.array(ouId).min(1),
-        regions: z.array(region).min(1),
-      })
-      .strict(),
+    callAs: z._default(z.enum(['SELF', 'DELEGATED_ADMIN']), 'SELF'),
+    targets: z.strictObject({
+      organizationalUnitIds: z.array(ouId).check(z.minLength(1)),
+      regions: z.array(region).check(z.minLength(1)),
+    }),
     /** Artifact buckets are named <prefix>-<region> (S3 names are global: include the account id). */
     artifactBucketPrefix: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9.-]{1,46}$/, 'must be 3 to 47 lowercase letters, digits, dots or hyphens'),
+      .check(z.regex(/^[a-z0-9][a-z0-9.-]{1,46}$/, 'must be 3 to 47 lowercase letters, digits, dots or hyphens')),
     hub: z
-      .object({
+      .strictObject({
         accountId,
         propagationRoleArn: z
           .string()
-          .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN'),
+          .check(z.regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')),
         statusBusArn: z
           .string()
-          .regex(/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.-]+$/, 'must be an event bus ARN'),
+          .check(z.regex(/^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[\w.-]+$/, 'must be an event bus ARN')),
       })
-      .strict()
-      .refine((hub) => arnAccount(hub.propagationRoleArn) === hub.accountId, {
-        message: 'propagationRoleArn is not in hub.accountId',
-        path: ['propagationRoleArn'],
-      })
-      .refine((hub) => arnAccount(hub.statusBusArn) === hub.accountId, {
-        message: 'statusBusArn is not in hub.accountId',
-        path: ['statusBusArn'],
-      }),
+      .check(
+        z.refine((hub) => arnAccount(hub.propagationRoleArn) === hub.accountId, {
+          message: 'propagationRoleArn is not in hub.accountId',
+          path: ['propagationRoleArn'],
+        }),
+        z.refine((hub) => arnAccount(hub.statusBusArn) === hub.accountId, {
+          message: 'statusBusArn is not in hub.accountId',
+          path: ['statusBusArn'],
+        }),
+      ),
     /** Left out: read from Organizations (DescribeOrganization). */
-    organizationId: z
-      .string()
-      .regex(/^o-[a-z0-9]{10,32}$/)
-      .optional(),
-    spoke: z
-      .object({
-        roleName: z
-          .string()
-          .regex(/^[\w+=,.@-]{1,64}$/)
-          .default('org-budgets-spoke'),
-        alertEmail: z.union([z.literal(''), z.email()]).default(''),
+    organizationId: z.optional(z.string().check(z.regex(/^o-[a-z0-9]{10,32}$/))),
+    spoke: z._default(
+      z.strictObject({
+        roleName: z._default(z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/)), 'org-budgets-spoke'),
+        alertEmail: z._default(z.union([z.literal(''), z.email()]), ''),
         /** How often the cost guardian checks every budget of an account. */
-        guardianSchedule: z
-          .string()
-          .regex(
-            /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
-            'must be a schedule expression such as rate(5 minutes)',
-          )
-          .default('rate(5 minutes)'),
+        guardianSchedule: z._default(
+          z
+            .string()
+            .check(
+              z.regex(
+                /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+                'must be a schedule expression such as rate(5 minutes)',
+              ),
+            ),
+          'rate(5 minutes)',
+        ),
         /** Price overrides of the guardian's cost model (README, "Cost guardian"). */
-        guardianPrices: z
-          .unknown()
-          .optional()
-          .superRefine((value, context) => {
+        guardianPrices: z.optional(z.unknown()).check(
+          z.superRefine((value, context) => {
             if (value === undefined) return;
             try {
               parsePriceOverrides(value);
@@ -108,38 +110,36 @@ export const RolloutConfigSchema = z
               context.addIssue({ code: 'custom', message: (error as Error).message });
             }
           }),
-      })
-      .strict()
-      .default({ roleName: 'org-budgets-spoke', alertEmail: '', guardianSchedule: 'rate(5 minutes)' }),
+        ),
+      }),
+      { roleName: 'org-budgets-spoke', alertEmail: '', guardianSchedule: 'rate(5 minutes)' },
+    ),
     /** Environment variable that holds the ExternalId (never in this file; the hub's spokeExternalId). */
-    spokeExternalIdEnv: z
-      .string()
-      .regex(/^[A-Z_][A-Z0-9_]*$/)
-      .default('SPOKE_EXTERNAL_ID'),
-    operationPreferences: OperationPreferencesSchema.default({}),
+    spokeExternalIdEnv: z._default(z.string().check(z.regex(/^[A-Z_][A-Z0-9_]*$/)), 'SPOKE_EXTERNAL_ID'),
+    operationPreferences: z._default(OperationPreferencesSchema, {}),
     /** How long to wait for one StackSet operation before giving up (it goes on in CloudFormation). */
-    operationTimeoutMinutes: z
-      .number()
-      .positive()
-      .max(24 * 60)
-      .default(120),
+    operationTimeoutMinutes: z._default(z.number().check(z.positive(), z.lte(24 * 60)), 120),
     /** Tags on the StackSet (CloudFormation passes them on to the stacks and their resources). */
-    tags: z.record(z.string().min(1).max(128), z.string().max(256)).default({}),
+    tags: z._default(
+      z.record(z.string().check(z.minLength(1), z.maxLength(128)), z.string().check(z.maxLength(256))),
+      {},
+    ),
   })
-  .strict()
-  .superRefine((config, context) => {
-    // The spoke is one per account: its role is IAM (global, a fixed name) and AWS Budgets is
-    // account-wide, so a second region would fail on the role; and the hub writes the budget
-    // parameters in its own region, where the spoke's rule must listen.
-    const hubRegion = config.hub.statusBusArn.split(':')[3];
-    if (config.targets.regions.length !== 1 || config.targets.regions[0] !== hubRegion) {
-      context.addIssue({
-        code: 'custom',
-        path: ['targets', 'regions'],
-        message: `must be exactly the hub's region, [${JSON.stringify(hubRegion)}] (the region of hub.statusBusArn): the spoke is one per account (its IAM role is global) and the hub writes budget parameters in its own region`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((config, context) => {
+      // The spoke is one per account: its role is IAM (global, a fixed name) and AWS Budgets is
+      // account-wide, so a second region would fail on the role; and the hub writes the budget
+      // parameters in its own region, where the spoke's rule must listen.
+      const hubRegion = config.hub.statusBusArn.split(':')[3];
+      if (config.targets.regions.length !== 1 || config.targets.regions[0] !== hubRegion) {
+        context.addIssue({
+          code: 'custom',
+          path: ['targets', 'regions'],
+          message: `must be exactly the hub's region, [${JSON.stringify(hubRegion)}] (the region of hub.statusBusArn): the spoke is one per account (its IAM role is global) and the hub writes budget parameters in its own region`,
+        });
+      }
+    }),
+  );
 
 export type RolloutConfig = z.infer<typeof RolloutConfigSchema>;
 export type OperationPreferencesConfig = z.infer<typeof OperationPreferencesSchema>;

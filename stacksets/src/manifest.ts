@@ -1,20 +1,27 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 
 export const TEMPLATE_FILE = 'spoke-stackset.template.json';
 export const MANIFEST_FILE = 'manifest.json';
 export const ARTIFACTS_DIR = 'artifacts';
 
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a hex sha256');
+// zod/mini registers no locale (classic zod registers English when it builds its first schema):
+// without one, every message the schemas below leave to zod would read "Invalid input". (The
+// functions get it from packages/contracts/src/zod-helpers.ts; this tooling sets it itself rather
+// than count on what else it loads.) `en` by name: `z.locales.en` would keep every locale.
+if (!z.config().localeError) z.config(en());
+
+const sha256Hex = z.string().check(z.regex(/^[0-9a-f]{64}$/, 'must be a hex sha256'));
 
 export const BuildManifestSchema = z.object({
   schemaVersion: z.literal(1),
   /** The template, relative to the build directory. */
-  template: z.object({ file: z.string(), sha256: sha256Hex, bytes: z.number().int().positive() }),
+  template: z.object({ file: z.string(), sha256: sha256Hex, bytes: z.number().check(z.int(), z.positive()) }),
   /** Value of the template's ArtifactKeyPrefix parameter: `spoke/<sha256 of the zips>`. */
-  artifactKeyPrefix: z.string().min(1),
+  artifactKeyPrefix: z.string().check(z.minLength(1)),
   artifacts: z
     .array(
       z.object({
@@ -23,12 +30,12 @@ export const BuildManifestSchema = z.object({
         /** S3 key in each artifact bucket: <key prefix>/<zip>. */
         key: z.string(),
         sha256: sha256Hex,
-        bytes: z.number().int().nonnegative(),
+        bytes: z.number().check(z.int(), z.nonnegative()),
         /** The template resources whose code this is. */
-        logicalIds: z.array(z.string()).min(1),
+        logicalIds: z.array(z.string()).check(z.minLength(1)),
       }),
     )
-    .min(1),
+    .check(z.minLength(1)),
   source: z.object({
     service: z.string(),
     stage: z.string(),

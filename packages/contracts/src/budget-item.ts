@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { lockdownSchema, stateThresholdsSchema } from './budget-state';
 import { defaultTargetSchema } from './organization-target';
 import { MAX_REVISION_DIGITS } from './revision';
 import { onFirstUse } from './on-first-use';
+import { preprocessed, setAsList, transformed } from './zod-helpers';
 
 /**
  * The budget item: what finance edits in the hub table (docs/budget-items.md).
@@ -87,7 +88,7 @@ export const SYSTEM_ATTRIBUTES = [
 export const EDIT_RECORD_ATTRIBUTES = ['editedBy'] as const;
 
 /** Slots for the edit record in an item schema: any value, never validated, never propagated. */
-export const editRecordFields = onFirstUse(() => ({ editedBy: z.unknown().optional() }));
+export const editRecordFields = onFirstUse(() => ({ editedBy: z.optional(z.unknown()) }));
 
 /** Attributes that are not the budget: the system's and the edit record. */
 export const NON_BUDGET_ATTRIBUTES = [...SYSTEM_ATTRIBUTES, ...EDIT_RECORD_ATTRIBUTES] as const;
@@ -132,74 +133,90 @@ const requiredOrWrongType = (expected: string) => (issue: { input?: unknown }) =
   issue.input === undefined ? 'is required' : `must be ${expected}, got ${describeValue(issue.input)}`;
 
 const finiteNumber = (expected = 'a number') =>
-  z
-    .number({ error: requiredOrWrongType(expected) })
-    .refine(Number.isFinite, { abort: true, error: (issue) => `must be a finite number, got ${String(issue.input)}` });
+  z.number({ error: requiredOrWrongType(expected) }).check(
+    z.refine(Number.isFinite, {
+      abort: true,
+      error: (issue) => `must be a finite number, got ${String(issue.input)}`,
+    }),
+  );
 
 const percent = () =>
-  finiteNumber('a number (percent of the amount)')
-    .refine((n) => n >= 0, { abort: true, error: (issue) => `must be 0 or more, got ${String(issue.input)}` })
-    .refine((n) => n <= MAX_THRESHOLD_PERCENT, {
+  finiteNumber('a number (percent of the amount)').check(
+    z.refine((n) => n >= 0, { abort: true, error: (issue) => `must be 0 or more, got ${String(issue.input)}` }),
+    z.refine((n) => n <= MAX_THRESHOLD_PERCENT, {
       abort: true,
       error: (issue) => `must be at most ${MAX_THRESHOLD_PERCENT} (percent), got ${String(issue.input)}`,
-    });
+    }),
+  );
 
 const thresholdList = (fallback: number[]) =>
-  z
-    .array(percent(), { error: requiredOrWrongType('a list of numbers') })
-    .refine((list) => new Set(list).size === list.length, { error: 'must not repeat a threshold' })
-    .default(fallback)
-    .transform((list) => [...list].sort((a, b) => a - b));
+  transformed(
+    z._default(
+      z
+        .array(percent(), { error: requiredOrWrongType('a list of numbers') })
+        .check(z.refine((list) => new Set(list).size === list.length, { error: 'must not repeat a threshold' })),
+      fallback,
+    ),
+    (list) => [...list].sort((a, b) => a - b),
+  );
 
 export const accountIdSchema = onFirstUse(() =>
-  z.string({ error: requiredOrWrongType('a 12-digit AWS account id (text)') }).regex(/^\d{12}$/, {
-    error: (issue) => `must be exactly 12 digits, got ${describeValue(issue.input)}`,
-  }),
+  z.string({ error: requiredOrWrongType('a 12-digit AWS account id (text)') }).check(
+    z.regex(/^\d{12}$/, {
+      error: (issue) => `must be exactly 12 digits, got ${describeValue(issue.input)}`,
+    }),
+  ),
 );
 
 export const budgetNameSchema = onFirstUse(() =>
-  z
-    .string({ error: requiredOrWrongType('text') })
-    .min(1, { error: 'must not be empty', abort: true })
-    .max(100, {
+  z.string({ error: requiredOrWrongType('text') }).check(
+    z.minLength(1, { error: 'must not be empty', abort: true }),
+    z.maxLength(100, {
       abort: true,
       error: (issue) => `must be at most 100 characters, got ${String((issue.input as string).length)}`,
-    })
-    .regex(/^[A-Za-z0-9_.-]+$/, {
+    }),
+    z.regex(/^[A-Za-z0-9_.-]+$/, {
       error: 'may contain only letters, digits, "_", "." and "-"',
     }),
+  ),
 );
 
 const amountSchema = onFirstUse(() =>
-  finiteNumber()
-    .refine((n) => n > 0, { abort: true, error: (issue) => `must be greater than 0, got ${String(issue.input)}` })
-    .refine((n) => n <= MAX_BUDGET_AMOUNT, {
+  finiteNumber().check(
+    z.refine((n) => n > 0, { abort: true, error: (issue) => `must be greater than 0, got ${String(issue.input)}` }),
+    z.refine((n) => n <= MAX_BUDGET_AMOUNT, {
       abort: true,
       error: (issue) => `must be at most ${MAX_BUDGET_AMOUNT}, got ${String(issue.input)}`,
-    })
-    .refine((n) => /^\d+(\.\d{1,2})?$/.test(String(n)), {
+    }),
+    z.refine((n) => /^\d+(\.\d{1,2})?$/.test(String(n)), {
       error: (issue) => `must have at most 2 decimals, got ${String(issue.input)}`,
     }),
+  ),
 );
 
 const emailSchema = onFirstUse(() =>
-  z
-    .string({ error: requiredOrWrongType('an email address (text)') })
-    .trim()
-    .pipe(z.email({ error: (issue) => `is not a valid email address: ${JSON.stringify(issue.input)}` })),
+  z.pipe(
+    z.string({ error: requiredOrWrongType('an email address (text)') }).check(z.trim()),
+    z.email({ error: (issue) => `is not a valid email address: ${JSON.stringify(issue.input)}` }),
+  ),
 );
 
 const emailsSchema = onFirstUse(() =>
-  z
-    .preprocess(
-      (value) => (value instanceof Set ? [...value] : value),
-      z.array(emailSchema, { error: requiredOrWrongType('a list or string set of email addresses') }),
-    )
-    .refine((list) => list.length <= MAX_EMAILS, {
-      error: (issue) => `may hold at most ${MAX_EMAILS} addresses, got ${String((issue.input as unknown[]).length)}`,
-    })
-    .default([])
-    .transform((list) => [...new Set(list)].sort()),
+  transformed(
+    z._default(
+      preprocessed(
+        setAsList,
+        z.array(emailSchema, { error: requiredOrWrongType('a list or string set of email addresses') }),
+      ).check(
+        z.refine((list) => list.length <= MAX_EMAILS, {
+          error: (issue) =>
+            `may hold at most ${MAX_EMAILS} addresses, got ${String((issue.input as unknown[]).length)}`,
+        }),
+      ),
+      [],
+    ),
+    (list) => [...new Set(list)].sort(),
+  ),
 );
 
 /** One character of an AWS tag key or value: a Unicode letter, digit or space, or `_ . : / = + - @`. */
@@ -233,31 +250,28 @@ function tagKeyProblem(key: string): string | undefined {
 }
 
 const tagValueSchema = onFirstUse(() =>
-  z
-    .string({ error: requiredOrWrongType('text') })
-    .min(1, { error: 'must not be empty', abort: true })
-    .refine((value) => characterCount(value) <= MAX_TAG_VALUE_CHARACTERS, {
+  z.string({ error: requiredOrWrongType('text') }).check(
+    z.minLength(1, { error: 'must not be empty', abort: true }),
+    z.refine((value) => characterCount(value) <= MAX_TAG_VALUE_CHARACTERS, {
       abort: true,
       error: (issue) =>
         `must be at most ${MAX_TAG_VALUE_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
-    })
-    .refine((value) => disallowedTagCharacters(value) === '', {
+    }),
+    z.refine((value) => disallowedTagCharacters(value) === '', {
       error: (issue) =>
         `contains ${disallowedTagCharacters(issue.input as string)}; a tag value may contain only ${TAG_CHARACTERS}`,
     }),
+  ),
 );
 
 const tagValuesSchema = onFirstUse(() =>
-  z
-    .preprocess(
-      (value) => (value instanceof Set ? [...value] : value),
-      z.array(tagValueSchema, { error: requiredOrWrongType('a list of tag values') }),
-    )
-    .refine((values) => values.length > 0, { error: 'needs at least one value' })
-    .refine((values) => values.length <= MAX_COST_FILTER_TAG_VALUES, {
+  preprocessed(setAsList, z.array(tagValueSchema, { error: requiredOrWrongType('a list of tag values') })).check(
+    z.refine((values) => values.length > 0, { error: 'needs at least one value' }),
+    z.refine((values) => values.length <= MAX_COST_FILTER_TAG_VALUES, {
       error: (issue) =>
         `may hold at most ${MAX_COST_FILTER_TAG_VALUES} values, got ${String((issue.input as unknown[]).length)}`,
     }),
+  ),
 );
 
 const isMap = (value: unknown) => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -270,10 +284,12 @@ const isMap = (value: unknown) => typeof value === 'object' && value !== null &&
 const tagsSchema = onFirstUse(() =>
   z
     .record(
-      z.string().superRefine((key, ctx) => {
-        const problem = tagKeyProblem(key);
-        if (problem) ctx.addIssue({ code: 'custom', input: key, message: problem });
-      }),
+      z.string().check(
+        z.superRefine((key, ctx) => {
+          const problem = tagKeyProblem(key);
+          if (problem) ctx.addIssue({ code: 'custom', input: key, message: problem });
+        }),
+      ),
       tagValuesSchema,
       {
         error: (issue) =>
@@ -282,41 +298,40 @@ const tagsSchema = onFirstUse(() =>
             : requiredOrWrongType('a map of tag key to a list of values')(issue),
       },
     )
-    .refine((tags) => Object.keys(tags).length <= MAX_COST_FILTER_TAG_KEYS, {
-      when: (payload) => isMap(payload.value),
-      error: (issue) =>
-        `may hold at most ${MAX_COST_FILTER_TAG_KEYS} tag keys, got ${Object.keys(issue.input as object).length}`,
-    }),
+    .check(
+      z.refine((tags) => Object.keys(tags).length <= MAX_COST_FILTER_TAG_KEYS, {
+        when: (payload) => isMap(payload.value),
+        error: (issue) =>
+          `may hold at most ${MAX_COST_FILTER_TAG_KEYS} tag keys, got ${Object.keys(issue.input as object).length}`,
+      }),
+    ),
 );
 
 const serviceNameSchema = onFirstUse(() =>
-  z
-    .string({ error: requiredOrWrongType('a service name (text)') })
-    .min(1, { error: 'must not be empty', abort: true })
-    .refine((name) => characterCount(name) <= MAX_SERVICE_NAME_CHARACTERS, {
+  z.string({ error: requiredOrWrongType('a service name (text)') }).check(
+    z.minLength(1, { error: 'must not be empty', abort: true }),
+    z.refine((name) => characterCount(name) <= MAX_SERVICE_NAME_CHARACTERS, {
       error: (issue) =>
         `must be at most ${MAX_SERVICE_NAME_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
     }),
+  ),
 );
 
 const servicesSchema = onFirstUse(() =>
-  z
-    .preprocess(
-      (value) => (value instanceof Set ? [...value] : value),
-      z.array(serviceNameSchema, { error: requiredOrWrongType('a list of service names') }),
-    )
-    .refine((values) => values.length > 0, { error: 'needs at least one service' })
-    .refine((values) => values.length <= MAX_COST_FILTER_SERVICES, {
+  preprocessed(setAsList, z.array(serviceNameSchema, { error: requiredOrWrongType('a list of service names') })).check(
+    z.refine((values) => values.length > 0, { error: 'needs at least one service' }),
+    z.refine((values) => values.length <= MAX_COST_FILTER_SERVICES, {
       error: (issue) =>
         `may hold at most ${MAX_COST_FILTER_SERVICES} services, got ${String((issue.input as unknown[]).length)}`,
     }),
+  ),
 );
 
 const costFilterSchema = onFirstUse(() =>
   z.strictObject(
     {
-      tags: tagsSchema.optional(),
-      services: servicesSchema.optional(),
+      tags: z.optional(tagsSchema),
+      services: z.optional(servicesSchema),
     },
     {
       error: (issue) =>
@@ -328,28 +343,31 @@ const costFilterSchema = onFirstUse(() =>
 );
 
 const jobQueueNameSchema = onFirstUse(() =>
-  z.string({ error: requiredOrWrongType('a job queue name (text)') }).regex(/^[A-Za-z0-9_-]{1,128}$/, {
-    error: (issue) => `is not a job queue name (1-128 letters, digits, "-" or "_"): ${describeValue(issue.input)}`,
-  }),
+  z.string({ error: requiredOrWrongType('a job queue name (text)') }).check(
+    z.regex(/^[A-Za-z0-9_-]{1,128}$/, {
+      error: (issue) => `is not a job queue name (1-128 letters, digits, "-" or "_"): ${describeValue(issue.input)}`,
+    }),
+  ),
 );
 
 const guardianSchema = onFirstUse(() =>
   z
     .strictObject(
       {
-        mode: z
-          .enum(GUARDIAN_MODES, {
+        mode: z._default(
+          z.enum(GUARDIAN_MODES, {
             error: (issue) => `must be one of ${GUARDIAN_MODES.join(', ')}, got ${describeValue(issue.input)}`,
-          })
-          .default('off'),
-        disableQueuesAt: percent().default(80),
-        terminateJobsAt: percent().default(100),
-        jobQueues: z
-          .preprocess(
-            (value) => (value instanceof Set ? [...value] : value),
+          }),
+          'off',
+        ),
+        disableQueuesAt: z._default(percent(), 80),
+        terminateJobsAt: z._default(percent(), 100),
+        jobQueues: z.optional(
+          preprocessed(
+            setAsList,
             z.array(jobQueueNameSchema, { error: requiredOrWrongType('a list of job queue names') }),
-          )
-          .optional(),
+          ),
+        ),
       },
       {
         error: (issue) =>
@@ -358,10 +376,12 @@ const guardianSchema = onFirstUse(() =>
             : requiredOrWrongType('a map')(issue),
       },
     )
-    .refine((g) => g.disableQueuesAt <= g.terminateJobsAt, {
-      error: 'disableQueuesAt must not be above terminateJobsAt',
-      path: ['disableQueuesAt'],
-    }),
+    .check(
+      z.refine((g) => g.disableQueuesAt <= g.terminateJobsAt, {
+        error: 'disableQueuesAt must not be above terminateJobsAt',
+        path: ['disableQueuesAt'],
+      }),
+    ),
 );
 
 const DEFAULT_GUARDIAN = { mode: 'off', disableQueuesAt: 80, terminateJobsAt: 100 } as const;
@@ -391,31 +411,35 @@ export const budgetItemFields = onFirstUse(() => ({
   accountId: accountIdSchema,
   budgetName: budgetNameSchema,
   amount: amountSchema,
-  currency: z
-    .string({ error: requiredOrWrongType('a currency code (text)') })
-    .regex(/^[A-Z]{3}$/, {
-      error: (issue) => `must be a 3-letter currency code such as USD, got ${describeValue(issue.input)}`,
-    })
-    .default('USD'),
-  period: z
-    .enum(BUDGET_PERIODS, {
+  currency: z._default(
+    z.string({ error: requiredOrWrongType('a currency code (text)') }).check(
+      z.regex(/^[A-Z]{3}$/, {
+        error: (issue) => `must be a 3-letter currency code such as USD, got ${describeValue(issue.input)}`,
+      }),
+    ),
+    'USD',
+  ),
+  period: z._default(
+    z.enum(BUDGET_PERIODS, {
       error: (issue) => `must be one of ${BUDGET_PERIODS.join(', ')}, got ${describeValue(issue.input)}`,
-    })
-    .default('MONTHLY'),
+    }),
+    'MONTHLY',
+  ),
   emails: emailsSchema,
   alertAt: thresholdList(DEFAULT_ALERT_AT),
   forecastAlertAt: thresholdList(DEFAULT_FORECAST_ALERT_AT),
-  costFilter: costFilterSchema.optional(),
-  guardian: guardianSchema.default(DEFAULT_GUARDIAN),
-  stateThresholds: stateThresholdsSchema.optional(),
-  lockdown: lockdownSchema.optional(),
-  notes: z
-    .string({ error: requiredOrWrongType('text') })
-    .refine((notes) => characterCount(notes) <= MAX_NOTES_CHARACTERS, {
-      error: (issue) =>
-        `must be at most ${MAX_NOTES_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
-    })
-    .optional(),
+  costFilter: z.optional(costFilterSchema),
+  guardian: z._default(guardianSchema, DEFAULT_GUARDIAN),
+  stateThresholds: z.optional(stateThresholdsSchema),
+  lockdown: z.optional(lockdownSchema),
+  notes: z.optional(
+    z.string({ error: requiredOrWrongType('text') }).check(
+      z.refine((notes) => characterCount(notes) <= MAX_NOTES_CHARACTERS, {
+        error: (issue) =>
+          `must be at most ${MAX_NOTES_CHARACTERS} characters, got ${characterCount(issue.input as string)}`,
+      }),
+    ),
+  ),
 }));
 
 export const unknownAttributeError =
@@ -508,9 +532,9 @@ export type SystemAttribute = (typeof SYSTEM_ATTRIBUTES)[number];
 /** Slots for the system's attributes in an item schema: any value, never validated, never propagated. */
 export const systemAttributeFields = onFirstUse(
   () =>
-    Object.fromEntries(SYSTEM_ATTRIBUTES.map((name) => [name, z.unknown().optional()])) as Record<
+    Object.fromEntries(SYSTEM_ATTRIBUTES.map((name) => [name, z.optional(z.unknown())])) as Record<
       SystemAttribute,
-      z.ZodOptional<z.ZodUnknown>
+      z.ZodMiniOptional<z.ZodMiniUnknown>
     >,
 );
 
@@ -528,33 +552,34 @@ export function withoutAttributes<T extends object, K extends PropertyKey>(value
  * spoke parameter.
  */
 export const budgetItemSchema = onFirstUse(() =>
-  z
-    .strictObject(
-      {
-        ...budgetItemFields,
-        inheritedFrom: defaultTargetSchema.optional(),
-        optOut: z
-          .literal(false, {
-            error: (issue) =>
-              issue.input === true
-                ? 'is true: an opt-out item holds only accountId, budgetName, optOut and notes'
-                : `must be true or false, got ${describeValue(issue.input)}`,
-          })
-          .optional(),
-        ...editRecordFields,
-        ...systemAttributeFields,
-      },
-      { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
-    )
-    .refine(...withinNotificationLimit)
-    .refine(...guardianNeedsUsd)
-    .transform((input, ctx) => {
+  transformed(
+    z
+      .strictObject(
+        {
+          ...budgetItemFields,
+          inheritedFrom: z.optional(defaultTargetSchema),
+          optOut: z.optional(
+            z.literal(false, {
+              error: (issue) =>
+                issue.input === true
+                  ? 'is true: an opt-out item holds only accountId, budgetName, optOut and notes'
+                  : `must be true or false, got ${describeValue(issue.input)}`,
+            }),
+          ),
+          ...editRecordFields,
+          ...systemAttributeFields,
+        },
+        { error: unknownAttributeError(KNOWN_ATTRIBUTES) },
+      )
+      .check(z.refine(...withinNotificationLimit), z.refine(...guardianNeedsUsd)),
+    (input, ctx) => {
       const item = withoutAttributes(input, [...NON_BUDGET_ATTRIBUTES, 'inheritedFrom', 'optOut'] as const);
       const oversize = documentSizeProblem(item);
       if (oversize)
         ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
       return item;
-    }),
+    },
+  ),
 );
 
 /** A valid budget item in normalized form: defaults filled, lists sorted and de-duplicated. */
@@ -585,7 +610,7 @@ export function validateBudgetItem(input: unknown): BudgetItemValidation {
 
 /** A schema's parse as a validation: the value, or the problems named by attribute path. */
 export function validationOf<T>(
-  result: z.ZodSafeParseResult<T>,
+  result: z.core.util.SafeParseResult<T>,
 ): { valid: true; item: T } | { valid: false; problems: BudgetItemProblem[]; message: string } {
   if (result.success) return { valid: true, item: result.data };
   const problems = result.error.issues.map((issue) => ({
@@ -607,7 +632,7 @@ export const syncStatusSchema = onFirstUse(() =>
     /** Where the status was decided: validating at the hub, delivering to the spoke, applying in the spoke. */
     stage: z.enum(['validate', 'deliver', 'apply']),
     message: z.string(),
-    revision: z.string().regex(/^\d+$/),
+    revision: z.string().check(z.regex(/^\d+$/)),
     updatedAt: z.string(),
   }),
 );

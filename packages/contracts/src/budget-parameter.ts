@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   BUDGET_PARAMETER_SCHEMA_VERSION,
   budgetItemFields,
@@ -44,7 +44,7 @@ export const budgetParameterSchema = onFirstUse(() =>
       },
       { error: unknownAttributeError([...Object.keys(budgetItemFields), 'schemaVersion', 'revision', 'updatedAt']) },
     )
-    .refine(...withinNotificationLimit),
+    .check(z.refine(...withinNotificationLimit)),
 );
 
 export type BudgetParameter = BudgetItem & {

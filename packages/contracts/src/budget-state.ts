@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { onFirstUse } from './on-first-use';
+import { preprocessed, setAsList, transformed } from './zod-helpers';
 
 /**
  * A budget's state, its spend and its lockdown (docs/budget-states.md): what finance configures
@@ -89,23 +90,23 @@ export const LOCKDOWN_PROTECTED_SERVICES = [
 ] as const;
 
 const percentOfAmount = (name: string) =>
-  z
-    .number({ error: `${name} must be a number (percent of the amount)` })
-    .refine(Number.isFinite, { abort: true, error: `${name} must be a finite number` })
-    .refine((n) => n >= 0 && n <= 1000, {
+  z.number({ error: `${name} must be a number (percent of the amount)` }).check(
+    z.refine(Number.isFinite, { abort: true, error: `${name} must be a finite number` }),
+    z.refine((n) => n >= 0 && n <= 1000, {
       error: (issue) => `must be 0 to 1000 (percent), got ${String(issue.input)}`,
-    });
+    }),
+  );
 
 /** `stateThresholds`: the item's own thresholds, each optional (the defaults fill the rest). */
 export const stateThresholdsSchema = onFirstUse(() =>
   z
     .strictObject(
       {
-        unusedBelow: percentOfAmount('unusedBelow').optional(),
-        onTargetAt: percentOfAmount('onTargetAt').optional(),
-        overAt: percentOfAmount('overAt').optional(),
-        criticalAt: percentOfAmount('criticalAt').optional(),
-        shutdownAt: percentOfAmount('shutdownAt').optional(),
+        unusedBelow: z.optional(percentOfAmount('unusedBelow')),
+        onTargetAt: z.optional(percentOfAmount('onTargetAt')),
+        overAt: z.optional(percentOfAmount('overAt')),
+        criticalAt: z.optional(percentOfAmount('criticalAt')),
+        shutdownAt: z.optional(percentOfAmount('shutdownAt')),
       },
       {
         error: (issue) =>
@@ -114,16 +115,18 @@ export const stateThresholdsSchema = onFirstUse(() =>
             : 'must be a map of thresholds (percent of the amount)',
       },
     )
-    .refine(
-      (given) => {
-        const t = { ...DEFAULT_STATE_THRESHOLDS, ...given };
-        return t.unusedBelow <= t.onTargetAt && t.onTargetAt <= t.overAt && t.criticalAt <= t.shutdownAt;
-      },
-      {
-        error:
-          'must keep unusedBelow ≤ onTargetAt ≤ overAt and criticalAt ≤ shutdownAt (with the defaults ' +
-          `${JSON.stringify(DEFAULT_STATE_THRESHOLDS)} for those not given)`,
-      },
+    .check(
+      z.refine(
+        (given) => {
+          const t = { ...DEFAULT_STATE_THRESHOLDS, ...given };
+          return t.unusedBelow <= t.onTargetAt && t.onTargetAt <= t.overAt && t.criticalAt <= t.shutdownAt;
+        },
+        {
+          error:
+            'must keep unusedBelow ≤ onTargetAt ≤ overAt and criticalAt ≤ shutdownAt (with the defaults ' +
+            `${JSON.stringify(DEFAULT_STATE_THRESHOLDS)} for those not given)`,
+        },
+      ),
     ),
 );
 export type StateThresholdsInput = z.output<typeof stateThresholdsSchema>;
@@ -140,45 +143,50 @@ export function stateThresholdsOf(given: StateThresholdsInput | undefined): Stat
 const API_PATTERN = /^[a-z0-9-]{2,40}:[A-Za-z0-9*]{1,100}$/;
 
 const lockdownApiSchema = onFirstUse(() =>
-  z
-    .string({ error: 'must be an API name such as "ec2:RunInstances"' })
-    .regex(API_PATTERN, {
+  z.string({ error: 'must be an API name such as "ec2:RunInstances"' }).check(
+    z.regex(API_PATTERN, {
       abort: true,
       error: (issue) =>
         `must be service:Action (wildcard * allowed in the action) such as "ec2:RunInstances", got ${JSON.stringify(issue.input)}`,
-    })
-    .refine((api) => !(LOCKDOWN_PROTECTED_SERVICES as readonly string[]).includes(api.split(':')[0] ?? ''), {
+    }),
+    z.refine((api) => !(LOCKDOWN_PROTECTED_SERVICES as readonly string[]).includes(api.split(':')[0] ?? ''), {
       error: (issue) =>
         `must not deny ${JSON.stringify(issue.input)}: org-budgets needs ${String(issue.input).split(':')[0]} in the ` +
         `account to report and lift the lockdown (protected: ${LOCKDOWN_PROTECTED_SERVICES.join(', ')})`,
     }),
+  ),
 );
 
 /** `lockdown`: when and what to deny in the account (docs/budget-states.md, "Lockdown"). */
 export const lockdownSchema = onFirstUse(() =>
   z.strictObject(
     {
-      mode: z
-        .enum(LOCKDOWN_MODES, {
+      mode: z._default(
+        z.enum(LOCKDOWN_MODES, {
           error: (issue) => `must be one of ${LOCKDOWN_MODES.join(', ')}, got ${JSON.stringify(issue.input)}`,
-        })
-        .default('notify'),
-      at: z
-        .enum(LOCKDOWN_STATES, {
+        }),
+        'notify',
+      ),
+      at: z._default(
+        z.enum(LOCKDOWN_STATES, {
           error: (issue) => `must be one of ${LOCKDOWN_STATES.join(', ')}, got ${JSON.stringify(issue.input)}`,
-        })
-        .default('Shutdown'),
-      apis: z
-        .preprocess(
-          (value) => (value instanceof Set ? [...value] : value),
-          z.array(lockdownApiSchema, { error: 'must be a list of API names such as "ec2:RunInstances"' }),
-        )
-        .refine((list) => list.length > 0, { error: 'needs at least one API (or leave it out for the defaults)' })
-        .refine((list) => list.length <= MAX_LOCKDOWN_APIS, {
-          error: (issue) => `may hold at most ${MAX_LOCKDOWN_APIS} APIs, got ${(issue.input as unknown[]).length}`,
-        })
-        .transform((list) => [...new Set(list)].sort())
-        .optional(),
+        }),
+        'Shutdown',
+      ),
+      apis: z.optional(
+        transformed(
+          preprocessed(
+            setAsList,
+            z.array(lockdownApiSchema, { error: 'must be a list of API names such as "ec2:RunInstances"' }),
+          ).check(
+            z.refine((list) => list.length > 0, { error: 'needs at least one API (or leave it out for the defaults)' }),
+            z.refine((list) => list.length <= MAX_LOCKDOWN_APIS, {
+              error: (issue) => `may hold at most ${MAX_LOCKDOWN_APIS} APIs, got ${(issue.input as unknown[]).length}`,
+            }),
+          ),
+          (list) => [...new Set(list)].sort(),
+        ),
+      ),
     },
     {
       error: (issue) =>

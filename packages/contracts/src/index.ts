@@ -9,3 +9,4 @@ export * from './organization-target';
 export * from './organization-defaults';
 export * from './edited-by';
 export * from './on-first-use';
+export * from './zod-helpers';

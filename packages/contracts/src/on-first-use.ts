@@ -1,9 +1,9 @@
 /**
  * A value built on its first use rather than at import: `export const accountIdSchema =
- * onFirstUse(() => z.string(…))`. Building zod schemas is work (every classic zod schema creates
- * some forty methods, and a chain such as `.min().max().regex()` creates one schema per link), and a
- * function's bundle imports all of the contracts: built at import, they cost every cold start
- * some milliseconds, whether the function uses them or not (docs/bundles.md, "At load"). Built on
+ * onFirstUse(() => z.string(…))`. Building zod schemas is work (each schema and check is an
+ * object zod initialises, and `.check()` clones the schema it is called on), and a function's
+ * bundle imports all of the contracts: built at import, they cost every cold start some
+ * milliseconds, whether the function uses them or not (docs/bundles.md, "At load"). Built on
  * first use, a function pays for the schemas it parses with, when it first parses.
  *
  * The value stands in for what `build` returns, with its exact type: a property read, `in`,

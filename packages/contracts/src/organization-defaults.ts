@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   budgetItemFields,
   budgetNameSchema,
@@ -21,6 +21,7 @@ import {
 } from './budget-item';
 import { budgetTargetKind, defaultTargetSchema } from './organization-target';
 import { onFirstUse } from './on-first-use';
+import { transformed } from './zod-helpers';
 
 /**
  * Organization defaults (docs/organization-defaults.md). An item whose `accountId` is an OU id
@@ -39,22 +40,25 @@ export type DefaultBudgetItem = Omit<BudgetItem, 'accountId'> & { accountId: str
 const MEASURED_ACCOUNT = '000000000000';
 
 const defaultItemSchema = onFirstUse(() =>
-  z
-    .strictObject(
-      { ...budgetItemFields, accountId: defaultTargetSchema, ...editRecordFields, ...systemAttributeFields },
-      {
-        error: unknownAttributeError(KNOWN_ATTRIBUTES.filter((name) => name !== 'inheritedFrom' && name !== 'optOut')),
-      },
-    )
-    .refine(...withinNotificationLimit)
-    .refine(...guardianNeedsUsd)
-    .transform((input, ctx) => {
+  transformed(
+    z
+      .strictObject(
+        { ...budgetItemFields, accountId: defaultTargetSchema, ...editRecordFields, ...systemAttributeFields },
+        {
+          error: unknownAttributeError(
+            KNOWN_ATTRIBUTES.filter((name) => name !== 'inheritedFrom' && name !== 'optOut'),
+          ),
+        },
+      )
+      .check(z.refine(...withinNotificationLimit), z.refine(...guardianNeedsUsd)),
+    (input, ctx) => {
       const item = withoutAttributes(input, NON_BUDGET_ATTRIBUTES);
       const oversize = documentSizeProblem({ ...item, accountId: MEASURED_ACCOUNT });
       if (oversize)
         ctx.issues.push({ code: 'custom', input: item, path: [oversize.attribute], message: oversize.reason });
       return item;
-    }),
+    },
+  ),
 );
 
 export type DefaultItemValidation =
@@ -74,18 +78,19 @@ export interface OptOutItem {
 }
 
 const optOutItemSchema = onFirstUse(() =>
-  z
-    .strictObject(
+  transformed(
+    z.strictObject(
       {
         accountId: accountIdSchema,
         budgetName: budgetNameSchema,
         optOut: z.literal(true),
-        notes: z
-          .string()
-          .refine((notes) => Array.from(notes).length <= MAX_NOTES_CHARACTERS, {
-            error: `must be at most ${MAX_NOTES_CHARACTERS} characters`,
-          })
-          .optional(),
+        notes: z.optional(
+          z.string().check(
+            z.refine((notes) => Array.from(notes).length <= MAX_NOTES_CHARACTERS, {
+              error: `must be at most ${MAX_NOTES_CHARACTERS} characters`,
+            }),
+          ),
+        ),
         ...editRecordFields,
         ...systemAttributeFields,
       },
@@ -95,8 +100,9 @@ const optOutItemSchema = onFirstUse(() =>
             ? `${issue.keys.map((k) => `"${k}"`).join(', ')} not allowed on an opt-out item (optOut: true), which holds only accountId, budgetName, optOut and notes: remove ${issue.keys.length > 1 ? 'them' : 'it'}, or remove optOut to give the account its own budget`
             : 'must be a map',
       },
-    )
-    .transform((input) => withoutAttributes(input, NON_BUDGET_ATTRIBUTES) as OptOutItem),
+    ),
+    (input) => withoutAttributes(input, NON_BUDGET_ATTRIBUTES) as OptOutItem,
+  ),
 );
 
 export type OptOutValidation =

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { onFirstUse } from './on-first-use';
 
 /**
@@ -45,8 +45,10 @@ export const defaultTargetSchema = onFirstUse(() =>
           ? 'is required'
           : 'must be an OU id (ou-…) or the root id (r-…) of the organization (text)',
     })
-    .refine(isDefaultTarget, {
-      error: (issue) =>
-        `must be an OU id such as ou-ab12-cdef3456 or the root id such as r-ab12, got ${JSON.stringify(issue.input)}`,
-    }),
+    .check(
+      z.refine(isDefaultTarget, {
+        error: (issue) =>
+          `must be an OU id such as ou-ab12-cdef3456 or the root id such as r-ab12, got ${JSON.stringify(issue.input)}`,
+      }),
+    ),
 );

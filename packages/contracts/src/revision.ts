@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { onFirstUse } from './on-first-use';
 
 /**
@@ -11,7 +11,9 @@ export const MAX_REVISION_DIGITS = 38;
 export const revisionSchema = onFirstUse(() =>
   z
     .string()
-    .regex(/^\d{1,38}$/, { error: `must be a decimal revision number of at most ${MAX_REVISION_DIGITS} digits` }),
+    .check(
+      z.regex(/^\d{1,38}$/, { error: `must be a decimal revision number of at most ${MAX_REVISION_DIGITS} digits` }),
+    ),
 );
 
 export function compareRevisions(a: string, b: string): number {

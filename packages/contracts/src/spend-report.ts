@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { accountIdSchema, budgetNameSchema } from './budget-item';
 import { revisionSchema } from './revision';
 import { SPOKE_STATUS_SOURCE } from './status-event';
@@ -13,7 +13,7 @@ export const SPOKE_SPEND_DETAIL_TYPE = 'Budget Spend Report';
 export { SPOKE_STATUS_SOURCE as SPOKE_SPEND_SOURCE };
 
 const amount = onFirstUse(() =>
-  z.number().refine(Number.isFinite, { error: 'must be a finite number' }).min(0).max(1e12),
+  z.number().check(z.refine(Number.isFinite, { error: 'must be a finite number' }), z.gte(0), z.lte(1e12)),
 );
 
 export const spokeSpendDetailSchema = onFirstUse(() =>
@@ -24,14 +24,14 @@ export const spokeSpendDetailSchema = onFirstUse(() =>
     revision: revisionSchema,
     /** AWS Budgets' CalculatedSpend: actual and (when AWS has one) forecasted, in `unit`. */
     actual: amount,
-    forecasted: amount.optional(),
-    unit: z.string().regex(/^[A-Z]{3}$/),
+    forecasted: z.optional(amount),
+    unit: z.string().check(z.regex(/^[A-Z]{3}$/)),
     /** The budget's LastUpdatedTime: when AWS last calculated (or the budget last changed). */
-    awsUpdatedAt: z.iso.datetime().optional(),
+    awsUpdatedAt: z.optional(z.iso.datetime()),
     /** When the spoke read the figures. */
     readAt: z.iso.datetime(),
     /** The cost guardian's latest estimate (USD), where a guardian runs. */
-    guardianEstimate: z.strictObject({ amount, at: z.iso.datetime() }).optional(),
+    guardianEstimate: z.optional(z.strictObject({ amount, at: z.iso.datetime() })),
   }),
 );
 export type SpokeSpendDetail = z.infer<typeof spokeSpendDetailSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { accountIdSchema, budgetNameSchema } from './budget-item';
 import { revisionSchema } from './revision';
 import { onFirstUse } from './on-first-use';
@@ -29,21 +29,21 @@ export const spokeStatusDetailSchema = onFirstUse(() =>
      * budget (then `revision` is the one it had applied last, or "0"). Such a FAILED goes onto the
      * deletion's history entry, never onto an item. Absent: a report of applying `revision`.
      */
-    deletion: z.literal(true).optional(),
-    message: z.string().max(2000),
+    deletion: z.optional(z.literal(true)),
+    message: z.string().check(z.maxLength(2000)),
     at: z.iso.datetime(),
     /**
      * Set when the spoke found the AWS Budget changed or deleted behind its back (its scheduled
      * check) and restored it: what it found. The hub alerts the central team with it.
      */
-    repaired: z.string().max(1000).optional(),
+    repaired: z.optional(z.string().check(z.maxLength(1000))),
     /**
      * Set on an APPLIED report when the spoke found nothing for its cost guardian to do about the
      * change: the budget's guardian is off and holds no state from when it was on. The spoke's
      * enforce-spend rule then does not run (applied-status-pattern.json); absent, it runs. The
      * hub ignores it.
      */
-    guardianIdle: z.literal(true).optional(),
+    guardianIdle: z.optional(z.literal(true)),
   }),
 );
 export type SpokeStatusDetail = z.infer<typeof spokeStatusDetailSchema>;

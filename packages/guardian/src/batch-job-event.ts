@@ -1,5 +1,6 @@
+// zod's messages are English wherever the contracts are loaded (packages/contracts/src/zod-helpers.ts).
 import { onFirstUse } from '@org-budgets/contracts';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BatchJobEventInvalidError } from './errors';
 
 /**
@@ -126,8 +127,10 @@ const JOB_QUEUE_ARN = /^arn:aws[a-z-]*:batch:[a-z0-9-]+:\d{12}:job-queue\/([A-Za
 const epochMillis = onFirstUse(() =>
   z
     .number({ error: (issue) => `must be epoch milliseconds (a number), got ${describe(issue.input)}` })
-    .int({ error: (issue) => `must be whole epoch milliseconds, got ${describe(issue.input)}` })
-    .nonnegative({ error: (issue) => `must not be negative, got ${describe(issue.input)}` }),
+    .check(
+      z.int({ error: (issue) => `must be whole epoch milliseconds, got ${describe(issue.input)}` }),
+      z.nonnegative({ error: (issue) => `must not be negative, got ${describe(issue.input)}` }),
+    ),
 );
 
 const resourceRequirementSchema = onFirstUse(() =>
@@ -138,87 +141,91 @@ const resourceRequirementSchema = onFirstUse(() =>
 );
 
 const resourceRequirementsSchema = onFirstUse(() =>
-  z.array(resourceRequirementSchema, { error: 'must be a list' }).optional(),
+  z.optional(z.array(resourceRequirementSchema, { error: 'must be a list' })),
 );
 
 const containerSchema = onFirstUse(() =>
   z.object({
-    vcpus: z.number().positive().optional(),
-    memory: z.number().positive().optional(),
+    vcpus: z.optional(z.number().check(z.positive())),
+    memory: z.optional(z.number().check(z.positive())),
     resourceRequirements: resourceRequirementsSchema,
-    runtimePlatform: z
-      .object({
-        cpuArchitecture: z
-          .enum(['X86_64', 'ARM64'], {
+    runtimePlatform: z.optional(
+      z.object({
+        cpuArchitecture: z.optional(
+          z.enum(['X86_64', 'ARM64'], {
             error: (issue) => `must be X86_64 or ARM64, got ${describe(issue.input)}`,
-          })
-          .optional(),
-        operatingSystemFamily: z.string().optional(),
-      })
-      .optional(),
-    ephemeralStorage: z.object({ sizeInGiB: z.number().positive() }).optional(),
-    instanceType: z.string().optional(),
+          }),
+        ),
+        operatingSystemFamily: z.optional(z.string()),
+      }),
+    ),
+    ephemeralStorage: z.optional(z.object({ sizeInGiB: z.number().check(z.positive()) })),
+    instanceType: z.optional(z.string()),
   }),
 );
 
 const attemptSchema = onFirstUse(() =>
   z.object({
-    startedAt: epochMillis.optional(),
-    stoppedAt: epochMillis.optional(),
-    statusReason: z.string().optional(),
+    startedAt: z.optional(epochMillis),
+    stoppedAt: z.optional(epochMillis),
+    statusReason: z.optional(z.string()),
   }),
 );
 
-const k8sQuantities = onFirstUse(() => z.record(z.string(), z.union([z.string(), z.number()])).optional());
+const k8sQuantities = onFirstUse(() => z.optional(z.record(z.string(), z.union([z.string(), z.number()]))));
 
 const detailSchema = onFirstUse(() =>
   z.object(
     {
-      jobArn: z.string().optional(),
+      jobArn: z.optional(z.string()),
       jobName: z.string({ error: requiredText }),
-      jobId: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
-      jobQueue: z.string({ error: requiredText }).regex(JOB_QUEUE_ARN, {
-        error: (issue) =>
-          `must be a job queue ARN (arn:aws:batch:<region>:<account>:job-queue/<name>), got ${describe(issue.input)}`,
-      }),
+      jobId: z.string({ error: requiredText }).check(z.minLength(1, { error: 'must not be empty' })),
+      jobQueue: z.string({ error: requiredText }).check(
+        z.regex(JOB_QUEUE_ARN, {
+          error: (issue) =>
+            `must be a job queue ARN (arn:aws:batch:<region>:<account>:job-queue/<name>), got ${describe(issue.input)}`,
+        }),
+      ),
       status: z.enum(JOB_STATUSES, {
         error: (issue) => `must be one of ${JOB_STATUSES.join(', ')}, got ${describe(issue.input)}`,
       }),
-      statusReason: z.string().optional(),
-      attempts: z.array(attemptSchema, { error: 'must be a list' }).optional(),
-      createdAt: epochMillis.optional(),
-      startedAt: epochMillis.optional(),
-      stoppedAt: epochMillis.optional(),
-      container: containerSchema.optional(),
-      ecsProperties: z
-        .object({
+      statusReason: z.optional(z.string()),
+      attempts: z.optional(z.array(attemptSchema, { error: 'must be a list' })),
+      createdAt: z.optional(epochMillis),
+      startedAt: z.optional(epochMillis),
+      stoppedAt: z.optional(epochMillis),
+      container: z.optional(containerSchema),
+      ecsProperties: z.optional(
+        z.object({
           taskProperties: z.array(
             z.object({
               containers: z.array(z.object({ resourceRequirements: resourceRequirementsSchema })),
-              ephemeralStorage: z.object({ sizeInGiB: z.number().positive() }).optional(),
+              ephemeralStorage: z.optional(z.object({ sizeInGiB: z.number().check(z.positive()) })),
               runtimePlatform: containerSchema.shape.runtimePlatform,
             }),
           ),
-        })
-        .optional(),
-      eksProperties: z
-        .object({
+        }),
+      ),
+      eksProperties: z.optional(
+        z.object({
           podProperties: z.object({
             containers: z.array(
               z.object({
-                resources: z.object({ limits: k8sQuantities, requests: k8sQuantities }).optional(),
+                resources: z.optional(z.object({ limits: k8sQuantities, requests: k8sQuantities })),
               }),
             ),
           }),
-        })
-        .optional(),
-      nodeProperties: z.object({ numNodes: z.number().optional() }).optional(),
-      nodeDetails: z.object({ nodeIndex: z.number().optional(), isMainNode: z.boolean().optional() }).optional(),
-      arrayProperties: z.object({ size: z.number().optional(), index: z.number().optional() }).optional(),
-      tags: z.record(z.string(), z.string(), { error: 'must be a map of tag keys to text values' }).optional(),
-      platformCapabilities: z
-        .array(z.enum(['EC2', 'FARGATE'], { error: (issue) => `must be EC2 or FARGATE, got ${describe(issue.input)}` }))
-        .optional(),
+        }),
+      ),
+      nodeProperties: z.optional(z.object({ numNodes: z.optional(z.number()) })),
+      nodeDetails: z.optional(z.object({ nodeIndex: z.optional(z.number()), isMainNode: z.optional(z.boolean()) })),
+      arrayProperties: z.optional(z.object({ size: z.optional(z.number()), index: z.optional(z.number()) })),
+      tags: z.optional(z.record(z.string(), z.string(), { error: 'must be a map of tag keys to text values' })),
+      platformCapabilities: z.optional(
+        z.array(
+          z.enum(['EC2', 'FARGATE'], { error: (issue) => `must be EC2 or FARGATE, got ${describe(issue.input)}` }),
+        ),
+      ),
     },
     { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
   ),
@@ -227,19 +234,19 @@ const detailSchema = onFirstUse(() =>
 const eventSchema = onFirstUse(() =>
   z.object(
     {
-      id: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
+      id: z.string({ error: requiredText }).check(z.minLength(1, { error: 'must not be empty' })),
       'detail-type': z.literal(BATCH_JOB_STATE_CHANGE, {
         error: (issue) => `must be "${BATCH_JOB_STATE_CHANGE}", got ${describe(issue.input)}`,
       }),
       source: z.literal(BATCH_EVENT_SOURCE, {
         error: (issue) => `must be "${BATCH_EVENT_SOURCE}", got ${describe(issue.input)}`,
       }),
-      account: z.string({ error: requiredText }).regex(/^\d{12}$/, { error: 'must be a 12-digit account id' }),
+      account: z.string({ error: requiredText }).check(z.regex(/^\d{12}$/, { error: 'must be a 12-digit account id' })),
       time: z.iso.datetime({
         offset: true,
         error: (issue) => `must be an ISO 8601 date-time, got ${describe(issue.input)}`,
       }),
-      region: z.string({ error: requiredText }).min(1, { error: 'must not be empty' }),
+      region: z.string({ error: requiredText }).check(z.minLength(1, { error: 'must not be empty' })),
       detail: detailSchema,
     },
     { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },

@@ -1,5 +1,6 @@
+// zod's messages are English wherever the contracts are loaded (packages/contracts/src/zod-helpers.ts).
 import { onFirstUse } from '@org-budgets/contracts';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isTerminalStatus, type Architecture } from './batch-job-event';
 import { PriceOverridesInvalidError } from './errors';
 import type { JobRecord } from './ledger';
@@ -102,23 +103,24 @@ export const INCLUDED_EPHEMERAL_STORAGE_GIB = 20;
 /** us-east-1 price of ephemeral storage above the included 20 GiB, USD per GB-hour (Fargate pricing page). */
 export const DEFAULT_EPHEMERAL_STORAGE_PER_GB_HOUR = 0.000111;
 
-const rate = onFirstUse(() => z.number().finite().nonnegative());
-const fraction = onFirstUse(() => z.number().min(0).max(1));
+// A finite rate: zod 4's `z.number()` already rejects Infinity and NaN.
+const rate = onFirstUse(() => z.number().check(z.nonnegative()));
+const fraction = onFirstUse(() => z.number().check(z.gte(0), z.lte(1)));
 const rateOverrideSchema = onFirstUse(() =>
   z.strictObject({
-    perVcpuHour: rate.optional(),
-    perGbHour: rate.optional(),
-    perGpuHour: rate.optional(),
+    perVcpuHour: z.optional(rate),
+    perGbHour: z.optional(rate),
+    perGpuHour: z.optional(rate),
   }),
 );
 const byArchitectureSchema = onFirstUse(() =>
   z.strictObject({
-    X86_64: rateOverrideSchema.optional(),
-    ARM64: rateOverrideSchema.optional(),
+    X86_64: z.optional(rateOverrideSchema),
+    ARM64: z.optional(rateOverrideSchema),
   }),
 );
 const regionName = onFirstUse(() =>
-  z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region name such as us-east-1' }),
+  z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be a region name such as us-east-1' })),
 );
 
 /**
@@ -128,22 +130,22 @@ const regionName = onFirstUse(() =>
 export const priceOverridesSchema = onFirstUse(() =>
   z.strictObject({
     /** Fargate rates by region and architecture. */
-    fargate: z.record(regionName, byArchitectureSchema).optional(),
+    fargate: z.optional(z.record(regionName, byArchitectureSchema)),
     /** Rates for jobs on EC2 compute environments by region and architecture (default: the Fargate rates). */
-    ec2: z.record(regionName, byArchitectureSchema).optional(),
+    ec2: z.optional(z.record(regionName, byArchitectureSchema)),
     /** Rates for the jobs of one job queue, by queue name: e.g. a GPU queue's instance price per GPU-hour. */
-    queues: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be a job queue name' }),
-        rateOverrideSchema.extend({ spotDiscount: fraction.optional() }),
-      )
-      .optional(),
+    queues: z.optional(
+      z.record(
+        z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, { error: 'must be a job queue name' })),
+        z.extend(rateOverrideSchema, { spotDiscount: z.optional(fraction) }),
+      ),
+    ),
     /** Fraction taken off Fargate jobs known to run on Fargate Spot, 0–1 (default 0). */
-    fargateSpotDiscount: fraction.optional(),
+    fargateSpotDiscount: z.optional(fraction),
     /** Fraction taken off EC2 jobs known to run on Spot instances, 0–1 (default 0). */
-    ec2SpotDiscount: fraction.optional(),
+    ec2SpotDiscount: z.optional(fraction),
     /** USD per GB-hour of Fargate ephemeral storage above 20 GiB. */
-    ephemeralStoragePerGbHour: rate.optional(),
+    ephemeralStoragePerGbHour: z.optional(rate),
   }),
 );
 
@@ -163,18 +165,18 @@ export function parsePriceOverrides(input: unknown): PriceOverrides {
  * A function setting (`GUARDIAN_PRICES`) holding a JSON `PriceOverrides` document, or nothing
  * (the listed prices): for the zod schema of a function's environment.
  */
-export const priceOverridesSetting = z
-  .string()
-  .default('')
-  .transform((text, ctx): PriceOverrides => {
+export const priceOverridesSetting = z.pipe(
+  z._default(z.string(), ''),
+  z.transform((text: string, payload): PriceOverrides => {
     if (text.trim() === '') return {};
     try {
       return parsePriceOverrides(JSON.parse(text));
     } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message, input: text });
+      payload.issues.push({ code: 'custom', message: (error as Error).message, input: text });
       return z.NEVER;
     }
-  });
+  }),
+);
 
 export interface PriceBook {
   region: string;

@@ -1,20 +1,25 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { z } from 'zod';
+import { transformed } from '@org-budgets/contracts';
+import * as z from 'zod/mini';
 
 /** The environment of propagate-budget-edits (services/hub/serverless.yml), and the configuration it reads as. */
-export const propagateConfigSchema = z
-  .object({
-    TABLE_NAME: z.string().min(1),
-    SPOKE_ROLE_NAME: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name'),
-    SPOKE_EXTERNAL_ID: z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]'),
-    PARTITION: z.string().regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov'),
-    MAX_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(32),
-    SPOKE_ACCESS_ROLE_ARN: z.string().startsWith('arn:').optional(),
-    ALERTS_TOPIC_ARN: z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'),
-    HISTORY_TABLE_NAME: z.string().min(1),
-    HISTORY_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(400),
-  })
-  .transform((env) => ({
+export const propagateConfigSchema = transformed(
+  z.object({
+    TABLE_NAME: z.string().check(z.minLength(1)),
+    SPOKE_ROLE_NAME: z.string().check(z.regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name')),
+    SPOKE_EXTERNAL_ID: z
+      .string()
+      .check(z.regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]')),
+    PARTITION: z
+      .string()
+      .check(z.regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov')),
+    MAX_CONCURRENCY: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 32),
+    SPOKE_ACCESS_ROLE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
+    ALERTS_TOPIC_ARN: z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')),
+    HISTORY_TABLE_NAME: z.string().check(z.minLength(1)),
+    HISTORY_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(36500)), 400),
+  }),
+  (env) => ({
     tableName: env.TABLE_NAME,
     spokeRoleName: env.SPOKE_ROLE_NAME,
     spokeExternalId: env.SPOKE_EXTERNAL_ID,
@@ -27,7 +32,8 @@ export const propagateConfigSchema = z
     historyRetentionDays: env.HISTORY_RETENTION_DAYS,
     /** The one hub role every spoke trusts; the spoke role is assumed through it. */
     ...(env.SPOKE_ACCESS_ROLE_ARN ? { spokeAccessRoleArn: env.SPOKE_ACCESS_ROLE_ARN } : {}),
-  }));
+  }),
+);
 
 export type PropagateConfig = z.output<typeof propagateConfigSchema>;
 

@@ -1,14 +1,16 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { z } from 'zod';
+import { transformed } from '@org-budgets/contracts';
+import * as z from 'zod/mini';
 import { lambdaFunctionArn } from '../../settings';
 
 /** The environment of delay-guardian-check (services/spoke/serverless.yml), and the configuration it reads as. */
-export const delayGuardianCheckConfigSchema = z
-  .object({
+export const delayGuardianCheckConfigSchema = transformed(
+  z.object({
     /** enforce-spend, invoked asynchronously with the check once its time came. */
     GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
-  })
-  .transform((env) => ({ checkFunctionArn: env.GUARDIAN_CHECK_FUNCTION_ARN }));
+  }),
+  (env) => ({ checkFunctionArn: env.GUARDIAN_CHECK_FUNCTION_ARN }),
+);
 
 export type DelayGuardianCheckConfig = z.output<typeof delayGuardianCheckConfigSchema>;
 

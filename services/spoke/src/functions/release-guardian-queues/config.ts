@@ -1,12 +1,14 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { z } from 'zod';
+import { transformed } from '@org-budgets/contracts';
+import * as z from 'zod/mini';
 
 /** The environment of release-guardian-queues (services/spoke/serverless.yml), and the configuration it reads as. */
-export const releaseGuardianQueuesConfigSchema = z
-  .object({
-    LEDGER_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
-  })
-  .transform((env) => ({ ledgerTableName: env.LEDGER_TABLE_NAME }));
+export const releaseGuardianQueuesConfigSchema = transformed(
+  z.object({
+    LEDGER_TABLE_NAME: z.string().check(z.regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name')),
+  }),
+  (env) => ({ ledgerTableName: env.LEDGER_TABLE_NAME }),
+);
 
 export type ReleaseGuardianQueuesConfig = z.output<typeof releaseGuardianQueuesConfigSchema>;
 

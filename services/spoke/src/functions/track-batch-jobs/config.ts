@@ -1,26 +1,27 @@
 import { MAX_WAIT_SECONDS, readFunctionConfig } from '@org-budgets/aws';
+import { transformed } from '@org-budgets/contracts';
 import { priceOverridesSetting, scheduleIntervalMs } from '@org-budgets/guardian';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { lambdaFunctionArn } from '../../settings';
 
 /** The environment of track-batch-jobs (services/spoke/serverless.yml), and the configuration it reads as. */
-export const trackBatchJobsConfigSchema = z
-  .object({
-    LEDGER_TABLE_NAME: z.string().regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
+export const trackBatchJobsConfigSchema = transformed(
+  z.object({
+    LEDGER_TABLE_NAME: z.string().check(z.regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name')),
     /** enforce-spend, invoked asynchronously for a check. */
     GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
     /** delay-guardian-check: a check due at the debounce window's end waits there. */
     GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArn,
-    GUARDIAN_SCHEDULE: z.string().default('rate(5 minutes)'),
+    GUARDIAN_SCHEDULE: z._default(z.string(), 'rate(5 minutes)'),
     GUARDIAN_PRICES: priceOverridesSetting,
-    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name'),
+    AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name')),
     /**
      * A budget is asked to be checked at most once in this many seconds by job starts (and once
      * more at the window's end): at most MAX_WAIT_SECONDS, so that every check is an invocation.
      */
-    CHECK_DEBOUNCE_SECONDS: z.coerce.number().int().min(1).max(MAX_WAIT_SECONDS).default(10),
-  })
-  .transform((env) => ({
+    CHECK_DEBOUNCE_SECONDS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_WAIT_SECONDS)), 10),
+  }),
+  (env) => ({
     ledgerTableName: env.LEDGER_TABLE_NAME,
     checkFunctionArn: env.GUARDIAN_CHECK_FUNCTION_ARN,
     checkDelayFunctionArn: env.GUARDIAN_CHECK_DELAY_FUNCTION_ARN,
@@ -29,7 +30,8 @@ export const trackBatchJobsConfigSchema = z
     prices: env.GUARDIAN_PRICES,
     region: env.AWS_REGION,
     checkDebounceMs: env.CHECK_DEBOUNCE_SECONDS * 1000,
-  }));
+  }),
+);
 
 export type TrackBatchJobsConfig = z.output<typeof trackBatchJobsConfigSchema>;
 
