@@ -10,10 +10,12 @@ import {
   exampleValue,
   formatBytes,
   handlerFileOf,
+  handlerMapSources,
   parseBudgets,
   REPO_ROOT,
   zipEntries,
   zipEntryData,
+  zodProblems,
 } from './bundles';
 
 /** A zip as serverless writes one: local headers, central directory, end record (CRCs left 0: not read). */
@@ -99,6 +101,45 @@ describe('handlerFileOf and artifactSizes', () => {
     expect(() => artifactSizes(artifact, 'src/functions/enforce-spend/handler.handler')).toThrow(
       /no module for handler src\/functions\/enforce-spend\/handler\.handler \(src\/functions\/apply-budget\/handler\.js, /,
     );
+  });
+});
+
+describe('handlerMapSources and zodProblems', () => {
+  const store = '../../node_modules/.pnpm/zod@4.6.7/node_modules/zod';
+  const mini = [`${store}/v4/core/core.js`, `${store}/v4/mini/schemas.js`, `${store}/v4/locales/en.js`];
+
+  it("read the handler's source map out of the artifact", () => {
+    const sources = ['../../src/a.ts', `${store}/v4/mini/schemas.js`];
+    const zip = makeZip([
+      { name: 'src/functions/apply-budget/handler.js', data: handlerJs },
+      {
+        name: 'src/functions/apply-budget/handler.js.map',
+        data: JSON.stringify({ version: 3, sources }),
+        deflate: true,
+      },
+    ]);
+
+    expect(handlerMapSources(zip, 'src/functions/apply-budget/handler.handler')).toEqual(sources);
+    expect(
+      handlerMapSources(
+        makeZip([{ name: 'src/functions/apply-budget/handler.js', data: handlerJs }]),
+        'src/functions/apply-budget/handler.handler',
+      ),
+    ).toBeUndefined();
+  });
+
+  it('pass zod/mini with its English locale, and a bundle without zod', () => {
+    expect(zodProblems(mini)).toEqual([]);
+    expect(zodProblems(['../../src/a.ts', '../../node_modules/@smithy/core/dist-es/index.js'])).toEqual([]);
+  });
+
+  it('name classic zod, and zod without its English locale', () => {
+    expect(zodProblems([...mini, `${store}/v4/classic/schemas.js`, `${store}/v4/classic/external.js`])).toEqual([
+      "holds classic zod (2 modules, e.g. zod/v4/classic/schemas.js): write schemas with `import * as z from 'zod/mini'`",
+    ]);
+    expect(zodProblems(mini.slice(0, 2))).toEqual([
+      'holds zod without its English locale (packages/contracts/src/zod-helpers.ts sets it): zod\'s own messages would read "Invalid input"',
+    ]);
   });
 });
 
@@ -199,52 +240,11 @@ describe('parseBudgets and budgetViolations', () => {
 describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
   const requireFromHub = createRequire(join(REPO_ROOT, 'services', 'hub', 'package.json'));
   const plugins = requireFromHub(join(REPO_ROOT, 'scripts', 'esbuild-plugins.cjs')) as unknown[] & {
-    withZodNamespaceImport(source: string): string | undefined;
     withSdkDeepExports(source: string, packageDir: (name: string) => string): string | undefined;
   };
   const esbuild = requireFromHub('esbuild') as {
     build(options: Record<string, unknown>): Promise<{ outputFiles: { text: string }[] }>;
   };
-
-  it("rewrites `import { z } from 'zod'` lines as namespace imports, and leaves every other source alone", () => {
-    expect(plugins.withZodNamespaceImport("import { z } from 'zod';\nimport { x } from './x';\nz.string();\n")).toBe(
-      "import * as z from 'zod';\nimport { x } from './x';\nz.string();\n",
-    );
-    expect(plugins.withZodNamespaceImport("import { z, ZodError } from 'zod';\n")).toBeUndefined();
-    expect(plugins.withZodNamespaceImport("import type { z } from 'zod';\n")).toBeUndefined();
-    expect(plugins.withZodNamespaceImport('export const a = 1;\n')).toBeUndefined();
-  });
-
-  it('keeps only the zod a bundle uses: a fraction of what the named import keeps', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'org-budgets-plugin-'));
-    try {
-      const entry = join(dir, 'fixture.ts');
-      await writeFile(entry, "import { z } from 'zod';\nexport const schema = z.object({ a: z.string() });\n");
-      const bundle = async (withPlugins: boolean) => {
-        const { outputFiles } = await esbuild.build({
-          entryPoints: [entry],
-          nodePaths: [join(REPO_ROOT, 'packages', 'contracts', 'node_modules')],
-          bundle: true,
-          write: false,
-          platform: 'node',
-          format: 'cjs',
-          minify: true,
-          logLevel: 'silent',
-          ...(withPlugins ? { plugins } : {}),
-        });
-        return outputFiles[0]!.text;
-      };
-      const [plain, rewritten] = [await bundle(false), await bundle(true)];
-      // "Eingabe": a word of zod's German locale, one of the locales no schema here uses.
-      expect({ plain: plain.includes('Eingabe'), rewritten: rewritten.includes('Eingabe') }).toEqual({
-        plain: true,
-        rewritten: false,
-      });
-      expect(rewritten.length).toBeLessThan(plain.length / 3);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
 
   describe('aws-sdk-lazy-modules', () => {
     const awsNodeModules = join(REPO_ROOT, 'packages', 'aws', 'node_modules');

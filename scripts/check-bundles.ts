@@ -2,7 +2,9 @@
  * pnpm check:bundles — fails when a function's bundle outgrows its budget
  * (scripts/bundle-budgets.json): the bytes of its handler's JavaScript and of its zipped
  * artifact, as `serverless package` leaves them in services/<service>/.serverless. A function
- * without a budget fails too. docs/bundles.md says what the budgets are and how to raise one.
+ * without a budget fails too, and so does a bundle holding classic zod or zod without its English
+ * locale (read from the handler's source map: zodProblems). docs/bundles.md says what the budgets
+ * are and how to raise one.
  *
  *   pnpm check:bundles                 packages hub and spoke first (scripts/compose-package.sh)
  *   pnpm check:bundles --no-package    reads the artifacts as they are (in `npm test`, right
@@ -16,10 +18,12 @@ import {
   artifactSizes,
   budgetViolations,
   formatBytes,
+  handlerMapSources,
   readBudgets,
   readPackagedFunctions,
   REPO_ROOT,
   type MeasuredBundle,
+  zodProblems,
 } from '../bench/bundles';
 
 const { values } = parseArgs({
@@ -39,9 +43,14 @@ async function main(): Promise<void> {
   const budgets = await readBudgets();
   const functions = await readPackagedFunctions();
   const measured: MeasuredBundle[] = [];
+  const zodViolations: string[] = [];
   process.stdout.write('== bundle budgets (scripts/bundle-budgets.json)\n');
   for (const fn of functions) {
-    const sizes = artifactSizes(await readFile(fn.artifact), fn.handler);
+    const zip = await readFile(fn.artifact);
+    const sizes = artifactSizes(zip, fn.handler);
+    const sources = handlerMapSources(zip, fn.handler);
+    if (sources === undefined) zodViolations.push(`${fn.id}: the artifact has no source map, so its zod is unchecked`);
+    else zodViolations.push(...zodProblems(sources).map((problem) => `${fn.id} ${problem}`));
     measured.push({ id: fn.id, handlerBytes: sizes.handlerBytes, zipBytes: sizes.zipBytes });
     const budget = budgets[fn.id];
     const of = (bytes: number, limit: number | undefined) =>
@@ -51,14 +60,16 @@ async function main(): Promise<void> {
         `${relative(REPO_ROOT, fn.artifact)}: ${of(sizes.zipBytes, budget?.zipBytes)}\n`,
     );
   }
-  const violations = budgetViolations(measured, budgets);
+  const violations = [...budgetViolations(measured, budgets), ...zodViolations];
   if (violations.length > 0) {
     for (const violation of violations) process.stderr.write(`check:bundles: ${violation}\n`);
     process.stderr.write('check:bundles: see docs/bundles.md for what grows a bundle and how to raise a budget\n');
     process.exitCode = 1;
     return;
   }
-  process.stdout.write(`check:bundles: ${measured.length} bundles within their budgets\n`);
+  process.stdout.write(
+    `check:bundles: ${measured.length} bundles within their budgets, each with zod/mini and its English locale only\n`,
+  );
 }
 
 main().catch((error: unknown) => {
