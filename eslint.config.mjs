@@ -28,14 +28,15 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/require-await': 'off',
       'no-console': 'error',
-      // Schemas are written with zod/mini, imported as a namespace: classic zod, or the named `z`
-      // (zod's whole API, every locale included), would put ~100 kB back into every Lambda bundle.
+      // Schemas are written with zod/mini, imported as a namespace: classic zod (~70 kB more), or the
+      // named `z` (zod's whole API, every locale included), would weigh on every Lambda bundle.
       'no-restricted-imports': [
         'error',
         {
           paths: [
             { name: 'zod', message: "Write schemas with `import * as z from 'zod/mini'` (docs/bundles.md)." },
             { name: 'zod/v4', message: "Write schemas with `import * as z from 'zod/mini'` (docs/bundles.md)." },
+            { name: 'zod/v3', message: "Write schemas with `import * as z from 'zod/mini'` (docs/bundles.md)." },
           ],
         },
       ],

@@ -126,6 +126,15 @@ describe('handlerMapSources and zodProblems', () => {
         'src/functions/apply-budget/handler.handler',
       ),
     ).toBeUndefined();
+    expect(
+      handlerMapSources(
+        makeZip([
+          { name: 'src/functions/apply-budget/handler.js', data: handlerJs },
+          { name: 'src/functions/apply-budget/handler.js.map', data: '{"version":3}' },
+        ]),
+        'src/functions/apply-budget/handler.handler',
+      ),
+    ).toBeUndefined();
   });
 
   it('pass zod/mini with its English locale, and a bundle without zod', () => {
@@ -136,6 +145,12 @@ describe('handlerMapSources and zodProblems', () => {
   it('name classic zod, and zod without its English locale', () => {
     expect(zodProblems([...mini, `${store}/v4/classic/schemas.js`, `${store}/v4/classic/external.js`])).toEqual([
       "holds classic zod (2 modules, e.g. zod/v4/classic/schemas.js): write schemas with `import * as z from 'zod/mini'`",
+    ]);
+    expect(zodProblems([...mini, `${store}/v3/types.js`])).toEqual([
+      "holds classic zod (1 modules, e.g. zod/v3/types.js): write schemas with `import * as z from 'zod/mini'`",
+    ]);
+    expect(zodProblems([...mini, `${store}/v4/locales/index.js`, `${store}/v4/locales/de.js`])).toEqual([
+      "holds 1 zod locales besides English (e.g. zod/v4/locales/de.js): import `en` by name from 'zod/locales'",
     ]);
     expect(zodProblems(mini.slice(0, 2))).toEqual([
       'holds zod without its English locale (packages/contracts/src/zod-helpers.ts sets it): zod\'s own messages would read "Invalid input"',

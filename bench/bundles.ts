@@ -253,7 +253,7 @@ export function artifactSizes(zip: Buffer, handler: string): ArtifactSizes {
   };
 }
 
-/** The `sources` of the handler's source map in the artifact; undefined when it has none. */
+/** The `sources` of the handler's source map in the artifact; undefined when it has none (or one without `sources`). */
 export function handlerMapSources(zip: Buffer, handler: string): string[] | undefined {
   const entries = zipEntries(zip);
   const handlerFile = handlerFileOf(
@@ -263,26 +263,34 @@ export function handlerMapSources(zip: Buffer, handler: string): string[] | unde
   const map = entries.find((entry) => entry.name === `${handlerFile}.map`);
   if (handlerFile === undefined || map === undefined) return undefined;
   const { sources } = JSON.parse(zipEntryData(zip, map).toString('utf8')) as { sources?: unknown };
-  return Array.isArray(sources) ? sources.filter((source): source is string => typeof source === 'string') : [];
+  return Array.isArray(sources) ? sources.filter((source): source is string => typeof source === 'string') : undefined;
 }
 
 /**
  * What is wrong with the zod a bundle holds (its source map's `sources`), one sentence each: classic
- * zod (~100 kB; one `import … from 'zod'` brings it back), or zod without its English locale (zod/mini
- * sets none: every message zod writes itself would read "Invalid input"). Empty when all is well, and
- * for a bundle without zod.
+ * zod (v4's classic layer or v3, ~70 kB more; one `import … from 'zod'` brings it back), zod without its
+ * English locale (zod/mini sets none: every message zod writes itself would read "Invalid input"), or
+ * other locales (`z.locales.en` instead of `en` by name keeps them all, ~260 kB). Empty when all is
+ * well, and for a bundle without zod.
  */
 export function zodProblems(sources: readonly string[]): string[] {
   const zod = sources.filter((source) => /(^|\/)node_modules\/(\.pnpm\/[^/]+\/node_modules\/)?zod\//.test(source));
   if (zod.length === 0) return [];
   const problems: string[] = [];
-  const classic = zod.filter((source) => source.includes('/zod/v4/classic/'));
+  const classic = zod.filter((source) => source.includes('/zod/v4/classic/') || source.includes('/zod/v3/'));
   if (classic.length > 0) {
     problems.push(
       `holds classic zod (${classic.length} modules, e.g. ${classic[0]!.slice(classic[0]!.indexOf('zod/'))}): write schemas with \`import * as z from 'zod/mini'\``,
     );
   }
-  if (!zod.some((source) => source.endsWith('/zod/v4/locales/en.js'))) {
+  const locales = zod.filter((source) => source.includes('/zod/v4/locales/') && !source.endsWith('/locales/index.js'));
+  const others = locales.filter((source) => !source.endsWith('/zod/v4/locales/en.js'));
+  if (others.length > 0) {
+    problems.push(
+      `holds ${others.length} zod locales besides English (e.g. ${others[0]!.slice(others[0]!.indexOf('zod/'))}): import \`en\` by name from 'zod/locales'`,
+    );
+  }
+  if (locales.length === others.length) {
     problems.push(
       'holds zod without its English locale (packages/contracts/src/zod-helpers.ts sets it): zod\'s own messages would read "Invalid input"',
     );

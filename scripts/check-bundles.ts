@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(
-    `check:bundles: ${measured.length} bundles within their budgets, each with zod/mini and its English locale only\n`,
+    `check:bundles: ${measured.length} bundles within their budgets, each with zod/mini and only its English locale\n`,
   );
 }
 

@@ -4,7 +4,7 @@ import { en } from 'zod/locales';
 /**
  * How this repository writes zod schemas: `import * as z from 'zod/mini'` (the lint forbids classic
  * `zod`). The same parser, checks and messages as classic zod, without its method-carrying schema
- * classes: ~100 kB less JavaScript in every Lambda bundle (docs/bundles.md, "zod").
+ * classes: 67–70 kB less JavaScript in every Lambda bundle (docs/bundles.md, "zod/mini").
  *
  * zod's own messages in English. Classic zod sets its English locale when it builds its first
  * schema; `zod/mini` leaves the locale to the application, and without one every message zod
