@@ -31,6 +31,7 @@ import { deflateRawSync } from 'node:zlib';
 import {
   artifactSizes,
   EXAMPLE_REGION,
+  handlerMapSources,
   readPackagedFunctions,
   REPO_ROOT,
   zipEntries,
@@ -78,6 +79,8 @@ interface Bundle {
   label: string;
   /** The service (hub or spoke) whose esbuild options built it. */
   service: string;
+  /** The `sources` of its handler's source map (handlerMapSources); undefined when it has none or is built here. */
+  sources?: string[];
   /** The directory it runs in (the unzipped artifact), its module and the export to find. */
   dir: string;
   file: string;
@@ -139,9 +142,11 @@ async function unpackFunction(fn: PackagedFunction, workDir: string): Promise<Bu
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, zipEntryData(zip, entry));
   }
+  const sources = handlerMapSources(zip, fn.handler);
   return {
     label: fn.id,
     service: fn.service,
+    ...(sources === undefined ? {} : { sources }),
     dir,
     file: join(dir, sizes.handlerFile),
     exportName: fn.handler.slice(fn.handler.lastIndexOf('.') + 1),
@@ -233,14 +238,11 @@ async function buildFromSource(
  * lists); undefined when the artifact has no source map or no SDK client.
  */
 async function buildSdkFloor(root: string, workDir: string, bundle: Bundle): Promise<Bundle | undefined> {
-  let sources: unknown;
-  try {
-    sources = (JSON.parse(await readFile(`${bundle.file}.map`, 'utf8')) as { sources?: unknown }).sources;
-  } catch {
-    log(`${bundle.label}: no source map beside ${bundle.file}, so no "its SDK alone" figure`);
+  if (bundle.sources === undefined) {
+    log(`${bundle.label}: no source map in its artifact, so no "its SDK alone" figure`);
     return undefined;
   }
-  const modules = sdkModulesOf(Array.isArray(sources) ? sources.filter((s): s is string => typeof s === 'string') : []);
+  const modules = sdkModulesOf(bundle.sources);
   if (modules.size === 0) return undefined;
   const name = `sdk-of-${bundle.label.replace('/', '-')}`;
   return buildFromSource(
