@@ -1,5 +1,5 @@
 // zod's messages are English wherever the contracts are loaded (packages/contracts/src/zod-helpers.ts).
-import { onFirstUse } from '@org-budgets/contracts';
+import { onFirstUse, transformed } from '@org-budgets/contracts';
 import * as z from 'zod/mini';
 import { isTerminalStatus, type Architecture } from './batch-job-event';
 import { PriceOverridesInvalidError } from './errors';
@@ -160,24 +160,21 @@ export function parsePriceOverrides(input: unknown): PriceOverrides {
   );
 }
 
-/** Prices for one region, defaults and overrides merged. */
 /**
  * A function setting (`GUARDIAN_PRICES`) holding a JSON `PriceOverrides` document, or nothing
  * (the listed prices): for the zod schema of a function's environment.
  */
-export const priceOverridesSetting = z.pipe(
-  z._default(z.string(), ''),
-  z.transform((text: string, payload): PriceOverrides => {
-    if (text.trim() === '') return {};
-    try {
-      return parsePriceOverrides(JSON.parse(text));
-    } catch (error) {
-      payload.issues.push({ code: 'custom', message: (error as Error).message, input: text });
-      return z.NEVER;
-    }
-  }),
-);
+export const priceOverridesSetting = transformed(z._default(z.string(), ''), (text, payload): PriceOverrides => {
+  if (text.trim() === '') return {};
+  try {
+    return parsePriceOverrides(JSON.parse(text));
+  } catch (error) {
+    payload.issues.push({ code: 'custom', message: (error as Error).message, input: text });
+    return z.NEVER;
+  }
+});
 
+/** Prices for one region, defaults and overrides merged. */
 export interface PriceBook {
   region: string;
   /** False when the region has no default prices and none were configured: the dearest listed ones apply. */
