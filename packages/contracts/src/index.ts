@@ -10,3 +10,4 @@ export * from './organization-defaults';
 export * from './edited-by';
 export * from './on-first-use';
 export * from './zod-helpers';
+export * from './settings';

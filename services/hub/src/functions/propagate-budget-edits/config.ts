@@ -1,5 +1,5 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { transformed } from '@org-budgets/contracts';
+import { awsPartitionSetting, snsTopicArnSetting, transformed } from '@org-budgets/contracts';
 import * as z from 'zod/mini';
 
 /** The environment of propagate-budget-edits (services/hub/serverless.yml), and the configuration it reads as. */
@@ -10,12 +10,10 @@ export const propagateConfigSchema = transformed(
     SPOKE_EXTERNAL_ID: z
       .string()
       .check(z.regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 characters of [\\w+=,.@:/-]')),
-    PARTITION: z
-      .string()
-      .check(z.regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov')),
+    PARTITION: awsPartitionSetting(),
     MAX_CONCURRENCY: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 32),
     SPOKE_ACCESS_ROLE_ARN: z.optional(z.string().check(z.startsWith('arn:'))),
-    ALERTS_TOPIC_ARN: z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')),
+    ALERTS_TOPIC_ARN: snsTopicArnSetting(),
     HISTORY_TABLE_NAME: z.string().check(z.minLength(1)),
     HISTORY_RETENTION_DAYS: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(36500)), 400),
   }),

@@ -1,15 +1,13 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { transformed } from '@org-budgets/contracts';
+import { snsTopicArnSetting, transformed } from '@org-budgets/contracts';
 import * as z from 'zod/mini';
-
-const topicArn = z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'));
 
 /** The environment of record-budget-spend (services/hub/serverless.yml), and the configuration it reads as. */
 export const recordSpendConfigSchema = transformed(
   z.object({
     TABLE_NAME: z.string().check(z.minLength(1)),
-    ALERTS_TOPIC_ARN: topicArn,
-    LOCKDOWN_NOTICES_TOPIC_ARN: topicArn,
+    ALERTS_TOPIC_ARN: snsTopicArnSetting(),
+    LOCKDOWN_NOTICES_TOPIC_ARN: snsTopicArnSetting(),
     /** The management account (where the hub runs): service control policies never apply to it. */
     MANAGEMENT_ACCOUNT_ID: z.string().check(z.regex(/^\d{12}$/, 'must be a 12-digit account id')),
   }),

@@ -1,11 +1,12 @@
 import { readFunctionConfig } from '@org-budgets/aws';
+import { snsTopicArnSetting } from '@org-budgets/contracts';
 import * as z from 'zod/mini';
 
 /** The environment of record-spoke-status (services/hub/serverless.yml), which is its configuration. */
 export const recordStatusConfigSchema = z.object({
   TABLE_NAME: z.string().check(z.minLength(1)),
   HISTORY_TABLE_NAME: z.string().check(z.minLength(1)),
-  ALERTS_TOPIC_ARN: z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')),
+  ALERTS_TOPIC_ARN: snsTopicArnSetting(),
 });
 
 export type RecordStatusConfig = z.output<typeof recordStatusConfigSchema>;

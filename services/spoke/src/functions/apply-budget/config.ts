@@ -1,14 +1,12 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { transformed } from '@org-budgets/contracts';
+import { awsPartitionSetting, snsTopicArnSetting, transformed } from '@org-budgets/contracts';
 import * as z from 'zod/mini';
 
 /** The environment of apply-budget (services/spoke/serverless.yml), and the configuration it reads as. */
 export const applyBudgetConfigSchema = transformed(
   z.object({
-    ALERT_TOPIC_ARN: z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')),
-    PARTITION: z
-      .string()
-      .check(z.regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov')),
+    ALERT_TOPIC_ARN: snsTopicArnSetting(),
+    PARTITION: awsPartitionSetting(),
     STATUS_EVENT_BUS: z._default(z.string().check(z.minLength(1)), 'default'),
     /** The cost guardian's ledger: its latest estimate goes with a guarded budget's spend report. */
     LEDGER_TABLE_NAME: z.optional(z.string().check(z.minLength(1))),

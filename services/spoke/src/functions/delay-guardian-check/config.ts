@@ -1,13 +1,12 @@
 import { readFunctionConfig } from '@org-budgets/aws';
-import { transformed } from '@org-budgets/contracts';
+import { lambdaFunctionArnSetting, transformed } from '@org-budgets/contracts';
 import * as z from 'zod/mini';
-import { lambdaFunctionArn } from '../../settings';
 
 /** The environment of delay-guardian-check (services/spoke/serverless.yml), and the configuration it reads as. */
 export const delayGuardianCheckConfigSchema = transformed(
   z.object({
     /** enforce-spend, invoked asynchronously with the check once its time came. */
-    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
+    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArnSetting(),
   }),
   (env) => ({ checkFunctionArn: env.GUARDIAN_CHECK_FUNCTION_ARN }),
 );

@@ -1,8 +1,7 @@
 import { MAX_SCHEDULE_PREFIX_LENGTH, readFunctionConfig } from '@org-budgets/aws';
-import { transformed } from '@org-budgets/contracts';
+import { awsPartitionSetting, lambdaFunctionArnSetting, snsTopicArnSetting, transformed } from '@org-budgets/contracts';
 import { priceOverridesSetting, scheduleIntervalMs } from '@org-budgets/guardian';
 import * as z from 'zod/mini';
-import { lambdaFunctionArn } from '../../settings';
 
 const positiveInteger = (max: number) => z.coerce.number().check(z.int(), z.gte(1), z.lte(max));
 
@@ -10,21 +9,17 @@ const positiveInteger = (max: number) => z.coerce.number().check(z.int(), z.gte(
 export const enforceSpendConfigSchema = transformed(
   z.object({
     LEDGER_TABLE_NAME: z.string().check(z.regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name')),
-    NOTICES_TOPIC_ARN: z
-      .string()
-      .check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN')),
-    PARTITION: z
-      .string()
-      .check(z.regex(/^aws(-[a-z]+)*$/, 'must be an AWS partition such as aws, aws-cn or aws-us-gov')),
+    NOTICES_TOPIC_ARN: snsTopicArnSetting(),
+    PARTITION: awsPartitionSetting(),
     AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name')),
     GUARDIAN_PRICES: priceOverridesSetting,
     LIST_JOBS_PAGE_SIZE: z._default(positiveInteger(1000), 100),
     TERMINATE_CONCURRENCY: z._default(positiveInteger(50), 10),
     BILLING_DATA_LAG_HOURS: z._default(z.coerce.number().check(z.gte(0), z.lte(72)), 8),
     /** This function's own ARN: follow-up checks invoke it, or a one-time schedule does. */
-    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
+    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArnSetting(),
     /** delay-guardian-check: follow-ups wait there (invoked, or the schedules' target). */
-    GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArn,
+    GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArnSetting(),
     GUARDIAN_CHECK_SCHEDULER_ROLE_ARN: z
       .string()
       .check(z.regex(/^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN')),

@@ -1,17 +1,16 @@
 import { MAX_WAIT_SECONDS, readFunctionConfig } from '@org-budgets/aws';
-import { transformed } from '@org-budgets/contracts';
+import { lambdaFunctionArnSetting, transformed } from '@org-budgets/contracts';
 import { priceOverridesSetting, scheduleIntervalMs } from '@org-budgets/guardian';
 import * as z from 'zod/mini';
-import { lambdaFunctionArn } from '../../settings';
 
 /** The environment of track-batch-jobs (services/spoke/serverless.yml), and the configuration it reads as. */
 export const trackBatchJobsConfigSchema = transformed(
   z.object({
     LEDGER_TABLE_NAME: z.string().check(z.regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name')),
     /** enforce-spend, invoked asynchronously for a check. */
-    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArn,
+    GUARDIAN_CHECK_FUNCTION_ARN: lambdaFunctionArnSetting(),
     /** delay-guardian-check: a check due at the debounce window's end waits there. */
-    GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArn,
+    GUARDIAN_CHECK_DELAY_FUNCTION_ARN: lambdaFunctionArnSetting(),
     GUARDIAN_SCHEDULE: z._default(z.string(), 'rate(5 minutes)'),
     GUARDIAN_PRICES: priceOverridesSetting,
     AWS_REGION: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region name')),
