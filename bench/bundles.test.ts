@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -389,5 +389,28 @@ describe("the bundles' esbuild plugin (scripts/esbuild-plugins.cjs)", () => {
         /@aws-sdk\/client-sns is imported on first use by .*sns-sdk\.ts and through its index by .*entry\.ts/,
       );
     });
+  });
+});
+
+describe("serverless-esbuild's packaging (patches/serverless-esbuild@1.57.2.patch)", () => {
+  it('removes the directory it stages each artifact in', async () => {
+    const requireFromHub = createRequire(join(REPO_ROOT, 'services', 'hub', 'package.json'));
+    const { zip } = requireFromHub('serverless-esbuild/dist/utils') as {
+      zip: (zipPath: string, files: { rootPath: string; localPath: string }[], useNativeZip?: boolean) => Promise<void>;
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'org-budgets-zip-'));
+    try {
+      await writeFile(join(dir, 'handler.js'), 'exports.handler = async () => 1;\n');
+      const name = `org-budgets-staging-check-${Date.now()}`;
+      await zip(join(dir, `${name}.zip`), [{ rootPath: join(dir, 'handler.js'), localPath: 'src/handler.js' }]);
+
+      expect(zipEntries(await readFile(join(dir, `${name}.zip`))).map((entry) => entry.name)).toEqual([
+        'src/handler.js',
+      ]);
+      // Unpatched, `<name>-<pid>-<time>-<hex>` stays under the OS temp dir after every packaging.
+      expect((await readdir(tmpdir())).filter((entry) => entry.startsWith(`${name}-`))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
