@@ -12,6 +12,7 @@ import {
   handlerFileOf,
   handlerMapSources,
   parseBudgets,
+  readArtifact,
   REPO_ROOT,
   zipEntries,
   zipEntryData,
@@ -120,6 +121,12 @@ describe('handlerMapSources and zodProblems', () => {
     ]);
 
     expect(handlerMapSources(zip, 'src/functions/apply-budget/handler.handler')).toEqual(sources);
+    const read = readArtifact(zip, 'src/functions/apply-budget/handler.handler');
+    expect(read).toEqual({
+      entries: zipEntries(zip),
+      sizes: artifactSizes(zip, 'src/functions/apply-budget/handler.handler'),
+      sources,
+    });
     expect(
       handlerMapSources(
         makeZip([{ name: 'src/functions/apply-budget/handler.js', data: handlerJs }]),

@@ -237,7 +237,37 @@ export function handlerFileOf(handler: string, files: readonly string[]): string
 
 /** The sizes of a function's artifact (`zip`, its bytes) whose handler is `handler`. */
 export function artifactSizes(zip: Buffer, handler: string): ArtifactSizes {
+  return sizesOf(zip, zipEntries(zip), handler);
+}
+
+/** The `sources` of the handler's source map in the artifact; undefined when it has none (or one without `sources`). */
+export function handlerMapSources(zip: Buffer, handler: string): string[] | undefined {
   const entries = zipEntries(zip);
+  return mapSourcesOf(
+    zip,
+    entries,
+    handlerFileOf(
+      handler,
+      entries.map((entry) => entry.name),
+    ),
+  );
+}
+
+/** A packaged artifact read once: its entries, its sizes (artifactSizes) and its map's sources (handlerMapSources). */
+export interface ArtifactContents {
+  entries: ZipEntry[];
+  sizes: ArtifactSizes;
+  sources: string[] | undefined;
+}
+
+/** artifactSizes and handlerMapSources of one artifact, its central directory read once. */
+export function readArtifact(zip: Buffer, handler: string): ArtifactContents {
+  const entries = zipEntries(zip);
+  const sizes = sizesOf(zip, entries, handler);
+  return { entries, sizes, sources: mapSourcesOf(zip, entries, sizes.handlerFile) };
+}
+
+function sizesOf(zip: Buffer, entries: readonly ZipEntry[], handler: string): ArtifactSizes {
   const files = entries.map((entry) => entry.name);
   const handlerFile = handlerFileOf(handler, files);
   if (handlerFile === undefined)
@@ -253,15 +283,13 @@ export function artifactSizes(zip: Buffer, handler: string): ArtifactSizes {
   };
 }
 
-/** The `sources` of the handler's source map in the artifact; undefined when it has none (or one without `sources`). */
-export function handlerMapSources(zip: Buffer, handler: string): string[] | undefined {
-  const entries = zipEntries(zip);
-  const handlerFile = handlerFileOf(
-    handler,
-    entries.map((entry) => entry.name),
-  );
-  const map = entries.find((entry) => entry.name === `${handlerFile}.map`);
-  if (handlerFile === undefined || map === undefined) return undefined;
+function mapSourcesOf(
+  zip: Buffer,
+  entries: readonly ZipEntry[],
+  handlerFile: string | undefined,
+): string[] | undefined {
+  const map = handlerFile === undefined ? undefined : entries.find((entry) => entry.name === `${handlerFile}.map`);
+  if (map === undefined) return undefined;
   const { sources } = JSON.parse(zipEntryData(zip, map).toString('utf8')) as { sources?: unknown };
   return Array.isArray(sources) ? sources.filter((source): source is string => typeof source === 'string') : undefined;
 }

@@ -29,12 +29,10 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import {
-  artifactSizes,
   EXAMPLE_REGION,
-  handlerMapSources,
+  readArtifact,
   readPackagedFunctions,
   REPO_ROOT,
-  zipEntries,
   zipEntryData,
   type PackagedFunction,
 } from './bundles';
@@ -132,9 +130,9 @@ function loadEnvironment(fn: Pick<PackagedFunction, 'environment'> & { functionN
 
 async function unpackFunction(fn: PackagedFunction, workDir: string): Promise<Bundle> {
   const zip = await readFile(fn.artifact);
-  const sizes = artifactSizes(zip, fn.handler);
+  const { entries, sizes, sources } = readArtifact(zip, fn.handler);
   const dir = join(workDir, fn.id.replace('/', '-'));
-  for (const entry of zipEntries(zip)) {
+  for (const entry of entries) {
     if (entry.name.endsWith('/')) continue;
     const target = resolve(dir, entry.name);
     if (!target.startsWith(dir + sep))
@@ -142,7 +140,6 @@ async function unpackFunction(fn: PackagedFunction, workDir: string): Promise<Bu
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, zipEntryData(zip, entry));
   }
-  const sources = handlerMapSources(zip, fn.handler);
   return {
     label: fn.id,
     service: fn.service,

@@ -15,10 +15,9 @@ import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  artifactSizes,
   budgetViolations,
   formatBytes,
-  handlerMapSources,
+  readArtifact,
   readBudgets,
   readPackagedFunctions,
   REPO_ROOT,
@@ -47,8 +46,7 @@ async function main(): Promise<void> {
   process.stdout.write('== bundle budgets (scripts/bundle-budgets.json)\n');
   for (const fn of functions) {
     const zip = await readFile(fn.artifact);
-    const sizes = artifactSizes(zip, fn.handler);
-    const sources = handlerMapSources(zip, fn.handler);
+    const { sizes, sources } = readArtifact(zip, fn.handler);
     if (sources === undefined) zodViolations.push(`${fn.id}: the artifact has no source map, so its zod is unchecked`);
     else zodViolations.push(...zodProblems(sources).map((problem) => `${fn.id} ${problem}`));
     measured.push({ id: fn.id, handlerBytes: sizes.handlerBytes, zipBytes: sizes.zipBytes });

@@ -15,7 +15,7 @@ export const awsPartitionSetting = () =>
 export const snsTopicArnSetting = () =>
   z.string().check(z.regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'must be an SNS topic ARN'));
 
-/** An unqualified Lambda function ARN (enforce-spend's, which the guardian's checks invoke). */
+/** An unqualified Lambda function ARN (enforce-spend's or delay-guardian-check's: the guardian's checks invoke them). */
 export const lambdaFunctionArnSetting = () =>
   z
     .string()
